@@ -1,0 +1,32 @@
+"""Suite-wide defaults, in one place so that a reader finds them without searching."""
+
+import os
+from pathlib import Path
+
+#: Bumped whenever the layout of a record file changes in a way a reader must know about.
+RECORD_SCHEMA_VERSION = 1
+
+TIERS = ("full", "quick", "smoke")
+DEFAULT_TIER = "full"
+#: Seeds per benchmark when the user does not say: enough for a mean and a spread.
+DEFAULT_SEEDS = 3
+PLACEMENTS = ("cpu", "gpu", "gpu-required")
+DEVICES = ("auto", "cpu", "gpu")
+
+#: The project checkout (the folder holding ``benchmarks/`` and ``suite/``).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+BENCHMARKS_DIR = PROJECT_ROOT / "benchmarks"
+BASELINES_DIR = PROJECT_ROOT / "baselines"
+#: Where the source documents quoted by the benchmarks live.
+SEEDS_DIR = Path(os.environ.get("SUITE_SEEDS_DIR", PROJECT_ROOT / "sources"))
+
+
+def reports_dir() -> Path:
+    """Run records and HTML reports; ``SUITE_REPORTS_DIR`` moves them (tests use a temp dir)."""
+    return Path(os.environ.get("SUITE_REPORTS_DIR", PROJECT_ROOT / "reports"))
+
+
+def cache_dir() -> Path:
+    """Datasets cache; ``SUITE_CACHE_DIR`` moves it."""
+    default = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "keras-repro"
+    return Path(os.environ.get("SUITE_CACHE_DIR", default))

@@ -1,0 +1,141 @@
+"""What a source document claims, and how far from it a measurement may land.
+
+A ``Reference`` is one claim about one metric. Four kinds cover the sources:
+
+* two-sided bounds around a reported number ("test accuracy 0.9776");
+* ``at_least`` / ``at_most`` for one-sided claims ("> 0.85", "the loss stays >= 0.5");
+* ``diverges`` for "Loss is infinite".
+
+Every bound carries a ``note`` saying how it was chosen (seeds, mean, std, versions,
+date): a bound nobody can explain is a bound nobody can trust.
+
+How the claim is judged over seeds is part of the claim: on the mean (the default);
+in every seed ("it always fails"); or in at least ``min_fraction`` of the seeds.
+``outcomes`` name the distinct results a small network can land in (a relu unit
+that dies or not), so the report can say how often each occurred instead of
+quoting a mean that describes no real run.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+KINDS = ("between", "at_least", "at_most", "diverges")
+JUDGED_ON = ("mean", "every_seed", "fraction")
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A named range of values one seed can land in, e.g. ("fails, loss near 1", 0.8, 1.2)."""
+
+    label: str
+    low: float
+    high: float
+
+    def contains(self, value: float) -> bool:
+        return self.low <= value <= self.high
+
+
+@dataclass(frozen=True)
+class Reference:
+    """One claim of a source about one metric.
+
+    ``value`` is the number the source reports (shown beside ours; may be None when
+    the source only states a threshold). ``bounds`` is ``(low, high)`` for the
+    two-sided kind.
+    """
+
+    metric: str
+    value: float | None = None
+    bounds: tuple[float, float] | None = None
+    note: str = ""
+    kind: str = "between"
+    threshold: float | None = None
+    judged_on: str = "mean"
+    min_fraction: float = 1.0
+    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+    claim: str = ""  # the source's words, quoted in the report
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"Reference {self.metric!r}: kind {self.kind!r} is not one of {KINDS}")
+        if self.judged_on not in JUDGED_ON:
+            raise ValueError(f"Reference {self.metric!r}: judged_on {self.judged_on!r} is not one of {JUDGED_ON}")
+        if self.kind == "between":
+            if self.bounds is None or len(self.bounds) != 2:
+                raise ValueError(f"Reference {self.metric!r}: a two-sided reference needs bounds=(low, high)")
+            low, high = self.bounds
+            if not low <= high:
+                raise ValueError(f"Reference {self.metric!r}: bounds {self.bounds} are not ordered (low <= high)")
+        if self.kind in ("at_least", "at_most") and self.threshold is None:
+            raise ValueError(f"Reference {self.metric!r}: a one-sided reference needs a threshold")
+        if not 0.0 < self.min_fraction <= 1.0:
+            raise ValueError(f"Reference {self.metric!r}: min_fraction must be in (0, 1]")
+
+    # -- constructors that read like the claims -------------------------------------------
+    @classmethod
+    def at_least(cls, metric: str, threshold: float, *, value: float | None = None, note: str = "", **kw) -> Reference:
+        """The claim holds when the metric is >= ``threshold`` ("target > 0.85")."""
+        return cls(metric, value, kind="at_least", threshold=threshold, note=note, **kw)
+
+    @classmethod
+    def at_most(cls, metric: str, threshold: float, *, value: float | None = None, note: str = "", **kw) -> Reference:
+        """The claim holds when the metric is <= ``threshold``."""
+        return cls(metric, value, kind="at_most", threshold=threshold, note=note, **kw)
+
+    @classmethod
+    def diverges(cls, metric: str = "final_loss", *, note: str = "", **kw) -> Reference:
+        """The claim holds when the metric is not finite (inf or NaN): training blew up."""
+        kw.setdefault("judged_on", "every_seed")
+        return cls(metric, math.inf, kind="diverges", note=note, **kw)
+
+    # -- judging one value ------------------------------------------------------------------
+    @property
+    def low(self) -> float | None:
+        if self.kind == "between":
+            return self.bounds[0]
+        return self.threshold if self.kind == "at_least" else None
+
+    @property
+    def high(self) -> float | None:
+        if self.kind == "between":
+            return self.bounds[1]
+        return self.threshold if self.kind == "at_most" else None
+
+    def holds_for(self, value: float | None) -> bool:
+        """Does one measured value satisfy the claim? A missing value never does."""
+        if value is None:
+            return False
+        if self.kind == "diverges":
+            return not math.isfinite(value)
+        if not math.isfinite(value):
+            return False
+        if self.kind == "at_least":
+            return value >= self.threshold
+        if self.kind == "at_most":
+            return value <= self.threshold
+        low, high = self.bounds
+        return low <= value <= high
+
+    def describe_bounds(self) -> str:
+        """The acceptance region in one short human string: "[0.975, 0.982]", ">= 0.85", "non-finite"."""
+        if self.kind == "between":
+            return f"[{_fmt(self.bounds[0])}, {_fmt(self.bounds[1])}]"
+        if self.kind == "at_least":
+            return f">= {_fmt(self.threshold)}"
+        if self.kind == "at_most":
+            return f"<= {_fmt(self.threshold)}"
+        return "inf / NaN"
+
+    def with_bounds(self, low: float, high: float, note: str) -> Reference:
+        """The same claim judged against other bounds (used by baselines for the quick tier)."""
+        from dataclasses import replace
+
+        if self.kind == "diverges":
+            return replace(self, note=note)
+        return replace(self, kind="between", bounds=(low, high), threshold=None, note=note)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
