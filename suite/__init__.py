@@ -5,8 +5,15 @@ The public surface is small on purpose: a benchmark author needs ``Benchmark``,
 else (seeding, devices, data loading, timing, files) belongs to the runner.
 """
 
-from suite.reference import Reference
-from suite.registry import (
+import os
+
+# TensorFlow's C++ start-up chatter (CUDA probing on CPU machines, oneDNN notices)
+# drowns the progress display; Python-level errors are unaffected. Set the variable
+# yourself to see it again.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from suite.reference import Reference  # noqa: E402
+from suite.registry import (  # noqa: E402
     Benchmark,
     Outcome,
     Settings,

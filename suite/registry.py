@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import importlib.util
 import inspect
+import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from suite.constants import BENCHMARKS_DIR, PLACEMENTS, PROJECT_ROOT, TIERS
@@ -182,6 +185,9 @@ class Benchmark:
     #: Keras callbacks the runner adds (progress reporting); benchmarks pass them to fit.
     callbacks: tuple = ()
 
+    def report_progress(self, done: int, total: int, unit: str = "step") -> None:
+        """Called by long loops (``progress=self.report_progress``); the runner shows it."""
+
     # -- identity -----------------------------------------------------------------------------
     @classmethod
     def source_hash(cls) -> str:
@@ -240,18 +246,36 @@ def _validate(cls: type[Benchmark]) -> None:
             raise ValueError(f"{where}: references must be Reference objects, got {reference!r}")
 
 
-def discover(directory=None) -> dict[str, type[Benchmark]]:
-    """Import every ``benchmarks/*.py`` not starting with ``_`` and return the registry."""
-    directory = BENCHMARKS_DIR if directory is None else directory
+def discover() -> dict[str, type[Benchmark]]:
+    """Import every ``benchmarks/*.py`` not starting with ``_`` and return the registry.
+
+    Folders listed in ``SUITE_BENCHMARK_PATH`` (``os.pathsep``-separated) are imported
+    too: the tests use it for benchmarks that crash on purpose, and a user can keep
+    private benchmarks outside the checkout.
+    """
     root = str(PROJECT_ROOT)
     if root not in sys.path:
         sys.path.insert(0, root)
-    for path in sorted(directory.glob("*.py")):
-        if path.name.startswith("_"):
-            continue
-        module_name = f"{directory.name}.{path.stem}"
-        importlib.import_module(module_name)
+    for path in _modules_in(BENCHMARKS_DIR):
+        importlib.import_module(f"benchmarks.{path.stem}")
+    for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep)):
+        for path in _modules_in(Path(folder)):
+            _import_file(path)
     return dict(_REGISTRY)
+
+
+def _modules_in(directory: Path) -> list[Path]:
+    return [path for path in sorted(directory.glob("*.py")) if not path.name.startswith("_")]
+
+
+def _import_file(path: Path) -> None:
+    module_name = "suite_extra_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12] + "_" + path.stem
+    if module_name in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    spec.loader.exec_module(module)
 
 
 def registered() -> dict[str, type[Benchmark]]:

@@ -1,0 +1,1 @@
+"""The documented experiments, one module per source document; see ``sources/experiments.md``."""

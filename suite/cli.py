@@ -1,0 +1,222 @@
+"""Command line: ``python -m suite list | run | report | compare | data``.
+
+Exit codes of ``run``: 0 when every judged benchmark reproduces, 1 when any does
+not (or errors, or times out), 2 on a usage error, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+from suite import constants
+
+EXIT_OK, EXIT_NOT_REPRODUCED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(ValueError):
+    """Bad input from the user: printed as one clear line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    listing = commands.add_parser("list", help="benchmarks with experiment id, source, placement and cost")
+    listing.add_argument("--tag", action="append", default=[], help="only benchmarks with this tag")
+    listing.set_defaults(func=command_list)
+
+    run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
+    run.add_argument("names", nargs="*", help="benchmark names, or 'all'")
+    run.add_argument("--tag", action="append", default=[], help="select benchmarks by tag (repeatable)")
+    run.add_argument("--tier", default=constants.DEFAULT_TIER, help="full (documented settings), quick, smoke")
+    run.add_argument("--seeds", type=int, default=None,
+                     help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
+    run.add_argument("--device", default="auto", help="auto (each benchmark's placement), cpu, gpu")
+    run.add_argument("--resume", metavar="RUN", help="continue RUN, skipping jobs whose records exist")
+    run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
+    run.add_argument("--no-deterministic", dest="deterministic", action="store_false",
+                     help="do not enable TensorFlow op determinism")
+    run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
+    run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
+    run.set_defaults(func=command_run)
+
+    report = commands.add_parser("report", help="re-render the HTML report of a run from its records")
+    report.add_argument("run", nargs="?", default="latest")
+    report.set_defaults(func=command_report)
+
+    try:
+        from suite import data_cli
+    except ImportError:  # the data commands ship in their own module
+        data_cli = None
+    if data_cli is not None:
+        data_cli.add_parser(commands)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+
+
+# -- list -------------------------------------------------------------------------------------
+def command_list(args) -> int:
+    from suite import runner
+
+    benchmarks = select(["all"], args.tag)
+    header = f"{'benchmark':28} {'exp.':6} {'placement':12} {'tags':28} {'full':>8} {'quick':>7}  source"
+    print(header)
+    print("-" * len(header))
+    for benchmark in benchmarks:
+        full, _ = runner.estimate_seconds(benchmark, "full")
+        quick, _ = runner.estimate_seconds(benchmark, "quick")
+        print(f"{benchmark.name:28} {benchmark.source.experiment:6} {benchmark.placement:12} "
+              f"{','.join(benchmark.tags):28} {_duration(full):>8} {_duration(quick):>7}  "
+              f"{benchmark.source.document} {benchmark.source.cells}")
+    print(f"\n{len(benchmarks)} benchmarks; times are one seed on this machine (measured where earlier runs exist).")
+    return EXIT_OK
+
+
+def select(names: list[str], tags: list[str]):
+    """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
+    from suite import registry
+
+    known = registry.discover()
+    if not names and not tags:
+        raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
+    if not names or "all" in names:
+        chosen = list(known)
+    else:
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UsageError(f"unknown benchmark(s) {', '.join(unknown)}; `python -m suite list` shows the known ones")
+        chosen = list(dict.fromkeys(names))
+    if tags:
+        all_tags = {tag for cls in known.values() for tag in cls.tags}
+        missing = [tag for tag in tags if tag not in all_tags]
+        if missing:
+            raise UsageError(f"unknown tag(s) {', '.join(missing)}; known tags: {', '.join(sorted(all_tags))}")
+        chosen = [name for name in chosen if all(tag in known[name].tags for tag in tags)]
+    return [known[name]() for name in chosen]
+
+
+# -- run -------------------------------------------------------------------------------------
+def command_run(args) -> int:
+    from suite import report, results, runner, verdict
+
+    if args.tier not in constants.TIERS:
+        raise UsageError(f"unknown tier {args.tier!r}; choose one of {', '.join(constants.TIERS)}")
+    if args.device not in constants.DEVICES:
+        raise UsageError(f"unknown device {args.device!r}; choose one of {', '.join(constants.DEVICES)}")
+    seeds = args.seeds if args.seeds is not None else (1 if args.tier == "smoke" else constants.DEFAULT_SEEDS)
+    if seeds < 1:
+        raise UsageError(f"--seeds must be at least 1, got {seeds}")
+    if args.timeout is not None and args.timeout <= 0:
+        raise UsageError("--timeout must be a positive number of seconds")
+
+    if args.resume:
+        try:
+            run_path = results.find_run(args.resume)
+        except results.RunNotFound as error:
+            raise UsageError(str(error)) from None
+        manifest = results.read_run_manifest(run_path)
+        benchmarks = select(manifest.get("benchmarks") or ["all"], [])
+        tier, seeds = manifest.get("tier", args.tier), int(manifest.get("seeds", seeds))
+        deterministic = manifest.get("deterministic", args.deterministic)
+    else:
+        benchmarks = select(args.names, args.tag)
+        if not benchmarks:
+            raise UsageError("the selection is empty: no benchmark carries all of those tags")
+        tier, deterministic = args.tier, args.deterministic
+        run_path = results.run_dir(results.new_run_id(tier))
+        run_path.mkdir(parents=True, exist_ok=False)
+        (run_path / "records").mkdir()
+        results.write_run_manifest(run_path, {
+            "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": args.device,
+            "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
+            "started_at": results.utc_now(), "command": " ".join(sys.argv),
+        })
+
+    jobs = runner.plan(benchmarks, tier, seeds)
+    estimates = [runner.estimate_seconds(b, tier) for b in benchmarks]
+    total_s = sum(seconds for seconds, _ in estimates) * seeds
+    measured = sum(1 for _, how in estimates if how == "measured")
+    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
+          f"device {args.device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
+    print(f"Estimated time on this machine: {_duration(total_s)} "
+          f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
+          f"Records: {run_path}", file=sys.stderr)
+
+    options = runner.RunOptions(tier=tier, seeds=seeds, device=args.device, deterministic=deterministic,
+                                timeout_s=args.timeout)
+    progress = runner.Progress(len(jobs), total_s)
+    started = time.monotonic()
+    by_name = {b.name: b for b in benchmarks}
+    interrupted = False
+    try:
+        summary = runner.execute(jobs, by_name, run_path, options, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        summary = {}
+    results.write_run_manifest(run_path, {
+        "finished_at": results.utc_now(), "wall_s": time.monotonic() - started,
+        "interrupted": interrupted, "environment": summary.get("environment", {}),
+    }, name="finished.json")
+
+    records = results.load_records(run_path)
+    verdicts = verdict.judge_run(by_name, records, tier)
+    print_summary(verdicts)
+    if args.report and records:
+        path = report.render(run_path, benchmarks=by_name)
+        print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
+    if interrupted:
+        print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
+              file=sys.stderr)
+        return EXIT_INTERRUPTED
+    return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
+
+
+def print_summary(verdicts) -> None:
+    print(f"\n{'benchmark':28} {'metric':24} {'measured':44} {'bounds':22} verdict")
+    for bench in verdicts:
+        if not bench.references:
+            print(f"{bench.benchmark:28} {'-':24} {'-':44} {'-':22} {bench.verdict}  {bench.detail}")
+            continue
+        for rv in bench.references:
+            shown = rv.verdict if bench.verdict in ("REPRODUCED", "NOT REPRODUCED") else bench.verdict
+            print(f"{bench.benchmark:28} {rv.reference.metric:24} {rv.stats.describe():44} "
+                  f"{rv.reference.describe_bounds():22} {shown}")
+    counts = {}
+    for bench in verdicts:
+        counts[bench.verdict] = counts.get(bench.verdict, 0) + 1
+    print("\n" + ", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+# -- report ----------------------------------------------------------------------------------
+def command_report(args) -> int:
+    from suite import report, results
+
+    try:
+        path = report.render(args.run)
+    except results.RunNotFound as error:
+        raise UsageError(str(error)) from None
+    print(path)
+    return EXIT_OK
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds < 60:
+        return f"{seconds}s"
+    if seconds < 3600:
+        return f"{seconds // 60}m{seconds % 60:02d}s"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"

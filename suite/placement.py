@@ -1,0 +1,92 @@
+"""Where a job runs: the benchmark's preferred placement, the user's --device, the machine.
+
+* ``cpu``: tiny models pinned to the CPU; a GPU launch per 200-point step costs more than the maths.
+* ``gpu``: prefer a GPU, fall back to the CPU and say so in the record.
+* ``gpu-required``: hours on a CPU; skipped with a reason unless ``--device cpu`` forces it.
+
+With several GPUs the job runs under ``tf.distribute.MirroredStrategy`` (data parallel).
+Tests exercise that path with two logical CPU devices (``SUITE_LOGICAL_CPUS=2``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Placement:
+    """The decision for one job: run or skip, on which device(s), and why."""
+
+    device: str  # "/CPU:0", "/GPU:0", or "mirrored:/GPU:0,/GPU:1"
+    skip_reason: str = ""
+    notes: list[str] = field(default_factory=list)
+    replicas: tuple[str, ...] = ()
+
+    @property
+    def skipped(self) -> bool:
+        return bool(self.skip_reason)
+
+    def scope(self):
+        """Context manager under which the model is built and trained."""
+        import tensorflow as tf
+
+        if len(self.replicas) > 1:
+            strategy = tf.distribute.MirroredStrategy(devices=list(self.replicas))
+            return strategy.scope()
+        if self.device:
+            return tf.device(self.device)
+        return contextlib.nullcontext()
+
+
+def configure_logical_cpus() -> None:
+    """Split the CPU into ``SUITE_LOGICAL_CPUS`` logical devices; must run before TensorFlow initialises."""
+    count = int(os.environ.get("SUITE_LOGICAL_CPUS", "0") or 0)
+    if count > 1:
+        import tensorflow as tf
+
+        cpu = tf.config.list_physical_devices("CPU")[0]
+        tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * count)
+
+
+def available_gpus() -> list[str]:
+    import tensorflow as tf
+
+    return [device.name for device in tf.config.list_logical_devices("GPU")]
+
+
+def replica_devices() -> list[str]:
+    """The devices a data-parallel job would use: the GPUs, or the logical CPUs in tests."""
+    import tensorflow as tf
+
+    gpus = available_gpus()
+    if gpus:
+        return gpus
+    if int(os.environ.get("SUITE_LOGICAL_CPUS", "0") or 0) > 1:
+        return [device.name for device in tf.config.list_logical_devices("CPU")]
+    return []
+
+
+def resolve(placement: str, requested: str, *, estimate_cpu_s: float | None = None, gpus=None) -> Placement:
+    """Decide the device for a benchmark with ``placement`` when the user asked for ``requested``."""
+    gpus = available_gpus() if gpus is None else list(gpus)
+    if requested == "cpu":
+        notes = [] if placement == "cpu" else [f"--device cpu forced the CPU (benchmark prefers {placement})"]
+        return Placement("/CPU:0", notes=notes)
+    if placement == "cpu" and requested == "auto":
+        return Placement("/CPU:0")
+    if gpus:
+        if len(gpus) > 1 and placement != "cpu":
+            return Placement("mirrored:" + ",".join(gpus), replicas=tuple(gpus),
+                             notes=[f"data parallel over {len(gpus)} GPUs (MirroredStrategy)"])
+        return Placement(gpus[0].replace("/device:", "/"))
+    # No GPU on this machine.
+    if requested == "gpu":
+        return Placement("", skip_reason="--device gpu was asked for but TensorFlow sees no GPU")
+    if placement == "gpu-required":
+        hours = f" (about {estimate_cpu_s / 3600:.1f} h on a 2-core CPU)" if estimate_cpu_s else ""
+        return Placement("", skip_reason=f"needs a GPU; none found. Run with --device cpu to force the CPU{hours}")
+    if placement == "gpu":
+        return Placement("/CPU:0", notes=["no GPU found: fell back to the CPU"])
+    return Placement("/CPU:0")

@@ -1,0 +1,289 @@
+"""Runs the jobs (benchmark x seed) of a selection and writes one record per job.
+
+Every job runs in a worker child (``suite.worker``) that is reused from job to job
+while it stays healthy. When a job raises, the worker records ERROR and goes on;
+when the worker dies (segfault, ``kill``, out of memory) or a job runs past its
+timeout, the runner writes an ERROR or TIMEOUT record for that job and starts a
+fresh worker for the next. Ctrl-C stops the worker, keeps every finished record
+and prints how to resume.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite import results
+from suite.registry import Benchmark
+
+#: Seconds to wait for a fresh worker to import TensorFlow and say it is ready.
+WORKER_START_TIMEOUT_S = 180.0
+#: A job may run this many times its estimate (and at least MIN_TIMEOUT_S) before it is stopped.
+TIMEOUT_FACTOR = 10.0
+MIN_TIMEOUT_S = 600.0
+
+
+@dataclass(frozen=True)
+class Job:
+    benchmark: str
+    tier: str
+    seed: int
+
+
+@dataclass
+class RunOptions:
+    tier: str
+    seeds: int
+    device: str = "auto"
+    deterministic: bool = True
+    timeout_s: float | None = None  # None: from each benchmark's estimate
+    environment_overrides: dict = field(default_factory=dict)
+
+
+def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
+    """Benchmark-major order: all seeds of one benchmark, then the next (the report fills in that order)."""
+    if seeds < 1:
+        raise ValueError(f"--seeds must be at least 1, got {seeds}")
+    return [Job(b.name, tier, seed) for b in benchmarks for seed in range(1, seeds + 1)]
+
+
+def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
+    """Expected wall time of one job: the median of earlier runs on this machine, else the declared figure."""
+    durations = []
+    pattern = f"{benchmark.name}__{tier}__s*.json"
+    for run_path in results.list_runs()[-20:]:
+        for path in (run_path / "records").glob(pattern):
+            try:
+                record = results.read_record(path)
+            except (ValueError, OSError):
+                continue
+            if record.get("status") == "ok" and record.get("duration_s"):
+                durations.append(float(record["duration_s"]))
+    if durations:
+        return statistics.median(durations), "measured"
+    return float(benchmark.estimated_seconds.get(tier, 60.0)), "declared"
+
+
+class WorkerDied(RuntimeError):
+    pass
+
+
+class _Worker:
+    """One worker child and its pipe."""
+
+    def __init__(self, options: RunOptions):
+        context = multiprocessing.get_context("spawn")
+        self.connection, child_end = context.Pipe()
+        from suite import worker
+
+        self.process = context.Process(
+            target=worker.main,
+            args=(child_end, options.deterministic, dict(options.environment_overrides)),
+            daemon=True,
+        )
+        self.process.start()
+        child_end.close()
+        message = self.receive(WORKER_START_TIMEOUT_S)
+        if message is None or message.get("type") != "ready":
+            self.stop()
+            raise WorkerDied("the worker process did not start (TensorFlow failed to import?)")
+        self.environment = message["environment"]
+
+    def receive(self, timeout_s: float):
+        """The next message, or None on timeout; raises WorkerDied when the child is gone."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            try:
+                if self.connection.poll(min(remaining, 0.5)):
+                    return self.connection.recv()
+            except (EOFError, ConnectionError, OSError):
+                raise WorkerDied(self._death()) from None
+            if not self.process.is_alive():
+                # Drain what it may have sent just before exiting.
+                try:
+                    if self.connection.poll(0):
+                        return self.connection.recv()
+                except (EOFError, OSError):
+                    pass
+                raise WorkerDied(self._death())
+
+    def _death(self) -> str:
+        self.process.join(timeout=5)
+        code = self.process.exitcode
+        if code is not None and code < 0:
+            import signal
+
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = str(-code)
+            return f"the worker process was killed by signal {name}"
+        return f"the worker process exited with code {code}"
+
+    def send(self, message: dict) -> None:
+        self.connection.send(message)
+
+    def stop(self) -> None:
+        try:
+            if self.process.is_alive():
+                try:
+                    self.connection.send({"type": "stop"})
+                except OSError:
+                    pass
+                self.process.join(timeout=3)
+        finally:
+            if self.process.is_alive():
+                self.process.kill()
+                self.process.join(timeout=5)
+            self.connection.close()
+
+
+class Progress:
+    """One line per job on stderr, plus an in-place line for the epochs/steps of the current job."""
+
+    def __init__(self, total_jobs: int, estimated_total_s: float, stream=None):
+        self.total_jobs = total_jobs
+        self.estimated_total_s = estimated_total_s
+        self.stream = stream or sys.stderr
+        self.started = time.monotonic()
+        self.interactive = self.stream.isatty()
+        self.done_estimate_s = 0.0
+
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started
+
+    def remaining(self) -> float:
+        # Scale what is left of the estimate by how fast we have been so far.
+        left = max(self.estimated_total_s - self.done_estimate_s, 0.0)
+        if self.done_estimate_s > 0:
+            left *= self.elapsed() / self.done_estimate_s
+        return left
+
+    def job_started(self, index: int, job: Job) -> None:
+        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} ({job.tier}, seed {job.seed}) ...")
+
+    def job_progress(self, job: Job, done: int, total: int, unit: str) -> None:
+        if self.interactive:
+            self.stream.write(f"\r    {unit} {done}/{total}  elapsed {_clock(self.elapsed())}   ")
+            self.stream.flush()
+
+    def job_finished(self, index: int, job: Job, status: str, duration_s: float, estimate_s: float) -> None:
+        self.done_estimate_s += estimate_s
+        if self.interactive:
+            self.stream.write("\r" + " " * 60 + "\r")
+        self._line(
+            f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: {status.upper()} in {duration_s:.1f} s"
+            f"  | elapsed {_clock(self.elapsed())}, about {_clock(self.remaining())} left"
+        )
+
+    def _line(self, text: str) -> None:
+        self.stream.write(text + "\n")
+        self.stream.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(round(seconds))
+    hours, rest = divmod(seconds, 3600)
+    minutes, seconds = divmod(rest, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
+
+
+def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, options: RunOptions,
+            progress: Progress) -> dict:
+    """Run ``jobs``, skipping those whose record exists (resume). Returns a summary for the manifest.
+
+    Raises KeyboardInterrupt after cleaning up when the user presses Ctrl-C.
+    """
+    worker: _Worker | None = None
+    environment: dict = {}
+    summary = {"completed": 0, "resumed": 0}
+    try:
+        for index, job in enumerate(jobs, start=1):
+            benchmark = benchmarks[job.benchmark]
+            estimate_s, _ = estimate_seconds(benchmark, job.tier)
+            if results.record_path(run_path, job.benchmark, job.tier, job.seed).exists():
+                summary["resumed"] += 1
+                progress.job_finished(index, job, "kept (resume)", 0.0, estimate_s)
+                continue
+            progress.job_started(index, job)
+            timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
+            started = time.monotonic()
+            record, artefacts = None, {}
+            try:
+                if worker is None:
+                    worker = _Worker(options)
+                    environment = worker.environment
+                worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
+                             "device": options.device})
+                while True:
+                    remaining = timeout_s - (time.monotonic() - started)
+                    message = worker.receive(max(remaining, 0.0))
+                    if message is None:
+                        record = {"status": "timeout",
+                                  "error": f"stopped after {timeout_s:.0f} s (timeout); raise it with --timeout"}
+                        worker.stop()
+                        worker = None
+                        break
+                    if message["type"] == "progress":
+                        progress.job_progress(job, message["done"], message["total"], message["unit"])
+                    elif message["type"] == "result":
+                        record, artefacts = message["record"], message.get("artefacts") or {}
+                        break
+            except WorkerDied as death:
+                record = {"status": "error", "error": f"{death} while running this job"}
+                if worker is not None:
+                    worker.stop()
+                worker = None
+            wall_s = time.monotonic() - started
+            record.setdefault("duration_s", wall_s)
+            full = _complete_record(record, job, benchmark, run_path, options, environment, wall_s)
+            try:
+                results.write_record(run_path, full, artefacts)
+            except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
+                full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
+                results.write_record(run_path, full, None)
+            summary["completed"] += 1
+            progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)
+    finally:
+        if worker is not None:
+            worker.stop()
+    summary["environment"] = environment
+    return summary
+
+
+def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
+                     environment: dict, wall_s: float) -> dict:
+    settings = benchmark.settings_for(job.tier)
+    base = {
+        "run_id": run_path.name,
+        "benchmark": job.benchmark,
+        "experiment": benchmark.source.experiment,
+        "source_document": benchmark.source.document,
+        "title": benchmark.title,
+        "tags": list(benchmark.tags),
+        "tier": job.tier,
+        "seed": job.seed,
+        "status": "error",
+        "metrics": {},
+        "history": {},
+        "device": "",
+        "placement": benchmark.placement,
+        "requested_device": options.device,
+        "deterministic": options.deterministic,
+        "settings": settings.to_dict(),
+        "source_hash": benchmark.source_hash(),
+        "environment": environment,
+        "wall_s": wall_s,
+        "finished_at": results.utc_now(),
+        "pid": os.getpid(),
+    }
+    base.update(record)
+    return base

@@ -1,0 +1,198 @@
+"""Verdicts: did a benchmark reproduce its references?
+
+The rule (also in the README): a reference is judged on the mean of its metric over
+the seeds that finished (or per seed, when the claim says so); the benchmark is
+REPRODUCED when every reference is. The spread (std and a Student-t 95 % interval)
+is shown beside the mean but does not change the verdict.
+
+``full`` runs are judged against the documented references; ``quick`` runs against
+the committed baseline ``baselines/quick.json`` (the reduced setting has no
+documented number); ``smoke`` runs are not judged, only checked to finish.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite.constants import BASELINES_DIR
+from suite.reference import Reference
+
+REPRODUCED = "REPRODUCED"
+NOT_REPRODUCED = "NOT REPRODUCED"
+ERROR = "ERROR"
+TIMEOUT = "TIMEOUT"
+SKIPPED = "SKIPPED"
+UNJUDGED = "NOT JUDGED"
+VERDICTS = (REPRODUCED, NOT_REPRODUCED, ERROR, TIMEOUT, SKIPPED, UNJUDGED)
+FAILING = (NOT_REPRODUCED, ERROR, TIMEOUT)
+
+
+@dataclass
+class Stats:
+    n: int
+    mean: float
+    std: float
+    ci95: float  # half width of the Student-t 95 % interval; nan for n < 2
+
+    @classmethod
+    def of(cls, values: list[float]) -> Stats:
+        finite = [v for v in values if v is not None and math.isfinite(v)]
+        n_all = len([v for v in values if v is not None])
+        if n_all and len(finite) < n_all:
+            # A non-finite seed makes the mean non-finite: that is what happened.
+            return cls(n_all, math.inf if any(v == math.inf for v in values if v is not None) else math.nan,
+                       math.nan, math.nan)
+        n = len(finite)
+        if n == 0:
+            return cls(0, math.nan, math.nan, math.nan)
+        mean = sum(finite) / n
+        if n < 2:
+            return cls(1, mean, math.nan, math.nan)
+        std = math.sqrt(sum((v - mean) ** 2 for v in finite) / (n - 1))
+        return cls(n, mean, std, student_t_975(n - 1) * std / math.sqrt(n))
+
+    def describe(self, digits: int = 4) -> str:
+        if self.n == 0:
+            return "no value"
+        if not math.isfinite(self.mean):
+            return f"{self.mean} (n={self.n})"
+        if self.n == 1:
+            return f"{self.mean:.{digits}f} (single seed: no spread)"
+        return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (95% CI ± {self.ci95:.{digits}f}, n={self.n})"
+
+
+def student_t_975(degrees_of_freedom: int) -> float:
+    """The 97.5 % quantile of Student's t (two-sided 95 % interval)."""
+    from scipy import stats
+
+    return float(stats.t.ppf(0.975, degrees_of_freedom))
+
+
+@dataclass
+class ReferenceVerdict:
+    reference: Reference
+    verdict: str
+    values: list[float]
+    stats: Stats
+    detail: str = ""
+    outcome_counts: dict[str, int] = field(default_factory=dict)
+    seeds_holding: int = 0
+
+
+@dataclass
+class BenchmarkVerdict:
+    benchmark: str
+    verdict: str
+    references: list[ReferenceVerdict]
+    statuses: dict[str, int]
+    detail: str = ""
+
+    @property
+    def failing(self) -> bool:
+        return self.verdict in FAILING
+
+
+def judge_reference(reference: Reference, values: list[float | None]) -> ReferenceVerdict:
+    present = [v for v in values if v is not None]
+    stats = Stats.of(present)
+    holding = sum(reference.holds_for(v) for v in present)
+    counts = {}
+    for outcome in reference.outcomes:
+        counts[outcome.label] = sum(1 for v in present if math.isfinite(v) and outcome.contains(v))
+    if reference.outcomes:
+        counts["other"] = len(present) - sum(counts.values())
+    if not present:
+        return ReferenceVerdict(reference, NOT_REPRODUCED, [], stats, "metric not measured", counts, 0)
+    if reference.judged_on == "mean" and reference.kind != "diverges":
+        ok = reference.holds_for(stats.mean)
+        detail = f"mean {stats.describe()} vs {reference.describe_bounds()}"
+    elif reference.judged_on == "fraction":
+        ok = holding / len(present) >= reference.min_fraction
+        detail = f"{holding} of {len(present)} seeds hold (needed {reference.min_fraction:.0%})"
+    else:
+        ok = holding == len(present)
+        detail = f"{holding} of {len(present)} seeds hold (needed all)"
+    if len(present) == 1:
+        detail += "; single seed"
+    return ReferenceVerdict(reference, REPRODUCED if ok else NOT_REPRODUCED, list(present), stats, detail,
+                            counts, holding)
+
+
+def judge_benchmark(name: str, references: tuple[Reference, ...], records: list[dict], *,
+                    judged: bool = True) -> BenchmarkVerdict:
+    statuses: dict[str, int] = {}
+    for record in records:
+        statuses[record["status"]] = statuses.get(record["status"], 0) + 1
+    finished = [r for r in records if r["status"] == "ok"]
+    reference_verdicts = [
+        judge_reference(reference, [r["metrics"].get(reference.metric) for r in finished]) for reference in references
+    ]
+    if statuses.get("error"):
+        first = next(r for r in records if r["status"] == "error")
+        return BenchmarkVerdict(name, ERROR, reference_verdicts, statuses, _first_line(first.get("error", "")))
+    if statuses.get("timeout"):
+        first = next(r for r in records if r["status"] == "timeout")
+        return BenchmarkVerdict(name, TIMEOUT, reference_verdicts, statuses, first.get("error", ""))
+    if not finished:
+        reason = next((r.get("error", "") for r in records if r["status"] == "skipped"), "")
+        return BenchmarkVerdict(name, SKIPPED, reference_verdicts, statuses, reason)
+    if not judged or not references:
+        why = "this tier is not judged" if not judged else "no reference or baseline for this tier"
+        return BenchmarkVerdict(name, UNJUDGED, reference_verdicts, statuses, why)
+    failed = [rv for rv in reference_verdicts if rv.verdict != REPRODUCED]
+    if failed:
+        return BenchmarkVerdict(name, NOT_REPRODUCED, reference_verdicts, statuses,
+                                "; ".join(f"{rv.reference.metric}: {rv.detail}" for rv in failed))
+    return BenchmarkVerdict(name, REPRODUCED, reference_verdicts, statuses)
+
+
+def _first_line(text: str) -> str:
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def load_baseline(tier: str, directory: Path | None = None) -> dict:
+    path = (directory or BASELINES_DIR) / f"{tier}.json"
+    if not path.exists():
+        return {}
+    return json.loads(path.read_text())
+
+
+def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[tuple[Reference, ...], bool]:
+    """The references a run of ``tier`` is judged against, and whether the tier is judged at all."""
+    if tier == "full":
+        return tuple(benchmark.references), True
+    if tier == "smoke":
+        return (), False
+    entry = (baseline or {}).get("benchmarks", {}).get(benchmark.name)
+    if not entry:
+        return (), True
+    judged = []
+    for metric, calibration in entry.get("metrics", {}).items():
+        documented = next((r for r in benchmark.references if r.metric == metric), None)
+        if documented is not None and documented.kind == "diverges":
+            judged.append(documented)
+            continue
+        note = calibration.get("rule", "") + f" (baseline n={calibration.get('n')}, {entry.get('calibrated_at', '')})"
+        judged.append(Reference(metric, calibration.get("mean"),
+                                bounds=(calibration["low"], calibration["high"]), note=note,
+                                claim=documented.claim if documented else ""))
+    return tuple(judged), True
+
+
+def judge_run(benchmarks: dict, records: list[dict], tier: str, baseline: dict | None = None) -> list[BenchmarkVerdict]:
+    """One verdict per benchmark that has records, in the order of ``benchmarks``."""
+    by_name: dict[str, list[dict]] = {}
+    for record in records:
+        by_name.setdefault(record["benchmark"], []).append(record)
+    if baseline is None and tier != "full":
+        baseline = load_baseline(tier)
+    verdicts = []
+    for name, benchmark in benchmarks.items():
+        if name not in by_name:
+            continue
+        references, judged = references_for(benchmark, tier, baseline)
+        verdicts.append(judge_benchmark(name, references, by_name[name], judged=judged))
+    return verdicts

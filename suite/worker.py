@@ -1,0 +1,138 @@
+"""The worker process: imports TensorFlow once, then runs jobs sent by the runner.
+
+Why a long-lived child and not one process per job: importing TensorFlow costs
+about 6 s here and loading MNIST another fraction of a second; paid once per run
+instead of once per job. Why a child at all: a job that segfaults, is killed, or
+hangs must not take the run down. The runner (``suite.runner``) watches the
+worker, records ERROR or TIMEOUT for the job it was running when it died, and
+starts a fresh worker for the next job.
+
+Protocol over a ``multiprocessing`` pipe (pickled dicts):
+  worker -> runner  {"type": "ready", "environment": {...}}
+  runner -> worker  {"type": "job", "benchmark", "tier", "seed", "device"}
+  worker -> runner  {"type": "progress", "done", "total", "unit"}   (any number)
+  worker -> runner  {"type": "result", "record": {...}, "artefacts": {...}}
+  runner -> worker  {"type": "stop"}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import time
+import traceback
+
+
+def weights_fingerprint(weights) -> str:
+    """sha256 over the trained weight arrays (dtype, shape and bytes): equal iff bit-identical."""
+    import numpy as np
+
+    digest = hashlib.sha256()
+    for array in weights:
+        array = np.ascontiguousarray(array)
+        digest.update(str(array.dtype).encode() + str(array.shape).encode())
+        digest.update(array.tobytes())
+    return digest.hexdigest()
+
+
+class _ProgressCallback:
+    """A Keras callback forwarding epoch ends to the runner (built lazily: keras is imported in the worker)."""
+
+    @staticmethod
+    def make(send, epochs_hint):
+        import keras
+
+        class ProgressCallback(keras.callbacks.Callback):
+            def on_epoch_end(self, epoch, logs=None):
+                total = self.params.get("epochs", epochs_hint) if self.params else epochs_hint
+                send({"type": "progress", "done": epoch + 1, "total": total, "unit": "epoch"})
+
+        return ProgressCallback()
+
+
+def main(connection, deterministic: bool, environment_overrides: dict) -> None:
+    """Entry point of the child process."""
+    # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    os.environ.update(environment_overrides)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+    from suite import placement
+
+    placement.configure_logical_cpus()
+    import keras
+    import tensorflow as tf
+
+    from suite import environment, registry
+
+    if deterministic:
+        tf.config.experimental.enable_op_determinism()
+    registry.discover()
+    fingerprint = environment.fingerprint(deterministic=deterministic)
+    connection.send({"type": "ready", "environment": fingerprint})
+
+    while True:
+        message = connection.recv()
+        if message.get("type") == "stop":
+            return
+        record, artefacts = _run_job(message, connection.send, keras, fingerprint)
+        connection.send({"type": "result", "record": record, "artefacts": artefacts})
+
+
+def _run_job(job: dict, send, keras, fingerprint: dict):
+    from suite import placement, registry
+
+    benchmark = registry.get(job["benchmark"])
+    settings = benchmark.settings_for(job["tier"])
+    seed = int(job["seed"])
+    record = {
+        "status": "ok",
+        "metrics": {},
+        "history": {},
+        "device": "",
+        "placement": benchmark.placement,
+        "placement_notes": [],
+        "error": "",
+        "notes": [],
+    }
+    artefacts = {}
+    decision = placement.resolve(
+        benchmark.placement,
+        job["device"],
+        estimate_cpu_s=benchmark.estimated_seconds.get(job["tier"]),
+        gpus=placement.replica_devices(),
+    )
+    record["placement_notes"] = decision.notes
+    if decision.skipped:
+        record.update(status="skipped", error=decision.skip_reason)
+        return record, artefacts
+    record["device"] = decision.device
+
+    def progress(done, total, unit="step"):
+        send({"type": "progress", "done": int(done), "total": int(total), "unit": unit})
+
+    benchmark.report_progress = progress
+    benchmark.callbacks = (_ProgressCallback.make(send, settings.get("epochs", 0)),)
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(seed)
+    started = time.perf_counter()
+    try:
+        with decision.scope():
+            outcome = benchmark.run(settings, seed)
+    except Exception as error:  # a failing job is a result to record, not a reason to stop the run
+        record.update(status="error", error=_describe(error))
+        record["duration_s"] = time.perf_counter() - started
+        return record, artefacts
+    record["duration_s"] = time.perf_counter() - started
+    record["metrics"] = {key: float(value) for key, value in outcome.metrics.items()}
+    record["history"] = outcome.history
+    record["notes"] = list(outcome.notes)
+    record["weights_sha256"] = weights_fingerprint(outcome.weights) if outcome.weights else ""
+    return record, dict(outcome.artefacts)
+
+
+def _describe(error: BaseException) -> str:
+    lines = traceback.format_exception(type(error), error, error.__traceback__)
+    tail = "".join(lines[-12:])
+    return f"{type(error).__name__}: {error}\n\n{tail}"
