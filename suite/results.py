@@ -40,7 +40,10 @@ def runs_dir() -> Path:
 
 
 def new_run_id(tier: str) -> str:
-    return datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{tier}"
+    """Sortable by start time; the random suffix keeps two runs started in the same second apart."""
+    import secrets
+
+    return datetime.now().strftime("%Y%m%d-%H%M%S") + f"-{tier}-{secrets.token_hex(2)}"
 
 
 def run_dir(run_id: str) -> Path:
