@@ -46,13 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("run", nargs="?", default="latest")
     report.set_defaults(func=command_report)
 
-    try:
-        from suite import data_cli
-    except ImportError:  # the data commands ship in their own module
-        data_cli = None
-    if data_cli is not None:
-        data_cli.add_parser(commands)
+    # Commands that live in their own modules; each module has ``add_parser(commands)``
+    # and sets ``func`` on its sub-parsers.
+    import importlib
+
+    for module_name in PLUGIN_COMMANDS:
+        importlib.import_module(module_name).add_parser(commands)
     return parser
+
+
+#: Modules adding sub-commands: ``data fetch|verify``, ``compare``, ``calibrate``.
+PLUGIN_COMMANDS = [
+    name
+    for name in ("suite.data_cli", "suite.compare", "suite.calibrate")
+    if __import__("importlib.util").util.find_spec(name) is not None
+]
 
 
 def main(argv: list[str] | None = None) -> int:
