@@ -217,7 +217,7 @@ def test_fashion_mnist_from_the_debian_package():
 
 @pytest.mark.slow
 def test_tfds_mnist_is_prepared_offline_from_the_verified_idx_files(private_cache):
-    """About 20 s: TFDS converts the files once. Its record order is its own, not the canonical one."""
+    """About 40 s on two cores: TFDS converts the files once. Its record order is its own."""
     arrays = datasets.load("tfds:mnist")
     assert arrays["x_train"].shape == (60000, 28, 28, 1) and arrays["y_test"].shape == (10000,)
     assert np.bincount(arrays["y_train"]).tolist() == list(datasets.MNIST_CLASS_COUNTS["train"])
