@@ -1,0 +1,34 @@
+"""Usage errors exit with code 2 and one clear line, never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import run_suite
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["run", "no_such_benchmark", "--tier", "smoke"], "unknown benchmark(s) no_such_benchmark"),
+        (["run", "dlwp_dense512", "--tier", "medium"], "unknown tier 'medium'"),
+        (["run", "dlwp_dense512", "--seeds", "0"], "--seeds must be at least 1"),
+        (["run", "--tag", "no-such-tag"], "unknown tag(s) no-such-tag"),
+        (["run"], "name benchmarks to run"),
+        (["run", "dlwp_dense512", "--device", "tpu"], "unknown device 'tpu'"),
+        (["run", "--resume", "no-such-run"], "run 'no-such-run' not found"),
+    ],
+    ids=["benchmark", "tier", "seeds", "tag", "empty", "device", "resume"],
+)
+def test_usage_errors(arguments, message):
+    completed = run_suite(*arguments)
+    assert completed.returncode == 2, completed.stderr
+    assert message in completed.stderr
+    assert "Traceback" not in completed.stderr
+
+
+def test_list_shows_experiment_source_and_placement():
+    completed = run_suite("list")
+    assert completed.returncode == 0, completed.stderr
+    line = next(line for line in completed.stdout.splitlines() if line.startswith("dlwp_dense512"))
+    assert "002-a" in line and "gpu" in line and "002_1cdcc223183fcc73.txt" in line

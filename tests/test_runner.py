@@ -1,0 +1,65 @@
+"""The runner survives misbehaving jobs, keeps every finished record, and resumes."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from suite import results
+from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
+
+WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
+
+
+def _records(run_path):
+    return {record["benchmark"] + f"/{record['seed']}": record for record in results.load_records(run_path)}
+
+
+@pytest.mark.slow
+def test_a_raising_a_killed_and_a_hanging_job_are_recorded_and_the_run_goes_on(tmp_path):
+    completed = run_suite(
+        "run", "test_raises", "test_kills_itself", "test_hangs", "test_well_behaved",
+        "--tier", "smoke", "--timeout", "20", "--no-report", env=WITH_TEST_BENCHMARKS,
+    )
+    assert completed.returncode == 1, completed.stderr
+    records = _records(only_run(tmp_path / "reports"))
+    assert records["test_raises/1"]["status"] == "error"
+    assert "deliberate failure inside the benchmark" in records["test_raises/1"]["error"]
+    assert records["test_kills_itself/1"]["status"] == "error"
+    assert "SIGKILL" in records["test_kills_itself/1"]["error"]
+    assert records["test_hangs/1"]["status"] == "timeout"
+    assert records["test_well_behaved/1"]["status"] == "ok"
+    assert records["test_well_behaved/1"]["metrics"]["final_loss"] >= 0
+    assert "ERROR" in completed.stdout and "TIMEOUT" in completed.stdout
+
+
+@pytest.mark.slow
+def test_a_diverging_job_is_a_result_not_an_error(tmp_path):
+    completed = run_suite("run", "test_diverges", "--tier", "full", "--seeds", "1", "--no-report",
+                          env=WITH_TEST_BENCHMARKS)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    record = next(iter(_records(only_run(tmp_path / "reports")).values()))
+    assert record["status"] == "ok"
+    assert record["metrics"]["final_loss"] == float("inf")
+    assert "REPRODUCED" in completed.stdout
+
+
+@pytest.mark.slow
+def test_resume_runs_only_the_missing_jobs(tmp_path):
+    first = run_suite("run", "test_well_behaved", "--tier", "full", "--seeds", "3", "--no-report",
+                      env=WITH_TEST_BENCHMARKS)
+    assert first.returncode == 0, first.stderr
+    run_path = only_run(tmp_path / "reports")
+    kept = results.record_path(run_path, "test_well_behaved", "full", 1)
+    removed = results.record_path(run_path, "test_well_behaved", "full", 2)
+    kept_before = (kept.read_bytes(), os.stat(kept).st_mtime_ns)
+    removed.unlink()
+
+    second = run_suite("run", "--resume", run_path.name, "--no-report", env=WITH_TEST_BENCHMARKS)
+    assert second.returncode == 0, second.stderr
+    assert removed.exists(), "the missing job was not re-run"
+    assert (kept.read_bytes(), os.stat(kept).st_mtime_ns) == kept_before, "a finished record was rewritten"
+    assert "kept (resume)" in second.stderr
+    assert json.loads(removed.read_text())["seed"] == 2
