@@ -1,0 +1,184 @@
+"""'Julia: Notes-05, MNIST: DNN' (Flux; source 000_ea932331d6ef0ef3.txt), experiments 000-a and 000-b.
+
+Two full-batch trainings on slices of the 60 000 training images, in canonical order:
+
+* 000-a: softmax regression, plain gradient descent lr 0.1, 500 steps on images 1-5000:
+  accuracy 0.9122 on 1-5000 and 0.8857 on 5001-60000; loss train 2.35 -> 0.34, held-out
+  (5001-6000) 2.37 -> 0.39.
+* 000-b: 784 -> 32 relu -> 10 softmax, ADAM(0.005), 500 steps on images 1-50000:
+  accuracy 0.9815 on 1-50000 and 0.9607 on 50001-60000; loss 2.05 -> 0.07, held-out 2.04 -> 0.15.
+
+The held-out accuracy of 000-a is measured on 5001-60000 (55 000 images) but its held-out *loss*
+on 5001-6000 only, as the notebook's ``batch_test_1`` does.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from benchmarks import _mnist, _mnist_mlp
+from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import accuracy, final_loss, full_batch_steps
+
+VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
+
+
+class _JuliaNotesBenchmark(Benchmark):
+    """Shared data slicing and training of the two notebook experiments (not registered).
+
+    Flux-vs-Keras differences that matter here:
+    * ``Flux.crossentropy`` of this Flux (Tracker era) has no clipping: ``_mnist_mlp.flux_crossentropy``.
+    * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_mnist_mlp.flux_adam``.
+    * ``Descent(η)`` is plain SGD without momentum, as ``keras.optimizers.SGD(η)``.
+    * The notebook feeds Float64 images (``to1D``) into Float32 weights, so Flux computes in Float64;
+      we compute in float32. Nothing here comes near float32's limits.
+    * Dense: glorot-uniform weights, zero bias on both sides.
+    """
+
+    tags = ("mnist", "mlp", "flux", "full-batch")
+    dataset = "mnist"
+
+    def load_data(self, settings, seed):
+        mnist = super().load_data(settings, seed)
+        images, labels = mnist["x_train"], mnist["y_train"]
+        train = slice(0, settings.train_images)
+        # Julia's images a:b are Python indices a-1 .. b-1.
+        heldout_loss = slice(settings.train_images, settings.train_images + settings.heldout_loss_images)
+        heldout_accuracy = slice(settings.train_images,
+                                 settings.train_images + settings.heldout_accuracy_images
+                                 if settings.heldout_accuracy_images else len(images))
+        return {
+            "x_train": _mnist.flat_scaled(images[train]),
+            "y_train": _mnist.one_hot(labels[train]),
+            "labels_train": np.asarray(labels[train]),
+            "x_heldout_loss": _mnist.flat_scaled(images[heldout_loss]),
+            "y_heldout_loss": _mnist.one_hot(labels[heldout_loss]),
+            "x_heldout": _mnist.flat_scaled(images[heldout_accuracy]),
+            "labels_heldout": np.asarray(labels[heldout_accuracy]),
+        }
+
+    def make_optimizer(self, settings):
+        raise NotImplementedError
+
+    def run(self, settings, seed) -> Outcome:
+        data = self.load_data(settings, seed)
+        model = self.build_model(settings)
+        history = full_batch_steps(
+            model, _mnist_mlp.flux_crossentropy, self.make_optimizer(settings), data["x_train"], data["y_train"],
+            settings.steps, monitor={"heldout": (data["x_heldout_loss"], data["y_heldout_loss"])},
+            monitor_every=settings.monitor_every, progress=self.report_progress,
+        )
+        metrics = {
+            "train_accuracy": accuracy(model, data["x_train"], data["labels_train"]),
+            "heldout_accuracy": accuracy(model, data["x_heldout"], data["labels_heldout"]),
+            "train_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_train"], data["y_train"]),
+            "heldout_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_heldout_loss"],
+                                       data["y_heldout_loss"]),
+        }
+        return Outcome(metrics=metrics, history=history, weights=model.get_weights())
+
+
+@register
+class JuliaNotesSoftmax5k(_JuliaNotesBenchmark):
+    """000-a: one Dense(784->10) + softmax, gradient descent lr 0.1, 500 full-batch steps on images 1-5000.
+
+    The notebook first trains a throw-away ``model1`` for 1 + 3 steps, then *redefines* ``model1`` and
+    trains the fresh model for 500 steps: only the second training is the experiment. Its callback is
+    throttled to once a second, so only the first (after step 1) and last printed losses have a known
+    step; ``source_curves`` places them there.
+    """
+
+    name = "julia_notes_softmax_5k"
+    title = "Softmax regression on MNIST images 1-5000 (gradient descent lr 0.1, 500 full-batch steps)"
+    source = Source("000_ea932331d6ef0ef3.txt", "000-a", cells="'3. DNN model (1 layer)' to '5. evaluate model'")
+    placement = "cpu"  # a 5000 x 784 x 10 matmul per step: a GPU would only add transfer latency
+    settings = Settings(train_images=5000, heldout_loss_images=1000, heldout_accuracy_images=None,
+                        steps=500, learning_rate=0.1, monitor_every=1)
+    tiers = {
+        "quick": dict(steps=200, monitor_every=10),
+        "smoke": dict(train_images=500, heldout_loss_images=200, heldout_accuracy_images=1000, steps=10),
+    }
+    estimated_seconds = {"full": 15.0, "quick": 6.0, "smoke": 3.0}
+    parameter_count = 784 * 10 + 10
+    # history["loss"][i] is the loss before step i+1, i.e. after step i: the 2.35 printed after step 1
+    # sits at x = 2; the held-out curve is taken after each step, so its 2.37 sits at x = 1.
+    source_curves = {
+        "loss": _mnist_mlp.sparse_source_curve({2: 2.35, 500: 0.34}, 500),
+        "heldout_loss": _mnist_mlp.sparse_source_curve({1: 2.37, 500: 0.39}, 500),
+    }
+    references = (
+        Reference("train_accuracy", 0.9122, bounds=(0.9072, 0.9172),
+                  claim="sum(prediction(i) == y[i] for i in 1:5000)/5000 -> 0.9122",
+                  note="PROVISIONAL until calibrated"),
+        Reference("heldout_accuracy", 0.8857, bounds=(0.8807, 0.8907),
+                  claim="sum(prediction(i) == y[i] for i in 5001:60000)/55000 -> 0.8856727272727273",
+                  note="PROVISIONAL until calibrated"),
+        Reference("train_loss", 0.34, bounds=(0.306, 0.374),
+                  claim="loss(train): 0.34 (last printed)", note="PROVISIONAL until calibrated"),
+        Reference("heldout_loss", 0.39, bounds=(0.351, 0.429),
+                  claim="loss(test): 0.39 (last printed, images 5001-6000)", note="PROVISIONAL until calibrated"),
+    )
+
+    def build_model(self, settings):
+        # model1 = Chain(Dense(784,10,identity),softmax)
+        return keras.Sequential([
+            keras.Input(shape=(28 * 28,)),
+            layers.Dense(10),
+            layers.Softmax(),
+        ])
+
+    def make_optimizer(self, settings):
+        # opt1 = Descent(0.1): plain gradient descent, no momentum.
+        return keras.optimizers.SGD(learning_rate=settings.learning_rate)
+
+
+@register
+class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
+    """000-b: Dense(784->32, relu) -> Dense(32->10) + softmax, ADAM(0.005), 500 full-batch steps on 1-50000.
+
+    The costly part of this pair: each step is a 50 000 x 784 x 32 matmul forward and one backward
+    (about 5 GFLOP per step). Throttled callback as in 000-a (every 5 s).
+    """
+
+    name = "julia_notes_mlp32_50k"
+    title = "MLP 784-32-10 on MNIST images 1-50000 (ADAM 0.005, 500 full-batch steps)"
+    source = Source("000_ea932331d6ef0ef3.txt", "000-b", cells="'6. DNN model (2 layers)'")
+    placement = "gpu"  # 50 000-row full-batch matmuls: the one experiment of the notebook a GPU speeds up
+    settings = Settings(train_images=50_000, heldout_loss_images=10_000, heldout_accuracy_images=10_000,
+                        steps=500, learning_rate=0.005, monitor_every=1)
+    tiers = {
+        "quick": dict(train_images=10_000, steps=150, monitor_every=10),
+        "smoke": dict(train_images=1000, heldout_loss_images=500, heldout_accuracy_images=500, steps=10),
+    }
+    estimated_seconds = {"full": 40.0, "quick": 5.0, "smoke": 3.0}
+    parameter_count = 784 * 32 + 32 + 32 * 10 + 10
+    source_curves = {
+        "loss": _mnist_mlp.sparse_source_curve({2: 2.05, 500: 0.07}, 500),
+        "heldout_loss": _mnist_mlp.sparse_source_curve({1: 2.04, 500: 0.15}, 500),
+    }
+    references = (
+        Reference("train_accuracy", 0.9815, bounds=(0.9765, 0.9865),
+                  claim="sum(prediction2(i) == y[i] for i in 1:50000)/50000 -> 0.9815",
+                  note="PROVISIONAL until calibrated"),
+        Reference("heldout_accuracy", 0.9607, bounds=(0.9557, 0.9657),
+                  claim="sum(prediction2(i) == y[i] for i in 50001:60000)/10000 -> 0.9607",
+                  note="PROVISIONAL until calibrated"),
+        Reference("train_loss", 0.07, bounds=(0.063, 0.077),
+                  claim="loss(train): 0.07 (last printed)", note="PROVISIONAL until calibrated"),
+        Reference("heldout_loss", 0.15, bounds=(0.135, 0.165),
+                  claim="loss(test): 0.15 (last printed, images 50001-60000)", note="PROVISIONAL until calibrated"),
+    )
+
+    def build_model(self, settings):
+        # model2 = Chain(Dense(784,32,relu),Dense(32,10,identity),softmax)
+        return keras.Sequential([
+            keras.Input(shape=(28 * 28,)),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(10),
+            layers.Softmax(),
+        ])
+
+    def make_optimizer(self, settings):
+        return _mnist_mlp.flux_adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8

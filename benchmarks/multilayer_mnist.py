@@ -1,0 +1,140 @@
+"""'Multiple layer networks' lecture notes, "Single Layer Classification" (Flux; source 004_376a62fc22c4e898.txt).
+
+``mstart = Chain(Dense(28^2, 32, relu), Dense(32, 10))``, ``loss = Flux.logitcrossentropy``, ``ADAM()``,
+full-batch steps on all 60 000 training images (``dataset = repeated((X, Y), 1)``), accuracy reported
+on training images 1-2000 (``Xsmall``: "accuracy is slower, so only compute on subset of data") and on
+the 10 000 test images:
+
+* 004-b: 200 steps: train 1-2000 accuracy 0.915, test 0.9239 (train loss on all X 0.2787).
+* 004-c: 8000 more steps (``Flux.setup(ADAM(), m)`` again: fresh optimiser state), 40 x 200:
+  train 1-2000 accuracy 1.0, test 0.9621 (loss 1.86e-5): "we are now overfitting".
+
+Training uses all 60 000 images; the 2000 are only where the accuracy is *measured*.
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+from keras import layers
+
+from benchmarks import _mnist, _mnist_mlp
+from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import accuracy, final_loss, full_batch_steps
+
+VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
+
+
+@register
+class MultilayerSingleHidden(Benchmark):
+    """004-b: the 784-32-10 network after 200 full-batch ADAM steps.
+
+    Flux-vs-Keras differences that matter: ``ADAM()`` is η 0.001 with ε = 1e-8 (Keras 1e-7);
+    ``logitcrossentropy`` = mean over the batch of -Σ y·logsoftmax (``_mnist_mlp.logit_crossentropy``);
+    Dense initialisers are glorot-uniform / zero on both sides. The notebook ran on a GPU in Float32
+    (``Float32.(...) |> gpu``), as we do on CPU. MLDatasets' images are stored transposed, so Flux's
+    784-vector lists the pixels in another (fixed) order than ours: a permutation of the inputs that a
+    dense layer with i.i.d. initial weights cannot tell apart.
+
+    History: ``loss`` is the training loss on all 60 000 images per step, ``test_loss`` the test loss
+    (the notebook's ``losses`` / ``testloss`` plot).
+    """
+
+    name = "multilayer_single_hidden"
+    title = "MLP 784-32-10 on MNIST, logit cross-entropy, ADAM, 200 full-batch steps"
+    source = Source("004_376a62fc22c4e898.txt", "004-b", cells="Single Layer Classification, first training")
+    tags = ("mnist", "mlp", "flux", "full-batch")
+    dataset = "mnist"
+    placement = "gpu"  # 60 000 x 784 x 32 full-batch matmuls per step, as the notebook ran them (on a GPU)
+    settings = Settings(steps=200, more_steps=0, learning_rate=0.001, subset_images=2000, monitor_every=1)
+    tiers = {
+        "quick": dict(steps=100, train_size=20_000, monitor_every=10),
+        "smoke": dict(steps=5, train_size=2000, test_size=500, monitor_every=5),
+    }
+    estimated_seconds = {"full": 25.0, "quick": 5.0, "smoke": 3.0}
+    parameter_count = 25_450  # nparam(m) in the notes
+    references = (
+        Reference("train_subset_accuracy", 0.915, bounds=(0.910, 0.920),
+                  claim="accuracy(m, Xsmall, Ysmall) = 0.915", note="PROVISIONAL until calibrated"),
+        Reference("test_accuracy", 0.9239, bounds=(0.9189, 0.9289),
+                  claim="accuracy(m, tX, tY) = 0.9239", note="PROVISIONAL until calibrated"),
+    )
+
+    def load_data(self, settings, seed):
+        mnist = _mnist.subset(super().load_data(settings, seed), settings)
+        return {
+            "x_train": _mnist.flat_scaled(mnist["x_train"]),
+            "y_train": _mnist.one_hot(mnist["y_train"]),
+            "labels_subset": np.asarray(mnist["y_train"][: settings.subset_images]),
+            "x_test": _mnist.flat_scaled(mnist["x_test"]),
+            "y_test": _mnist.one_hot(mnist["y_test"]),
+            "labels_test": np.asarray(mnist["y_test"]),
+        }
+
+    def build_model(self, settings):
+        # mstart = Chain(Dense(28^2, 32, relu), Dense(32, 10)): logits, the loss applies the softmax.
+        return keras.Sequential([
+            keras.Input(shape=(28 * 28,)),
+            layers.Dense(32, activation="relu"),
+            layers.Dense(10),
+        ])
+
+    def train_phase(self, model, data, settings, steps: int, monitor_every: int) -> dict:
+        # opt = Flux.setup(ADAM(), m): every phase starts with a fresh optimiser state.
+        return full_batch_steps(
+            model, _mnist_mlp.logit_crossentropy, _mnist_mlp.flux_adam(settings.learning_rate),
+            data["x_train"], data["y_train"], steps, monitor={"test": (data["x_test"], data["y_test"])},
+            monitor_every=monitor_every, progress=self.report_progress,
+        )
+
+    def metrics(self, model, data, settings, prefix: str = "") -> dict:
+        subset = data["x_train"][: settings.subset_images]
+        return {
+            f"{prefix}train_subset_accuracy": accuracy(model, subset, data["labels_subset"]),
+            f"{prefix}test_accuracy": accuracy(model, data["x_test"], data["labels_test"]),
+            f"{prefix}train_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_train"], data["y_train"]),
+            f"{prefix}test_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_test"], data["y_test"]),
+        }
+
+    def run(self, settings, seed) -> Outcome:
+        data = self.load_data(settings, seed)
+        model = self.build_model(settings)
+        history = self.train_phase(model, data, settings, settings.steps, settings.monitor_every)
+        metrics = self.metrics(model, data, settings)
+        if settings.more_steps:
+            # 004-c: the 004-b numbers are kept under "after_first_steps__" to show the change.
+            metrics = {f"after_first_steps__{key}": value for key, value in metrics.items()}
+            more = self.train_phase(model, data, settings, settings.more_steps, settings.more_monitor_every)
+            offset = settings.steps
+            history["step"] += [offset + step for step in more["step"]]
+            history["loss"] += more["loss"]
+            history["test_step"] += [offset + step for step in more["test_step"]]
+            history["test_loss"] += more["test_loss"]
+            metrics.update(self.metrics(model, data, settings))
+        return Outcome(metrics=metrics, history=history, weights=model.get_weights())
+
+
+@register
+class MultilayerSingleHiddenOverfit(MultilayerSingleHidden):
+    """004-c: 004-b continued for 8000 full-batch steps with a fresh ADAM: train 1-2000 1.0, test 0.9621.
+
+    The job retrains 004-b's 200 steps first (same seed, same numbers) so that it stands alone.
+    8200 steps of a 60 000 x 784 x 32 network are the costliest job of this group on a CPU.
+    """
+
+    name = "multilayer_single_hidden_overfit"
+    title = "MLP 784-32-10 on MNIST, 200 + 8000 full-batch ADAM steps (overfitting)"
+    source = Source("004_376a62fc22c4e898.txt", "004-c", cells="Single Layer Classification, second training")
+    settings = MultilayerSingleHidden.settings.replace(more_steps=8000, more_monitor_every=100)
+    tiers = {
+        "quick": dict(steps=200, more_steps=600, train_size=5000, monitor_every=50, more_monitor_every=100),
+        "smoke": dict(steps=5, more_steps=10, train_size=2000, test_size=500, monitor_every=5,
+                      more_monitor_every=5),
+    }
+    estimated_seconds = {"full": 600.0, "quick": 15.0, "smoke": 4.0}
+    references = (
+        Reference("train_subset_accuracy", 1.0, bounds=(0.995, 1.005),
+                  claim="accuracy(m, Xsmall, Ysmall) = 1.0", note="PROVISIONAL until calibrated"),
+        Reference("test_accuracy", 0.9621, bounds=(0.9571, 0.9671),
+                  claim="accuracy(m, tX, tY) = 0.9621", note="PROVISIONAL until calibrated"),
+    )
