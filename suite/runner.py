@@ -175,6 +175,10 @@ class Progress:
             self.stream.write(f"\r    {unit} {done}/{total}  elapsed {_clock(self.elapsed())}   ")
             self.stream.flush()
 
+    def job_kept(self, index: int, job: Job, estimate_s: float) -> None:
+        self.done_estimate_s += estimate_s
+        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: kept (resume: its record exists)")
+
     def job_finished(self, index: int, job: Job, status: str, duration_s: float, estimate_s: float) -> None:
         self.done_estimate_s += estimate_s
         if self.interactive:
@@ -211,7 +215,7 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
             estimate_s, _ = estimate_seconds(benchmark, job.tier)
             if results.record_path(run_path, job.benchmark, job.tier, job.seed).exists():
                 summary["resumed"] += 1
-                progress.job_finished(index, job, "kept (resume)", 0.0, estimate_s)
+                progress.job_kept(index, job, estimate_s)
                 continue
             progress.job_started(index, job)
             timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)

@@ -61,5 +61,5 @@ def test_resume_runs_only_the_missing_jobs(tmp_path):
     assert second.returncode == 0, second.stderr
     assert removed.exists(), "the missing job was not re-run"
     assert (kept.read_bytes(), os.stat(kept).st_mtime_ns) == kept_before, "a finished record was rewritten"
-    assert "kept (resume)" in second.stderr
+    assert "kept (resume: its record exists)" in second.stderr
     assert json.loads(removed.read_text())["seed"] == 2
