@@ -118,9 +118,8 @@ def select(names: list[str], tags: list[str]):
 
 
 # -- run -------------------------------------------------------------------------------------
-def command_run(args) -> int:
-    from suite import report, results, runner, verdict
-
+def check_run_arguments(args) -> int:
+    """Validate tier, device, seeds and timeout; return the number of seeds."""
     if args.tier not in constants.TIERS:
         raise UsageError(f"unknown tier {args.tier!r}; choose one of {', '.join(constants.TIERS)}")
     if args.device not in constants.DEVICES:
@@ -130,7 +129,62 @@ def command_run(args) -> int:
         raise UsageError(f"--seeds must be at least 1, got {seeds}")
     if args.timeout is not None and args.timeout <= 0:
         raise UsageError("--timeout must be a positive number of seconds")
+    return seeds
 
+
+def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool):
+    """Create the run folder and its manifest (what was asked), before any job starts."""
+    from suite import results
+
+    run_path = results.run_dir(results.new_run_id(tier))
+    run_path.mkdir(parents=True, exist_ok=False)
+    (run_path / "records").mkdir()
+    results.write_run_manifest(run_path, {
+        "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
+        "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
+        "started_at": results.utc_now(), "command": " ".join(sys.argv),
+    })
+    return run_path
+
+
+def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
+                timeout_s: float | None) -> bool:
+    """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C."""
+    from suite import results, runner
+
+    jobs = runner.plan(benchmarks, tier, seeds)
+    estimates = [runner.estimate_seconds(b, tier) for b in benchmarks]
+    total_s = sum(seconds for seconds, _ in estimates) * seeds
+    measured = sum(1 for _, how in estimates if how == "measured")
+    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
+          f"device {device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
+    print(f"Estimated time on this machine: {_duration(total_s)} "
+          f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
+          f"Records: {run_path}", file=sys.stderr)
+    options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
+                                timeout_s=timeout_s)
+    progress = runner.Progress(len(jobs), total_s)
+    started = time.monotonic()
+    interrupted = False
+    try:
+        summary = runner.execute(jobs, {b.name: b for b in benchmarks}, run_path, options, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        summary = {}
+    results.write_run_manifest(run_path, {
+        "finished_at": results.utc_now(), "wall_s": time.monotonic() - started,
+        "interrupted": interrupted, "environment": summary.get("environment", {}),
+    }, name="finished.json")
+    if interrupted:
+        print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
+              file=sys.stderr)
+    return interrupted
+
+
+def command_run(args) -> int:
+    from suite import report, results, verdict
+
+    seeds = check_run_arguments(args)
     if args.resume:
         try:
             run_path = results.find_run(args.resume)
@@ -140,57 +194,42 @@ def command_run(args) -> int:
         benchmarks = select(manifest.get("benchmarks") or ["all"], [])
         tier, seeds = manifest.get("tier", args.tier), int(manifest.get("seeds", seeds))
         deterministic = manifest.get("deterministic", args.deterministic)
+        device = manifest.get("device", args.device)
     else:
         benchmarks = select(args.names, args.tag)
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
-        tier, deterministic = args.tier, args.deterministic
-        run_path = results.run_dir(results.new_run_id(tier))
-        run_path.mkdir(parents=True, exist_ok=False)
-        (run_path / "records").mkdir()
-        results.write_run_manifest(run_path, {
-            "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": args.device,
-            "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
-            "started_at": results.utc_now(), "command": " ".join(sys.argv),
-        })
+        tier, deterministic, device = args.tier, args.deterministic, args.device
+        run_path = new_run(benchmarks, tier, seeds, device, deterministic)
 
-    jobs = runner.plan(benchmarks, tier, seeds)
-    estimates = [runner.estimate_seconds(b, tier) for b in benchmarks]
-    total_s = sum(seconds for seconds, _ in estimates) * seeds
-    measured = sum(1 for _, how in estimates if how == "measured")
-    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
-          f"device {args.device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
-    print(f"Estimated time on this machine: {_duration(total_s)} "
-          f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
-          f"Records: {run_path}", file=sys.stderr)
-
-    options = runner.RunOptions(tier=tier, seeds=seeds, device=args.device, deterministic=deterministic,
-                                timeout_s=args.timeout)
-    progress = runner.Progress(len(jobs), total_s)
-    started = time.monotonic()
+    interrupted = execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout)
     by_name = {b.name: b for b in benchmarks}
-    interrupted = False
-    try:
-        summary = runner.execute(jobs, by_name, run_path, options, progress)
-    except KeyboardInterrupt:
-        interrupted = True
-        summary = {}
-    results.write_run_manifest(run_path, {
-        "finished_at": results.utc_now(), "wall_s": time.monotonic() - started,
-        "interrupted": interrupted, "environment": summary.get("environment", {}),
-    }, name="finished.json")
-
     records = results.load_records(run_path)
     verdicts = verdict.judge_run(by_name, records, tier)
     print_summary(verdicts)
+    if tier != "full" and tier != "smoke":
+        _warn_about_stale_baseline(benchmarks, tier)
     if args.report and records:
         path = report.render(run_path, benchmarks=by_name)
         print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
     if interrupted:
-        print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
-              file=sys.stderr)
         return EXIT_INTERRUPTED
     return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
+
+
+def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
+    """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
+    from suite import verdict
+
+    baseline = verdict.load_baseline(tier).get("benchmarks", {})
+    for benchmark in benchmarks:
+        entry = baseline.get(benchmark.name)
+        if entry is None:
+            print(f"note: {benchmark.name} has no entry in baselines/{tier}.json; it is not judged "
+                  f"(python -m suite calibrate --tier {tier} {benchmark.name})", file=sys.stderr)
+        elif entry.get("source_hash") and entry["source_hash"] != benchmark.source_hash():
+            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated; "
+                  f"recalibrate if the change was intended", file=sys.stderr)
 
 
 def print_summary(verdicts) -> None:
@@ -201,8 +240,11 @@ def print_summary(verdicts) -> None:
             continue
         for rv in bench.references:
             shown = rv.verdict if bench.verdict in ("REPRODUCED", "NOT REPRODUCED") else bench.verdict
+            moved = ""
+            if rv.reference.value is not None and rv.values and shown == "NOT REPRODUCED":
+                moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
             print(f"{bench.benchmark:28} {rv.reference.metric:24} {rv.stats.describe():44} "
-                  f"{rv.reference.describe_bounds():22} {shown}")
+                  f"{rv.reference.describe_bounds():22} {shown}{moved}")
     counts = {}
     for bench in verdicts:
         counts[bench.verdict] = counts.get(bench.verdict, 0) + 1
