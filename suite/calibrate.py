@@ -1,0 +1,195 @@
+"""``python -m suite calibrate``: measure a tier over many seeds and write its regression baseline.
+
+The reduced tiers have no documented numbers, so the regression gate judges them
+against what this suite measured before: ``baselines/<tier>.json``. For every
+benchmark and every metric it has a claim about, the baseline stores the per-seed
+values, their mean and standard deviation, and bounds made by one rule:
+
+    half-width = max(k * s * sqrt(1 + 1/n), floor)
+
+where ``s`` is the sample std over ``n`` seeds and ``k`` is the Student-t quantile
+(n-1 degrees of freedom) at 1 - alpha/2 with alpha = 1 % / M, M the number of
+calibrated metrics: the prediction interval of one fresh seed, Bonferroni-corrected
+so that the whole gate raises a false alarm in under 1 % of clean runs (if a new
+environment perturbs a metric no more than a change of seed does). The floor keeps
+a bound from collapsing where every seed gives the same value (a toy net that
+always separates): half a point for accuracies, 3 % for losses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from pathlib import Path
+
+from suite import results
+from suite.constants import BASELINES_DIR
+
+FAMILY_FALSE_ALARM = 0.01
+MIN_SEEDS = 3
+ACCURACY_FLOOR = 0.005
+RELATIVE_FLOOR = 0.03
+ERRORS_FLOOR = 50  # test errors out of 10 000: half a point, as for accuracies
+
+
+def floor_for(metric: str, mean: float) -> float:
+    """The smallest half-width a bound may have, by the kind of metric its name says it is."""
+    if "accuracy" in metric or metric.endswith("_acc"):
+        return ACCURACY_FLOOR
+    if metric.endswith("errors"):
+        return ERRORS_FLOOR
+    return max(RELATIVE_FLOOR * abs(mean), 1e-6)
+
+
+def t_quantile(probability: float, degrees_of_freedom: int) -> float:
+    from scipy import stats
+
+    return float(stats.t.ppf(probability, degrees_of_freedom))
+
+
+def false_alarm_probability(half_width: float, std: float, n: int) -> float:
+    """P(one fresh seed lands outside mean ± half_width) under the Student-t predictive distribution."""
+    from scipy import stats
+
+    if std == 0 or not math.isfinite(std):
+        return 0.0
+    scale = std * math.sqrt(1 + 1 / n)
+    return float(2 * stats.t.sf(half_width / scale, n - 1))
+
+
+def entry_bounds(metric: str, values: list[float], metrics_in_gate: int) -> dict:
+    n = len(values)
+    mean = sum(values) / n
+    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    alpha = FAMILY_FALSE_ALARM / max(metrics_in_gate, 1)
+    k = t_quantile(1 - alpha / 2, n - 1)
+    statistical = k * std * math.sqrt(1 + 1 / n)
+    floor = floor_for(metric, mean)
+    half_width = max(statistical, floor)
+    rule = (f"mean ± max(t({n - 1}, 1-{alpha:.2g}/2)={k:.2f} x s x sqrt(1+1/n) = {statistical:.4g}, "
+            f"floor {floor:.4g})")
+    return {
+        "mean": mean, "std": std, "n": n, "values": values, "low": mean - half_width, "high": mean + half_width,
+        "half_width": half_width, "rule": rule,
+        "false_alarm": false_alarm_probability(half_width, std, n),
+    }
+
+
+def calibrated_metrics(benchmark) -> list[str]:
+    """The metrics a benchmark makes claims about (a divergence claim is judged as documented)."""
+    return [r.metric for r in benchmark.references if r.kind != "diverges"]
+
+
+def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: dict, run_id: str) -> dict:
+    """Merge the new measurements into the previous baseline and recompute every bound with the current M."""
+    from suite import environment as environment_module
+
+    entries = dict(previous.get("benchmarks", {}))
+    environment = next((r.get("environment") for r in records if r.get("environment")), {})
+    problems = []
+    for name, benchmark in benchmarks.items():
+        mine = [r for r in records if r["benchmark"] == name]
+        if not mine:
+            continue
+        failed = [r for r in mine if r["status"] != "ok"]
+        if failed:
+            problems.append(f"{name}: {len(failed)} job(s) {failed[0]['status']}: {failed[0].get('error', '')[:200]}")
+            continue
+        metrics = {}
+        for metric in calibrated_metrics(benchmark):
+            values = [float(r["metrics"][metric]) for r in sorted(mine, key=lambda r: r["seed"])
+                      if metric in r["metrics"] and math.isfinite(float(r["metrics"][metric]))]
+            if len(values) < MIN_SEEDS:
+                problems.append(f"{name}.{metric}: only {len(values)} finite values; need {MIN_SEEDS}")
+                continue
+            metrics[metric] = {"values": values}
+        entries[name] = {
+            "metrics": metrics,
+            "seeds": sorted(r["seed"] for r in mine),
+            "source_hash": benchmark.source_hash(),
+            "calibrated_at": results.utc_now(),
+            "run_id": run_id,
+            "environment": {key: environment.get(key) for key in
+                            ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
+        }
+    total = sum(len(entry["metrics"]) for entry in entries.values())
+    alarm = 0.0
+    for entry in entries.values():
+        for metric, calibration in entry["metrics"].items():
+            calibration.update(entry_bounds(metric, calibration["values"], total))
+            alarm += calibration["false_alarm"]
+    return {
+        "tier": tier,
+        "rule": __doc__.split("\n\n")[1].strip() if __doc__ else "",
+        "family_false_alarm_target": FAMILY_FALSE_ALARM,
+        "metrics_in_gate": total,
+        "estimated_false_alarm_rate": alarm,
+        "false_alarm_method": "union bound over the metrics of the Student-t predictive probability that one "
+                              "fresh seed falls outside its bounds",
+        "machine": {"cpu": environment.get("cpu"), "cpu_count": environment.get("cpu_count"),
+                    "gpu": environment.get("gpu")},
+        "updated_at": results.utc_now(),
+        "git_commit": environment_module.git_commit(),
+        "benchmarks": dict(sorted(entries.items())),
+        "problems": problems,
+    }
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("calibrate", help="measure a tier over several seeds and write baselines/<tier>.json")
+    parser.add_argument("names", nargs="*", default=["all"], help="benchmarks to (re)calibrate (default: all)")
+    parser.add_argument("--tag", action="append", default=[])
+    parser.add_argument("--tier", default="quick", help="the tier to calibrate (default quick)")
+    parser.add_argument("--seeds", type=int, default=8, help=f"seeds per benchmark (at least {MIN_SEEDS})")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument("--from-run", metavar="RUN", help="use the records of RUN instead of running again")
+    parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
+    parser.set_defaults(func=command_calibrate, deterministic=True)
+
+
+def command_calibrate(args) -> int:
+    from suite.cli import UsageError, check_run_arguments, execute_run, new_run, select
+
+    if args.tier == "full":
+        raise UsageError("the full tier is judged against the documented references; calibrate quick or smoke")
+    seeds = check_run_arguments(args)
+    if seeds < MIN_SEEDS:
+        raise UsageError(f"calibrating needs at least {MIN_SEEDS} seeds to estimate a spread; got {seeds}")
+    if args.from_run:
+        try:
+            run_path = results.find_run(args.from_run)
+        except results.RunNotFound as error:
+            raise UsageError(str(error)) from None
+        manifest = results.read_run_manifest(run_path)
+        benchmarks = select(manifest.get("benchmarks") or ["all"], [])
+        if manifest.get("tier") != args.tier:
+            raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not {args.tier}")
+    else:
+        benchmarks = select(args.names, args.tag)
+        run_path = new_run(benchmarks, args.tier, seeds, args.device, True)
+        if execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout):
+            return 130
+    output = BASELINES_DIR / f"{args.tier}.json" if args.output is None else Path(args.output)
+    previous = json.loads(output.read_text()) if output.exists() else {}
+    baseline = build_baseline(args.tier, {b.name: b for b in benchmarks}, results.load_records(run_path), previous,
+                              run_path.name)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    results.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
+    print_baseline(baseline)
+    print(f"\nwrote {output}", file=sys.stderr)
+    for problem in baseline["problems"]:
+        print(f"not calibrated: {problem}", file=sys.stderr)
+    return 1 if baseline["problems"] else 0
+
+
+def print_baseline(baseline: dict) -> None:
+    print(f"{'benchmark':28} {'metric':22} {'n':>3} {'mean':>10} {'std':>9} {'bounds':>24} {'P(false alarm)':>15}")
+    for name, entry in baseline["benchmarks"].items():
+        for metric, c in entry["metrics"].items():
+            bounds = f"[{c['low']:.4g}, {c['high']:.4g}]"
+            print(f"{name:28} {metric:22} {c['n']:>3} {c['mean']:>10.4g} {c['std']:>9.3g} "
+                  f"{bounds:>24} {c['false_alarm']:>15.2e}")
+    print(f"\n{baseline['metrics_in_gate']} metrics; estimated false-alarm rate of the gate "
+          f"{baseline['estimated_false_alarm_rate']:.2%} (target < {FAMILY_FALSE_ALARM:.0%}).")
