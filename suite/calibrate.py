@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from suite import results
-from suite.constants import BASELINES_DIR
+from suite.constants import baselines_dir
 
 FAMILY_FALSE_ALARM = 0.01
 MIN_SEEDS = 3
@@ -171,7 +171,7 @@ def command_calibrate(args) -> int:
         run_path = new_run(benchmarks, args.tier, seeds, args.device, True)
         if execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout):
             return 130
-    output = BASELINES_DIR / f"{args.tier}.json" if args.output is None else Path(args.output)
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
     baseline = build_baseline(args.tier, {b.name: b for b in benchmarks}, results.load_records(run_path), previous,
                               run_path.name)

@@ -16,7 +16,12 @@ DEVICES = ("auto", "cpu", "gpu")
 #: The project checkout (the folder holding ``benchmarks/`` and ``suite/``).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BENCHMARKS_DIR = PROJECT_ROOT / "benchmarks"
-BASELINES_DIR = PROJECT_ROOT / "baselines"
+
+
+def baselines_dir() -> Path:
+    """Committed regression baselines; ``SUITE_BASELINES_DIR`` points elsewhere (tests)."""
+    return Path(os.environ.get("SUITE_BASELINES_DIR", PROJECT_ROOT / "baselines"))
+
 #: Where the source documents quoted by the benchmarks live.
 SEEDS_DIR = Path(os.environ.get("SUITE_SEEDS_DIR", PROJECT_ROOT / "sources"))
 

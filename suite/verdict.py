@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite.constants import BASELINES_DIR
+from suite.constants import baselines_dir
 from suite.reference import Reference
 
 REPRODUCED = "REPRODUCED"
@@ -154,7 +154,7 @@ def _first_line(text: str) -> str:
 
 
 def load_baseline(tier: str, directory: Path | None = None) -> dict:
-    path = (directory or BASELINES_DIR) / f"{tier}.json"
+    path = (directory or baselines_dir()) / f"{tier}.json"
     if not path.exists():
         return {}
     return json.loads(path.read_text())

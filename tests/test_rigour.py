@@ -1,0 +1,117 @@
+"""Reproducibility of the suite itself, and a regression gate that neither cries wolf nor sleeps."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from suite import calibrate, registry, results, verdict
+from suite.constants import PROJECT_ROOT
+from tests.conftest import run_suite
+
+GATE_BENCHMARKS = Path(__file__).parent / "fixtures" / "gate_benchmarks"
+QUICK_BASELINE = PROJECT_ROOT / "baselines" / "quick.json"
+
+
+def _fingerprints(run_path: Path) -> dict[int, tuple[str, dict]]:
+    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in results.load_records(run_path)}
+
+
+@pytest.mark.slow
+def test_same_seed_gives_bit_identical_weights_and_metrics_other_seeds_do_not(tmp_path):
+    first = run_suite("run", "dlwp_dense512", "--tier", "smoke", "--seeds", "2", "--no-report")
+    second = run_suite("run", "dlwp_dense512", "--tier", "smoke", "--seeds", "2", "--no-report")
+    assert first.returncode == second.returncode == 0, first.stderr[-2000:] + second.stderr[-2000:]
+    runs = sorted((tmp_path / "reports" / "runs").iterdir())
+    a, b = (_fingerprints(run) for run in runs)
+    assert a[1] == b[1], "same seed, deterministic mode: weights and metrics must be bit-identical"
+    assert a[2] == b[2]
+    assert a[1][0] != a[2][0], "a different seed must give different weights"
+    record = results.load_records(runs[0])[0]
+    assert record["deterministic"] is True and record["environment"]["deterministic"] is True
+
+
+# -- the gate on records -------------------------------------------------------------------------
+def _baseline() -> dict:
+    if not QUICK_BASELINE.exists():
+        pytest.fail("baselines/quick.json is missing: run `python -m suite calibrate --tier quick`")
+    return json.loads(QUICK_BASELINE.read_text())
+
+
+def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple[str, str], float]) -> list[dict]:
+    run_path = tmp_path / "run"
+    for name, entry in baseline["benchmarks"].items():
+        metrics = {metric: c["mean"] + shift.get((name, metric), 0.0) for metric, c in entry["metrics"].items()}
+        results.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
+                                        "metrics": metrics})
+    return results.load_records(run_path)
+
+
+def test_every_baseline_entry_records_its_provenance():
+    baseline = _baseline()
+    assert baseline["estimated_false_alarm_rate"] < 0.01
+    for name, entry in baseline["benchmarks"].items():
+        assert entry["seeds"] and entry["environment"]["tensorflow"] and entry["calibrated_at"], name
+        for metric, c in entry["metrics"].items():
+            assert c["n"] >= calibrate.MIN_SEEDS and len(c["values"]) == c["n"], (name, metric)
+            assert c["low"] <= c["mean"] <= c["high"] and c["rule"], (name, metric)
+
+
+def test_the_gate_passes_records_at_the_baseline_means(tmp_path):
+    baseline = _baseline()
+    benchmarks = {name: registry.get(name) for name in baseline["benchmarks"]}
+    verdicts = verdict.judge_run(benchmarks, _records_at_baseline_means(baseline, tmp_path, {}), "quick", baseline)
+    assert [v.benchmark for v in verdicts if v.verdict != verdict.REPRODUCED] == []
+
+
+def test_the_gate_catches_a_one_point_accuracy_drop(tmp_path):
+    baseline = _baseline()
+    target = ("dlwp_dense512", "test_accuracy")
+    assert baseline["benchmarks"][target[0]]["metrics"][target[1]]["half_width"] < 0.01, (
+        "the bound is too wide to catch a one-point drop"
+    )
+    benchmarks = {name: registry.get(name) for name in baseline["benchmarks"]}
+    records = _records_at_baseline_means(baseline, tmp_path, {target: -0.01})
+    verdicts = {v.benchmark: v for v in verdict.judge_run(benchmarks, records, "quick", baseline)}
+    assert verdicts["dlwp_dense512"].verdict == verdict.NOT_REPRODUCED
+    assert all(v.verdict == verdict.REPRODUCED for name, v in verdicts.items() if name != "dlwp_dense512")
+
+
+@pytest.mark.slow
+def test_the_gate_fails_a_worsened_variant_end_to_end_and_passes_the_faithful_one(tmp_path):
+    real = _baseline()["benchmarks"]["dlwp_dense512"]
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    (baselines / "quick.json").write_text(json.dumps({"benchmarks": {
+        "test_gate_faithful_dense512": real, "test_gate_worsened_dense512": real}}))
+    completed = run_suite(
+        "run", "test_gate_faithful_dense512", "test_gate_worsened_dense512", "--tier", "quick", "--seeds", "1",
+        "--no-report", env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)},
+    )
+    assert completed.returncode == 1, completed.stdout + completed.stderr[-2000:]
+    lines = completed.stdout.splitlines()
+    assert any(line.startswith("test_gate_worsened_dense512") and "NOT REPRODUCED" in line for line in lines)
+    faithful = [line for line in lines if line.startswith("test_gate_faithful_dense512")]
+    assert faithful and all("NOT REPRODUCED" not in line and "REPRODUCED" in line for line in faithful)
+    assert "moved" in completed.stdout
+
+
+def test_bounds_follow_the_documented_rule():
+    values = [0.90, 0.91, 0.92, 0.93, 0.94]
+    entry = calibrate.entry_bounds("test_accuracy", values, metrics_in_gate=10)
+    k = calibrate.t_quantile(1 - 0.001 / 2, 4)
+    expected = k * entry["std"] * math.sqrt(1 + 1 / 5)
+    assert entry["half_width"] == pytest.approx(expected)
+    assert entry["false_alarm"] == pytest.approx(0.001, rel=1e-6)
+    constant = calibrate.entry_bounds("train_accuracy", [1.0, 1.0, 1.0], metrics_in_gate=10)
+    assert constant["half_width"] == calibrate.ACCURACY_FLOOR and constant["false_alarm"] == 0.0
+
+
+def test_calibrate_refuses_too_few_seeds():
+    completed = run_suite("calibrate", "dlwp_dense512", "--tier", "quick", "--seeds", "2")
+    assert completed.returncode == 2 and "at least 3 seeds" in completed.stderr
+
+
