@@ -66,6 +66,10 @@ PLUGIN_COMMANDS = [
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    from suite import native_log
+
+    with native_log.quiet_imports():
+        import keras  # noqa: F401  (the benchmarks need it; imported here so its start-up chatter is filtered)
     try:
         return int(args.func(args) or 0)
     except UsageError as error:
@@ -154,7 +158,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
 
     jobs = runner.plan(benchmarks, tier, seeds)
     estimates = [runner.estimate_seconds(b, tier) for b in benchmarks]
-    total_s = sum(seconds for seconds, _ in estimates) * seeds
+    total_s = sum(seconds for seconds, _ in estimates) * seeds + runner.WORKER_START_ESTIMATE_S
     measured = sum(1 for _, how in estimates if how == "measured")
     print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
           f"device {device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)

@@ -21,6 +21,8 @@ from pathlib import Path
 from suite import results
 from suite.registry import Benchmark
 
+#: What starting the worker costs (TensorFlow import, ~6 s here), added once to a run's estimate.
+WORKER_START_ESTIMATE_S = 10.0
 #: Seconds to wait for a fresh worker to import TensorFlow and say it is ready.
 WORKER_START_TIMEOUT_S = 180.0
 #: A job may run this many times its estimate (and at least MIN_TIMEOUT_S) before it is stopped.

@@ -56,6 +56,9 @@ def main(connection, deterministic: bool, environment_overrides: dict) -> None:
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.update(environment_overrides)
+    from suite import native_log
+
+    native_log.filter_for_life()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     from suite import placement
