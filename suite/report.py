@@ -1,13 +1,27 @@
 """The HTML report of a run: built from the stored records only, one self-contained file.
 
+Layout: run metadata and environment, counts by verdict, a sortable and filterable
+summary table, then one section per source document (in the order of
+``sources/experiments.md``) with one card per benchmark: the claim quoted, our
+numbers against the reference and bounds, and the figures of ``suite.figures``.
+
 Everything a record, a benchmark or the environment says is escaped by Jinja2's
-autoescape; figures are embedded as data URIs, so the page makes no request.
+autoescape; figures are embedded as data URIs and the little sort/filter script is
+inline, so the page makes no request and works offline, opened from a file.
+
+The report must never fail because one record is odd: an unreadable record is
+listed at the top, a card that cannot be built says why, a figure that cannot be
+drawn is replaced by a message.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+import re
 import shutil
+import time
+import traceback
 from collections import defaultdict
 from pathlib import Path
 
@@ -15,123 +29,416 @@ import jinja2
 
 from suite import figures, results, sources, verdict
 from suite.constants import reports_dir
+from suite.registry import Source
 
 TEMPLATES = Path(__file__).parent / "templates"
+_CATALOGUE_ROW = re.compile(r"^\|\s*(\d{3}-[a-z]+)\s+([^|]*)\|([^|]*)\|([^|]*)\|\s*$")
 
 
-def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseline: dict | None = None) -> Path:
-    """Write ``report.html`` in the run folder and copy it to ``reports/latest.html``; return its path."""
-    from suite import registry
+def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseline: dict | None = None,
+           compare_with: str | Path | None = None) -> Path:
+    """Write ``report.html`` in the run folder and copy it to ``reports/latest.html``; return its path.
 
+    ``baseline`` is the quick tier's calibration (``baselines/quick.json``) when not the committed one;
+    ``compare_with`` names another run whose means this run's are compared with (deltas and flags).
+    """
     run_path = results.find_run(run)
-    records = results.load_records(run_path)
-    manifest = results.read_run_manifest(run_path)
-    benchmarks = benchmarks or {name: cls() for name, cls in registry.discover().items()}
-    tier = manifest.get("tier") or (records[0]["tier"] if records else "full")
-    known = {name: b for name, b in benchmarks.items()}
-    verdicts = verdict.judge_run(known, records, tier, baseline)
-    html = build_html(run_path, manifest, records, verdicts, known)
+    html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with)
     output = run_path / "report.html"
     results.atomic_write_bytes(output, html.encode("utf-8"))
     latest = reports_dir() / "latest.html"
-    shutil.copyfile(output, latest)
+    if not compare_with:  # latest.html is the plain report of the newest rendering
+        shutil.copyfile(output, latest)
     return output
 
 
-def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, benchmarks: dict) -> str:
+def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | None = None,
+          compare_with: str | Path | None = None) -> str:
+    """The page as a string (no file written)."""
+    started = time.perf_counter()
+    records, problems = load_records(run_path)
+    manifest = results.read_run_manifest(run_path)
+    known, discovery_problem = _benchmarks(benchmarks)
+    if discovery_problem:
+        problems.append(discovery_problem)
+    for record in records:  # records of benchmarks no longer registered still get a card
+        if record["benchmark"] not in known:
+            known[record["benchmark"]] = RecordedBenchmark(record)
+    tier = manifest.get("tier") or (records[0].get("tier") if records else "full")
+    verdicts = verdict.judge_run(known, records, tier, baseline)
+    comparison = None
+    if compare_with:
+        from suite import compare
+
+        try:
+            comparison = compare.compare_runs(compare_with, run_path, benchmarks=known)
+        except Exception as error:  # the report stands without its comparison
+            problems.append(f"comparison with {compare_with} failed: {type(error).__name__}: {error}")
+    html = build_html(run_path, manifest, records, verdicts, known, problems=problems, comparison=comparison,
+                      started=started)
+    return html
+
+
+def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
+    """Every readable record of the run, and one line per file that could not be read."""
+    records, problems = [], []
+    for path in sorted((run_path / "records").glob("*.json")):
+        try:
+            record = results.read_record(path)
+            if not isinstance(record.get("benchmark"), str) or "status" not in record:
+                raise ValueError("no benchmark name or status")
+            record.setdefault("metrics", {})
+            if not isinstance(record["metrics"], dict):
+                record["metrics"] = {}
+            record["metrics"] = {k: v for k, v in record["metrics"].items() if isinstance(v, (int, float))}
+            records.append(record)
+        except Exception as error:
+            problems.append(f"record {path.name} skipped: {type(error).__name__}: {error}")
+    return records, problems
+
+
+def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:
+    if benchmarks is not None:
+        return dict(benchmarks), ""
+    from suite import registry
+
+    try:
+        return {name: cls() for name, cls in registry.discover().items()}, ""
+    except Exception as error:  # a broken benchmark module must not hide the records of the others
+        return ({name: cls() for name, cls in registry.registered().items()},
+                f"benchmark discovery failed ({type(error).__name__}: {error}); cards use what the records say")
+
+
+class RecordedBenchmark:
+    """Stand-in for a benchmark that is no longer registered: what its records say about it."""
+
+    references: tuple = ()
+    source_curves: dict = {}
+
+    def __init__(self, record: dict):
+        self.name = record["benchmark"]
+        self.title = str(record.get("title") or "")
+        self.source = Source(str(record.get("source_document") or "unknown"), str(record.get("experiment") or "?"))
+        self.tags = tuple(str(t) for t in (record.get("tags") or ()))
+        self.__doc__ = "Not registered in this checkout: shown from its records only."
+
+
+@functools.lru_cache(maxsize=1)
+def catalogue() -> dict[str, dict[str, str]]:
+    """``{"001-a": {"label": "linear on circles", "setup": ..., "reference": ...}}`` from experiments.md."""
+    rows = {}
+    if sources.CATALOGUE.exists():
+        for line in sources.CATALOGUE.read_text(encoding="utf-8").splitlines():
+            match = _CATALOGUE_ROW.match(line.strip())
+            if match:
+                rows[match.group(1)] = {"label": match.group(2).strip(), "setup": match.group(3).strip(),
+                                        "reference": match.group(4).strip().replace("**", "")}
+    return rows
+
+
+def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, str]], list[str]]:
+    """The environment as label/value pairs, and a warning per field that differs between records."""
+    environments = [r["environment"] for r in records if isinstance(r.get("environment"), dict) and r["environment"]]
+    if not environments and isinstance(manifest.get("environment"), dict):
+        environments = [manifest["environment"]]
+    first = environments[0] if environments else {}
+    fields = [("Python", "python"), ("TensorFlow", "tensorflow"), ("Keras", "keras"), ("NumPy", "numpy"),
+              ("CPU", "cpu"), ("CPU cores", "cpu_count"), ("GPU", "gpu"), ("CUDA build", "cuda_build"),
+              ("Platform", "platform"), ("Git commit", "git_commit")]
+    shown = []
+    for label, key in fields:
+        value = first.get(key)
+        if key == "gpu":
+            value = ", ".join(map(str, value)) if value else "none"
+        shown.append((label, "-" if value in (None, "") else str(value)))
+    differing = []
+    for label, key in fields:
+        values = sorted({str(e.get(key)) for e in environments})
+        if len(values) > 1:
+            differing.append(f"{label} differs between records: {', '.join(values)}")
+    return shown, differing
+
+
+def _metadata(run_path: Path, manifest: dict, records: list[dict]) -> list[tuple[str, str]]:
+    environments = [r.get("environment") or {} for r in records]
+    commit = next((e.get("git_commit") for e in environments if e.get("git_commit")), "") or "-"
+    deterministic = manifest.get("deterministic")
+    if deterministic is None and records:
+        deterministic = records[0].get("deterministic")
+    wall = manifest.get("wall_s")
+    job_time = sum(_float(r.get("duration_s")) for r in records)
+    seeds = sorted({r.get("seed") for r in records if r.get("seed") is not None}, key=str)
+    started = manifest.get("started_at") or min((str(r.get("finished_at")) for r in records), default="-")
+    return [
+        ("Run", run_path.name),
+        ("Date", str(started).replace("T", " ")),
+        ("Finished", str(manifest.get("finished_at", "-")).replace("T", " ")
+         + (" (interrupted)" if manifest.get("interrupted") else "")),
+        ("Duration", (_duration(wall) + " wall, " if wall else "") + _duration(job_time) + " in jobs"),
+        ("Tier", str(manifest.get("tier") or (records[0].get("tier") if records else "-"))),
+        ("Seeds", f"{manifest.get('seeds', len(seeds))} per benchmark ({', '.join(map(str, seeds)) or '-'})"),
+        ("Deterministic ops", {True: "on", False: "off"}.get(deterministic, "-")),
+        ("Device asked", str(manifest.get("device", "-"))),
+        ("Git commit", commit),
+        ("Command", str(manifest.get("command", "-"))),
+    ]
+
+
+def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, benchmarks: dict, *,
+               problems: list[str] | None = None, comparison=None, started: float | None = None) -> str:
+    started = started if started is not None else time.perf_counter()
     by_benchmark = defaultdict(list)
     for record in records:
         by_benchmark[record["benchmark"]].append(record)
-    cards = [_card(v, by_benchmark[v.benchmark], benchmarks[v.benchmark]) for v in verdicts]
+    compared = _comparison_by_benchmark(comparison)
+    cards = []
+    for v in verdicts:
+        benchmark = benchmarks[v.benchmark]
+        try:
+            card = _card(v, sorted(by_benchmark[v.benchmark], key=lambda r: _seed_key(r.get("seed"))), benchmark,
+                         compared.get(v.benchmark, {}))
+        except Exception as error:  # one odd benchmark costs its card, not the report
+            card = _broken_card(v, benchmark, error)
+        cards.append(card)
     sections = defaultdict(list)
     for card in cards:
         sections[card["document"]].append(card)
-    ordered = sorted(sections, key=sources.order)
+    for cards_in_section in sections.values():
+        cards_in_section.sort(key=lambda c: (c["experiment"], c["name"]))
+    ordered = sorted(sections, key=lambda doc: (sources.order(doc), doc))
     counts = defaultdict(int)
     for v in verdicts:
         counts[v.verdict] += 1
-    environment = next((r.get("environment") for r in records if r.get("environment")), {}) or {}
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    environment, differing = _environment(records, manifest)
+    rows = [row for doc in ordered for card in sections[doc] for row in card["rows"]]
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
+                             undefined=jinja2.ChainableUndefined)
     template = env.get_template("report.html.j2")
     return template.render(
         run_id=run_path.name,
-        manifest=manifest,
+        metadata=_metadata(run_path, manifest, records),
         environment=environment,
+        warnings=differing + list(problems or []),
         counts=[(name, counts[name]) for name in verdict.VERDICTS if counts.get(name)],
-        rows=[row for card in cards for row in card["rows"]],
+        total=len(verdicts),
+        rows=rows,
+        filters={
+            "source": sorted({(r["document"], r["source_label"]) for r in rows}, key=lambda d: sources.order(d[0])),
+            "tag": sorted({tag for r in rows for tag in r["tags"].split()}),
+            "verdict": [name for name in verdict.VERDICTS if counts.get(name)],
+        },
         sections=[{"document": doc, "title": sources.title(doc), "cards": sections[doc]} for doc in ordered],
-        total_duration_s=sum(float(r.get("duration_s") or 0) for r in records),
+        comparison=comparison,
+        built_s=time.perf_counter() - started,
+        generated=results.utc_now().replace("T", " "),
     )
 
 
-def _card(benchmark_verdict, records: list[dict], benchmark) -> dict:
+def _seed_key(seed):
+    return (0, seed) if isinstance(seed, int) else (1, str(seed))
+
+
+def _comparison_by_benchmark(comparison) -> dict:
+    if comparison is None:
+        return {}
+    by_name: dict = defaultdict(dict)
+    for row in comparison.metrics:
+        by_name[row.benchmark][row.metric] = row
+    for row in comparison.times:
+        by_name[row.benchmark]["__time__"] = row
+    return by_name
+
+
+def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict) -> dict:
+    ok = [r for r in records if r.get("status") == "ok"]
+    durations = [_float(r.get("duration_s")) for r in records]
+    devices = sorted({str(r.get("device") or "-") for r in records})
+    unjudged = benchmark_verdict.verdict in (verdict.ERROR, verdict.TIMEOUT, verdict.SKIPPED, verdict.UNJUDGED)
+    catalogued = catalogue().get(benchmark.source.experiment, {})
+    common = {
+        "benchmark": benchmark.name,
+        "experiment": benchmark.source.experiment,
+        "document": benchmark.source.document,
+        "source_label": f"{benchmark.source.document.split('_')[0]} · {sources.title(benchmark.source.document)}",
+        "tags": " ".join(benchmark.tags),
+        "duration_s": sum(durations) / max(len(durations), 1),
+        "device": ", ".join(devices),
+    }
     rows = []
-    durations = [float(r.get("duration_s") or 0) for r in records]
-    devices = sorted({r.get("device") or "-" for r in records})
     for rv in benchmark_verdict.references:
         reference = rv.reference
+        delta = compared.get(reference.metric)
         rows.append({
-            "benchmark": benchmark.name,
-            "experiment": benchmark.source.experiment,
-            "document": benchmark.source.document,
-            "tags": " ".join(benchmark.tags),
+            **common,
             "metric": reference.metric,
             "reference": _number(reference.value),
+            "reference_sort": _sortable(reference.value),
             "bounds": reference.describe_bounds(),
+            "mean": _number(rv.stats.mean) if rv.stats.n else "-",
+            "mean_sort": _sortable(rv.stats.mean),
+            "std": _number(rv.stats.std) if rv.stats.n > 1 else "-",
             "measured": rv.stats.describe(),
             "seeds": len(rv.values),
-            "verdict": rv.verdict if benchmark_verdict.verdict not in (verdict.ERROR, verdict.TIMEOUT,
-                                                                       verdict.SKIPPED, verdict.UNJUDGED)
-            else benchmark_verdict.verdict,
-            "duration_s": sum(durations) / max(len(durations), 1),
-            "device": ", ".join(devices),
+            "values": ", ".join(_number(v) for v in rv.values),
+            "verdict": benchmark_verdict.verdict if unjudged else rv.verdict,
             "note": reference.note,
+            "judged_on": _judged_on(reference),
             "outcomes": rv.outcome_counts,
             "detail": rv.detail,
+            "delta": delta,
         })
     if not rows:
-        rows.append({
-            "benchmark": benchmark.name, "experiment": benchmark.source.experiment,
-            "document": benchmark.source.document, "tags": " ".join(benchmark.tags), "metric": "-",
-            "reference": "-", "bounds": "-", "measured": "-", "seeds": len(records),
-            "verdict": benchmark_verdict.verdict, "duration_s": sum(durations) / max(len(durations), 1),
-            "device": ", ".join(devices), "note": "", "outcomes": {}, "detail": benchmark_verdict.detail,
-        })
-    images = []
-    for caption, make in (
-        ("Per-seed values against the reported number and the bounds",
-         lambda: figures.per_seed_values(benchmark_verdict.references)),
-        ("Learning curves (every seed; source's logged values as dots)",
-         lambda: figures.learning_curves([r for r in records if r["status"] == "ok"], benchmark.source_curves)),
-    ):
-        try:
-            uri = make()
-        except Exception as error:  # a figure that cannot be drawn must not cost the report
-            images.append({"caption": f"{caption}: could not be drawn ({error})", "uri": None})
-            continue
-        if uri:
-            images.append({"caption": caption, "uri": uri})
-    errors = [r.get("error") for r in records if r.get("error")]
+        metrics = sorted({key for r in ok for key in r["metrics"]})
+        for metric in metrics:  # unjudged tiers: still show what was measured
+            stats = verdict.Stats.of([r["metrics"].get(metric) for r in ok if metric in r["metrics"]])
+            rows.append({
+                **common, "metric": metric, "reference": "-", "reference_sort": "", "bounds": "-",
+                "mean": _number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
+                "std": _number(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
+                "seeds": stats.n, "values": ", ".join(_number(r["metrics"].get(metric)) for r in ok),
+                "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
+                "detail": "", "delta": compared.get(metric),
+            })
+    if not rows:
+        rows.append({**common, "metric": "-", "reference": "-", "reference_sort": "", "bounds": "-", "mean": "-",
+                     "mean_sort": "", "std": "-", "measured": "-", "seeds": len(ok), "values": "",
+                     "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
+                     "detail": benchmark_verdict.detail, "delta": None})
+    first_ok = ok[0] if ok else None
+    images = _figures(benchmark_verdict, ok, benchmark, first_ok)
+    failed = [{"seed": r.get("seed"), "status": r.get("status"), "reason": str(r.get("error") or "no reason recorded")}
+              for r in records if r.get("status") != "ok"]
+    notes = []
+    for record in records:
+        for note in list(record.get("notes") or []) + list(record.get("placement_notes") or []):
+            if str(note) not in notes:
+                notes.append(str(note))
     return {
         "name": benchmark.name,
         "title": benchmark.title,
         "experiment": benchmark.source.experiment,
+        "label": catalogued.get("label", ""),
+        "setup": catalogued.get("setup", ""),
+        "catalogue_reference": catalogued.get("reference", ""),
         "document": benchmark.source.document,
         "cells": benchmark.source.cells,
+        "tags": list(benchmark.tags),
         "claims": [rv.reference.claim for rv in benchmark_verdict.references if rv.reference.claim],
-        "doc": (type(benchmark).__doc__ or "").strip(),
+        "doc": (type(benchmark).__doc__ or getattr(benchmark, "__doc__", "") or "").strip(),
         "verdict": benchmark_verdict.verdict,
         "detail": benchmark_verdict.detail,
+        "statuses": benchmark_verdict.statuses,
         "rows": rows,
         "images": images,
-        "errors": errors[:3],
-        "settings": records[0].get("settings", {}) if records else {},
+        "artefact_seed": first_ok.get("seed") if first_ok else None,
+        "failed": failed,
+        "notes": notes[:10],
+        "seeds": [r.get("seed") for r in records],
+        "duration_s": common["duration_s"],
+        "total_duration_s": sum(durations),
+        "device": common["device"],
+        "settings": (first_ok or (records[0] if records else {})).get("settings") or {},
+        "time_delta": compared.get("__time__"),
     }
+
+
+def _figures(benchmark_verdict, ok: list[dict], benchmark, first_ok: dict | None) -> list[dict]:
+    images = []
+
+    def attempt(caption, make):
+        try:
+            uri = make()
+        except Exception as error:  # a figure that cannot be drawn must not cost the report
+            images.append({"caption": caption, "uri": None, "error": f"{type(error).__name__}: {error}"})
+            return
+        if uri:
+            images.append({"caption": caption, "uri": uri, "error": ""})
+
+    seeds = [r.get("seed") for r in ok]
+    attempt("Per-seed values against the reported number and the bounds",
+            lambda: figures.per_seed_values(benchmark_verdict.references, seeds))
+    curves = getattr(benchmark, "source_curves", {}) or {}
+    attempt("Learning curves, every seed" + (" (dots: the source's logged values)" if curves else ""),
+            lambda: figures.learning_curves(ok, curves))
+    if first_ok is not None:
+        try:
+            artefacts = results.read_artefacts(first_ok)
+        except Exception as error:
+            images.append({"caption": "Artefacts", "uri": None,
+                           "error": f"could not read {first_ok.get('artefacts_file')}: {type(error).__name__}: {error}"})
+            artefacts = {}
+        seed = first_ok.get("seed")
+        for figure in figures.artefact_figures(artefacts):
+            images.append({"caption": f"{figure.caption} (seed {seed})", "uri": figure.uri, "error": figure.error,
+                           "table": figure.table})
+    return images
+
+
+def _broken_card(benchmark_verdict, benchmark, error: Exception) -> dict:
+    source = getattr(benchmark, "source", None)
+    document = getattr(source, "document", "unknown")
+    experiment = getattr(source, "experiment", "?")
+    row = {"benchmark": benchmark_verdict.benchmark, "experiment": experiment, "document": document,
+           "source_label": document, "tags": "", "duration_s": 0.0, "device": "-", "metric": "-",
+           "reference": "-", "reference_sort": "", "bounds": "-", "mean": "-", "mean_sort": "", "std": "-",
+           "measured": "-", "seeds": 0, "values": "", "verdict": benchmark_verdict.verdict, "note": "",
+           "judged_on": "", "outcomes": {}, "detail": "", "delta": None}
+    return {"name": benchmark_verdict.benchmark, "title": "", "experiment": experiment, "label": "", "setup": "",
+            "catalogue_reference": "", "document": document, "cells": "", "tags": [], "claims": [], "doc": "",
+            "verdict": benchmark_verdict.verdict, "detail": benchmark_verdict.detail, "statuses": {},
+            "rows": [row], "images": [], "artefact_seed": None, "seeds": [], "notes": [],
+            "failed": [{"seed": "-", "status": "report",
+                        "reason": "this card could not be built: " + "".join(
+                            traceback.format_exception_only(type(error), error)).strip()}],
+            "duration_s": 0.0, "total_duration_s": 0.0, "device": "-", "settings": {}, "time_delta": None}
+
+
+def _judged_on(reference) -> str:
+    if reference.kind == "diverges":
+        return "every seed must diverge" if reference.judged_on == "every_seed" else "judged on divergence"
+    if reference.judged_on == "every_seed":
+        return "judged on every seed"
+    if reference.judged_on == "fraction":
+        return f"judged on ≥ {reference.min_fraction:.0%} of the seeds"
+    return "judged on the mean"
+
+
+def _float(value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return number if math.isfinite(number) else 0.0
+
+
+def _sortable(value) -> str:
+    if value is None:
+        return ""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return ""
+    if math.isnan(number):
+        return ""
+    return repr(number) if math.isfinite(number) else ("1e308" if number > 0 else "-1e308")
 
 
 def _number(value) -> str:
     if value is None:
         return "-"
-    if isinstance(value, float) and not math.isfinite(value):
-        return "inf"
-    return f"{value:.4g}"
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if not math.isfinite(number):
+        return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
+    return f"{number:.4g}"
+
+
+def _duration(seconds) -> str:
+    seconds = _float(seconds)
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    if seconds < 3600:
+        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
+    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"

@@ -1,0 +1,256 @@
+"""``python -m suite compare RUN_A RUN_B``: what changed between two runs, and is it more than noise?
+
+The environment comes first (a different TensorFlow explains more than any table),
+then one line per benchmark and metric: mean over seeds in A and in B, the change
+B - A, and flags:
+
+* ``OUT``  B's mean falls outside the bounds A is judged against (A's tier's references);
+* ``BIG``  the change exceeds the half-width of those bounds (for a one-sided or
+  unjudged tier, the documented two-sided reference's half-width) — a shift as large
+  as the tolerance of the claim itself.
+
+Times: mean seconds per job in A and B and their ratio B / A (the machine is shared,
+so a ratio near 1 says little; a factor of 2 says something).
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite import results, verdict
+
+#: Environment fields compared, with their labels, in the order they are printed.
+ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
+                      ("deterministic", "deterministic"), ("cpu", "CPU"), ("cpu_count", "CPU cores"),
+                      ("gpu", "GPU"), ("git_commit", "git commit"), ("tier", "tier"), ("platform", "platform"))
+
+
+@dataclass
+class MetricDelta:
+    benchmark: str
+    metric: str
+    mean_a: float
+    mean_b: float
+    n_a: int
+    n_b: int
+    bounds: str = "-"
+    half_width: float | None = None
+    flags: list[str] = field(default_factory=list)
+
+    @property
+    def delta(self) -> float:
+        return self.mean_b - self.mean_a
+
+
+@dataclass
+class TimeDelta:
+    benchmark: str
+    seconds_a: float
+    seconds_b: float
+
+    @property
+    def ratio(self) -> float:
+        return self.seconds_b / self.seconds_a if self.seconds_a > 0 else math.nan
+
+
+@dataclass
+class Comparison:
+    run_a: str
+    run_b: str
+    environment: list[tuple[str, str, str]]  # (label, value in A, value in B) for fields that differ
+    metrics: list[MetricDelta]
+    times: list[TimeDelta]
+    only_a: list[str]
+    only_b: list[str]
+
+    @property
+    def flagged(self) -> list[MetricDelta]:
+        return [row for row in self.metrics if row.flags]
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("compare", help="metric, time and environment differences between two runs",
+                                 description=__doc__.split("\n\n")[0])
+    parser.add_argument("run_a", help="the run compared against (id, path or 'latest')")
+    parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
+    parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "
+                        "when there are fewer than 60 lines)")
+    parser.set_defaults(func=command_compare)
+
+
+def command_compare(args) -> int:
+    from suite.cli import UsageError
+
+    try:
+        comparison = compare_runs(args.run_a, args.run_b)
+    except results.RunNotFound as error:
+        raise UsageError(str(error)) from None
+    print_comparison(comparison, show_all=args.all)
+    return 0
+
+
+def _environment(run_path: Path, records: list[dict]) -> dict:
+    manifest = results.read_run_manifest(run_path)
+    environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
+                        and r["environment"]), None) or manifest.get("environment") or {}
+    environment = dict(environment)
+    if manifest.get("deterministic") is not None:
+        environment["deterministic"] = manifest["deterministic"]
+    environment["tier"] = manifest.get("tier") or (records[0].get("tier") if records else "")
+    gpu = environment.get("gpu")
+    environment["gpu"] = ", ".join(map(str, gpu)) if isinstance(gpu, list) and gpu else (gpu or "none")
+    return environment
+
+
+def _load(run) -> tuple[Path, list[dict]]:
+    from suite import report
+
+    run_path = results.find_run(run)
+    records, _ = report.load_records(run_path)
+    return run_path, records
+
+
+def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
+    """The differences between two runs (B relative to A)."""
+    path_a, records_a = _load(run_a)
+    path_b, records_b = _load(run_b)
+    env_a, env_b = _environment(path_a, records_a), _environment(path_b, records_b)
+    environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
+                   if _show(env_a.get(key)) != _show(env_b.get(key))]
+    if benchmarks is None:
+        benchmarks = _registered()
+    tier_a = env_a.get("tier") or "full"
+    baseline = verdict.load_baseline(tier_a) if tier_a not in ("full", "smoke") else None
+    grouped_a, grouped_b = _group(records_a), _group(records_b)
+    names = [n for n in grouped_a if n in grouped_b]
+    metrics, times = [], []
+    for name in sorted(names):
+        ok_a = [r for r in grouped_a[name] if r.get("status") == "ok"]
+        ok_b = [r for r in grouped_b[name] if r.get("status") == "ok"]
+        references = _references(benchmarks.get(name), tier_a, baseline)
+        for metric in sorted({m for r in ok_a + ok_b for m in (r.get("metrics") or {})}):
+            stats_a = verdict.Stats.of([r["metrics"][metric] for r in ok_a if _is_number(r["metrics"].get(metric))])
+            stats_b = verdict.Stats.of([r["metrics"][metric] for r in ok_b if _is_number(r["metrics"].get(metric))])
+            if stats_a.n == 0 and stats_b.n == 0:
+                continue
+            row = MetricDelta(name, metric, stats_a.mean, stats_b.mean, stats_a.n, stats_b.n)
+            judged, documented = references.get(metric, (None, None))
+            if judged is not None:
+                row.bounds = judged.describe_bounds()
+                if stats_b.n and not judged.holds_for(stats_b.mean):
+                    row.flags.append("OUT")
+            width_from = judged if judged is not None and judged.kind == "between" else documented
+            if width_from is not None and width_from.kind == "between":
+                row.half_width = (width_from.bounds[1] - width_from.bounds[0]) / 2
+                if row.bounds == "-":
+                    row.bounds = width_from.describe_bounds() + " (documented)"
+            if stats_a.n and stats_b.n:
+                if math.isfinite(stats_a.mean) != math.isfinite(stats_b.mean):
+                    row.flags.append("BIG")
+                elif row.half_width is not None and math.isfinite(row.delta) and abs(row.delta) > row.half_width:
+                    row.flags.append("BIG")
+            else:
+                row.flags.append("MISSING")
+            metrics.append(row)
+        seconds_a = [float(r["duration_s"]) for r in ok_a if _is_number(r.get("duration_s"))]
+        seconds_b = [float(r["duration_s"]) for r in ok_b if _is_number(r.get("duration_s"))]
+        if seconds_a and seconds_b:
+            times.append(TimeDelta(name, sum(seconds_a) / len(seconds_a), sum(seconds_b) / len(seconds_b)))
+    return Comparison(path_a.name, path_b.name, environment, metrics, times,
+                      sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)))
+
+
+def _registered() -> dict:
+    from suite import registry
+
+    try:
+        return {name: cls() for name, cls in registry.discover().items()}
+    except Exception:  # compare what the records say even when a benchmark module is broken
+        return {name: cls() for name, cls in registry.registered().items()}
+
+
+def _references(benchmark, tier: str, baseline) -> dict:
+    """``{metric: (reference A is judged against or None, documented reference or None)}``."""
+    if benchmark is None:
+        return {}
+    documented = {r.metric: r for r in getattr(benchmark, "references", ())}
+    try:
+        judged_refs, judged = verdict.references_for(benchmark, tier, baseline)
+    except Exception:
+        judged_refs, judged = (), False
+    judged_by_metric = {r.metric: r for r in judged_refs} if judged else {}
+    return {metric: (judged_by_metric.get(metric), documented.get(metric))
+            for metric in set(documented) | set(judged_by_metric)}
+
+
+def _group(records: list[dict]) -> dict[str, list[dict]]:
+    grouped: dict[str, list[dict]] = {}
+    for record in records:
+        grouped.setdefault(record["benchmark"], []).append(record)
+    return grouped
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _show(value) -> str:
+    if value is None or value == "":
+        return "-"
+    return str(value)
+
+
+def number(value: float, signed: bool = False) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if not math.isfinite(value):
+        return "inf" if value > 0 else "-inf"
+    return f"{value:+.4g}" if signed else f"{value:.4g}"
+
+
+def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=None) -> None:
+    stream = stream or sys.stdout
+
+    def out(line: str = "") -> None:
+        print(line, file=stream)
+
+    out(f"A = {comparison.run_a}")
+    out(f"B = {comparison.run_b}")
+    out()
+    if comparison.environment:
+        out("Environment differences:")
+        width = max(len(label) for label, _, _ in comparison.environment)
+        for label, a, b in comparison.environment:
+            out(f"  {label:{width}}  A: {a}")
+            out(f"  {'':{width}}  B: {b}")
+    else:
+        out("Environment: identical (Python, TensorFlow, Keras, NumPy, deterministic, CPU, GPU, git commit, tier)")
+    out()
+    rows = comparison.metrics if show_all or len(comparison.metrics) < 60 else comparison.flagged
+    header = f"{'benchmark':28} {'metric':24} {'mean A':>10} {'mean B':>10} {'delta':>10} {'bounds (A)':24} flags"
+    out(header)
+    out("-" * len(header))
+    for row in rows:
+        out(f"{row.benchmark:28} {row.metric:24} {number(row.mean_a):>10} {number(row.mean_b):>10} "
+            f"{number(row.delta, signed=True):>10} {row.bounds:24} {' '.join(row.flags)}")
+    if len(rows) < len(comparison.metrics):
+        out(f"({len(comparison.metrics) - len(rows)} unflagged lines hidden; --all shows them)")
+    out()
+    out("OUT: B's mean leaves the bounds A is judged against; BIG: |delta| exceeds the bounds' half-width; "
+        "MISSING: measured in one run only.")
+    out(f"{len(comparison.flagged)} of {len(comparison.metrics)} metric lines flagged.")
+    if comparison.times:
+        out()
+        header = f"{'benchmark':28} {'s/job A':>9} {'s/job B':>9} {'B / A':>7}"
+        out(header)
+        out("-" * len(header))
+        for row in comparison.times:
+            out(f"{row.benchmark:28} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {number(row.ratio):>7}")
+        out("(times on a shared machine are noisy; a ratio near 1 says little)")
+    if comparison.only_a:
+        out(f"\nOnly in A: {', '.join(comparison.only_a)}")
+    if comparison.only_b:
+        out(f"Only in B: {', '.join(comparison.only_b)}")
