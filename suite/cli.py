@@ -44,6 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="re-render the HTML report of a run from its records")
     report.add_argument("run", nargs="?", default="latest")
+    report.add_argument("--compare-with", metavar="RUN_B", help="add the deltas and flags against another run")
     report.set_defaults(func=command_report)
 
     # Commands that live in their own modules; each module has ``add_parser(commands)``
@@ -260,7 +261,7 @@ def command_report(args) -> int:
     from suite import report, results
 
     try:
-        path = report.render(args.run)
+        path = report.render(args.run, compare_with=args.compare_with)
     except results.RunNotFound as error:
         raise UsageError(str(error)) from None
     print(path)
