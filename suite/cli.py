@@ -83,17 +83,19 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- list -------------------------------------------------------------------------------------
 def command_list(args) -> int:
-    from suite import runner
+    from suite import runner, sources
 
-    benchmarks = select(["all"], args.tag)
-    header = f"{'benchmark':28} {'exp.':6} {'placement':12} {'tags':28} {'full':>8} {'quick':>7}  source"
+    benchmarks = sorted(select(["all"], args.tag),
+                        key=lambda b: (sources.order(b.source.document), b.source.experiment, b.name))
+    width = max([len("benchmark")] + [len(b.name) for b in benchmarks])
+    header = f"{'benchmark':{width}} {'exp.':6} {'placement':12} {'tags':30} {'full':>7} {'quick':>6}  source"
     print(header)
     print("-" * len(header))
     for benchmark in benchmarks:
         full, _ = runner.estimate_seconds(benchmark, "full")
         quick, _ = runner.estimate_seconds(benchmark, "quick")
-        print(f"{benchmark.name:28} {benchmark.source.experiment:6} {benchmark.placement:12} "
-              f"{','.join(benchmark.tags):28} {_duration(full):>8} {_duration(quick):>7}  "
+        print(f"{benchmark.name:{width}} {benchmark.source.experiment:6} {benchmark.placement:12} "
+              f"{','.join(benchmark.tags):30} {_duration(full):>7} {_duration(quick):>6}  "
               f"{benchmark.source.document} {benchmark.source.cells}")
     print(f"\n{len(benchmarks)} benchmarks; times are one seed on this machine (measured where earlier runs exist).")
     return EXIT_OK
@@ -238,17 +240,18 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
 
 
 def print_summary(verdicts) -> None:
-    print(f"\n{'benchmark':28} {'metric':24} {'measured':44} {'bounds':22} verdict")
+    width = max([len("benchmark")] + [len(v.benchmark) for v in verdicts])
+    print(f"\n{'benchmark':{width}} {'metric':24} {'measured':44} {'bounds':22} verdict")
     for bench in verdicts:
         if not bench.references:
-            print(f"{bench.benchmark:28} {'-':24} {'-':44} {'-':22} {bench.verdict}  {bench.detail}")
+            print(f"{bench.benchmark:{width}} {'-':24} {'-':44} {'-':22} {bench.verdict}  {bench.detail}")
             continue
         for rv in bench.references:
             shown = rv.verdict if bench.verdict in ("REPRODUCED", "NOT REPRODUCED") else bench.verdict
             moved = ""
             if rv.reference.value is not None and rv.values and shown == "NOT REPRODUCED":
                 moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
-            print(f"{bench.benchmark:28} {rv.reference.metric:24} {rv.stats.describe():44} "
+            print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.stats.describe():44} "
                   f"{rv.reference.describe_bounds():22} {shown}{moved}")
     counts = {}
     for bench in verdicts:
