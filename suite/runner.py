@@ -211,10 +211,12 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
     worker: _Worker | None = None
     environment: dict = {}
     summary = {"completed": 0, "resumed": 0}
+    # Fixed at the start: records this run writes must not move the yardstick it is measured against.
+    estimates = {(job.benchmark, job.tier): estimate_seconds(benchmarks[job.benchmark], job.tier)[0] for job in jobs}
     try:
         for index, job in enumerate(jobs, start=1):
             benchmark = benchmarks[job.benchmark]
-            estimate_s, _ = estimate_seconds(benchmark, job.tier)
+            estimate_s = estimates[(job.benchmark, job.tier)]
             if results.record_path(run_path, job.benchmark, job.tier, job.seed).exists():
                 summary["resumed"] += 1
                 progress.job_kept(index, job, estimate_s)
