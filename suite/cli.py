@@ -67,10 +67,6 @@ PLUGIN_COMMANDS = [
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from suite import native_log
-
-    with native_log.quiet_imports():
-        import keras  # noqa: F401  (the benchmarks need it; imported here so its start-up chatter is filtered)
     try:
         return int(args.func(args) or 0)
     except UsageError as error:
@@ -103,9 +99,10 @@ def command_list(args) -> int:
 
 def select(names: list[str], tags: list[str]):
     """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
-    from suite import registry
+    from suite import native_log, registry
 
-    known = registry.discover()
+    with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow
+        known = registry.discover()
     if not names and not tags:
         raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
     if not names or "all" in names:
