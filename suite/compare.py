@@ -248,7 +248,7 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out(header)
         out("-" * len(header))
         for row in comparison.times:
-            out(f"{row.benchmark:28} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {number(row.ratio):>7}")
+            out(f"{row.benchmark:28} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {row.ratio:>7.2f}")
         out("(times on a shared machine are noisy; a ratio near 1 says little)")
     if comparison.only_a:
         out(f"\nOnly in A: {', '.join(comparison.only_a)}")

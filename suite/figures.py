@@ -109,7 +109,7 @@ def per_seed_values(reference_verdicts, seeds: list | None = None) -> str | None
         return None
     columns = min(len(panels), 4)
     rows = math.ceil(len(panels) / columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(2.9 * columns, 2.5 * rows), squeeze=False)
+    figure, axes = plt.subplots(rows, columns, figsize=(2.6 * columns, 2.6 * rows), squeeze=False)
     for axis in axes.flat[len(panels):]:
         axis.set_visible(False)
     for axis, rv in zip(axes.flat, panels):
@@ -138,8 +138,9 @@ def per_seed_values(reference_verdicts, seeds: list | None = None) -> str | None
         axis.set_title(reference.metric, fontsize=9)
         axis.set_xticks([])
         axis.set_xlim(-0.5, 0.5)
-        axis.legend(fontsize=6, loc="best", framealpha=0.7)
-    figure.subplots_adjust(wspace=0.45, hspace=0.5)
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(fontsize=6.5, loc="upper center", bbox_to_anchor=(0.5, -0.04), ncol=2, frameon=False)
+    figure.subplots_adjust(wspace=0.45, hspace=0.75)
     return to_data_uri(figure, vector=True)
 
 
@@ -180,8 +181,8 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
                 values = [v if isinstance(v, (int, float)) else math.nan for v in values]
                 x, y = _thin(_x_axis(history, name, len(values)), values)
                 marks += len(y)
-                axis.plot(x, y, color=colour, alpha=0.65, linewidth=1.1,
-                          label=name if record is records[0] else None)
+                axis.plot(x, y, "o-" if len(y) <= 25 else "-", color=colour, alpha=0.65, linewidth=1.1,
+                          markersize=3, label=name if record is records[0] else None)
             source = _source_points((source_curves or {}).get(name))
             if source is not None:
                 axis.plot(source[0], source[1], "o", color=colour, markeredgecolor="black", markersize=5,
@@ -302,7 +303,7 @@ def decision_boundary(arrays: dict, model: str = "") -> str:
     extent = [float(v) for v in np.asarray(arrays.get("decision_extent", [0, 1, 0, 1])).ravel()[:4]]
     threshold = float(np.asarray(arrays.get("decision_threshold", 0.0)))
     figure, axis = plt.subplots(figsize=(3.6, 3.4))
-    axis.imshow(grid > threshold, origin="lower", extent=extent, cmap="gray_r", vmin=0, vmax=1.6,
+    axis.imshow(grid > threshold, origin="lower", extent=extent, cmap="gray_r", vmin=0, vmax=2.2,
                 aspect="auto", interpolation="nearest")
     if np.isfinite(grid).any() and np.nanmin(grid) < threshold < np.nanmax(grid):
         xs = np.linspace(extent[0], extent[1], grid.shape[1])

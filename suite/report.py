@@ -43,6 +43,8 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
     ``compare_with`` names another run whose means this run's are compared with (deltas and flags).
     """
     run_path = results.find_run(run)
+    if compare_with:
+        compare_with = results.find_run(compare_with)  # a misspelt run is the user's error, said at once
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with)
     output = run_path / "report.html"
     results.atomic_write_bytes(output, html.encode("utf-8"))
@@ -210,7 +212,7 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
     for v in verdicts:
         counts[v.verdict] += 1
     environment, differing = _environment(records, manifest)
-    rows = [row for doc in ordered for card in sections[doc] for row in card["rows"]]
+    rows = [row for doc in ordered for card in sections[doc] for row in card["rows"] if row["in_summary"]]
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.ChainableUndefined)
     template = env.get_template("report.html.j2")
@@ -279,31 +281,38 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict) -> 
             "std": _number(rv.stats.std) if rv.stats.n > 1 else "-",
             "measured": rv.stats.describe(),
             "seeds": len(rv.values),
-            "values": ", ".join(_number(v) for v in rv.values),
+            "per_seed": _per_seed(ok, reference.metric),
             "verdict": benchmark_verdict.verdict if unjudged else rv.verdict,
             "note": reference.note,
             "judged_on": _judged_on(reference),
             "outcomes": rv.outcome_counts,
             "detail": rv.detail,
             "delta": delta,
+            "in_summary": True,
         })
     if not rows:
-        metrics = sorted({key for r in ok for key in r["metrics"]})
-        for metric in metrics:  # unjudged tiers: still show what was measured
+        # An unjudged tier (smoke) or no reference: still show what was measured, the metrics the
+        # source documents first, with the documented number beside ours for orientation only.
+        documented = {r.metric: r for r in getattr(benchmark, "references", ())}
+        measured = sorted({key for r in ok for key in r["metrics"]}, key=lambda m: (m not in documented, m))
+        for metric in measured:
             stats = verdict.Stats.of([r["metrics"].get(metric) for r in ok if metric in r["metrics"]])
+            known = documented.get(metric)
             rows.append({
-                **common, "metric": metric, "reference": "-", "reference_sort": "", "bounds": "-",
+                **common, "metric": metric, "reference": _number(known.value) if known else "-",
+                "reference_sort": _sortable(known.value) if known else "", "bounds": "-",
                 "mean": _number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
                 "std": _number(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
-                "seeds": stats.n, "values": ", ".join(_number(r["metrics"].get(metric)) for r in ok),
-                "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
-                "detail": "", "delta": compared.get(metric),
+                "seeds": stats.n, "per_seed": _per_seed(ok, metric), "verdict": benchmark_verdict.verdict,
+                "note": "documented value shown for orientation; this tier is not judged against it" if known else "",
+                "judged_on": "", "outcomes": {}, "detail": "", "delta": compared.get(metric),
+                "in_summary": not rows,
             })
     if not rows:
         rows.append({**common, "metric": "-", "reference": "-", "reference_sort": "", "bounds": "-", "mean": "-",
-                     "mean_sort": "", "std": "-", "measured": "-", "seeds": len(ok), "values": "",
+                     "mean_sort": "", "std": "-", "measured": "-", "seeds": len(ok), "per_seed": "",
                      "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
-                     "detail": benchmark_verdict.detail, "delta": None})
+                     "detail": benchmark_verdict.detail, "delta": None, "in_summary": True})
     first_ok = ok[0] if ok else None
     images = _figures(benchmark_verdict, ok, benchmark, first_ok)
     failed = [{"seed": r.get("seed"), "status": r.get("status"), "reason": str(r.get("error") or "no reason recorded")}
@@ -381,8 +390,8 @@ def _broken_card(benchmark_verdict, benchmark, error: Exception) -> dict:
     row = {"benchmark": benchmark_verdict.benchmark, "experiment": experiment, "document": document,
            "source_label": document, "tags": "", "duration_s": 0.0, "device": "-", "metric": "-",
            "reference": "-", "reference_sort": "", "bounds": "-", "mean": "-", "mean_sort": "", "std": "-",
-           "measured": "-", "seeds": 0, "values": "", "verdict": benchmark_verdict.verdict, "note": "",
-           "judged_on": "", "outcomes": {}, "detail": "", "delta": None}
+           "measured": "-", "seeds": 0, "per_seed": "", "verdict": benchmark_verdict.verdict, "note": "",
+           "judged_on": "", "outcomes": {}, "detail": "", "delta": None, "in_summary": True}
     return {"name": benchmark_verdict.benchmark, "title": "", "experiment": experiment, "label": "", "setup": "",
             "catalogue_reference": "", "document": document, "cells": "", "tags": [], "claims": [], "doc": "",
             "verdict": benchmark_verdict.verdict, "detail": benchmark_verdict.detail, "statuses": {},
@@ -391,6 +400,10 @@ def _broken_card(benchmark_verdict, benchmark, error: Exception) -> dict:
                         "reason": "this card could not be built: " + "".join(
                             traceback.format_exception_only(type(error), error)).strip()}],
             "duration_s": 0.0, "total_duration_s": 0.0, "device": "-", "settings": {}, "time_delta": None}
+
+
+def _per_seed(ok: list[dict], metric: str) -> str:
+    return ", ".join(f"s{r.get('seed')}: {_number(r['metrics'][metric])}" for r in ok if metric in r["metrics"])
 
 
 def _judged_on(reference) -> str:

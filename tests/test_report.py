@@ -193,8 +193,10 @@ def test_report_is_written_and_copied_to_latest(rendered):
 def test_summary_has_a_row_per_reference_and_a_card_per_benchmark(rendered):
     _, html, benchmarks = rendered
     expected_rows = sum(max(len(b.references), 1) for b in benchmarks.values())
-    # robust_q has no reference: its two measured metrics are listed instead of one "-" row
-    assert len(_summary_rows(html)) == expected_rows + 1
+    # robust_q has no reference: one summary row, both measured metrics in its card
+    assert len(_summary_rows(html)) == expected_rows
+    card = html.split('id="b-robust_q"', 1)[1].split("</article>", 1)[0]
+    assert "mlp_shift4_accuracy" in card and "convnet_shift4_accuracy" in card
     assert html.count('<article class="card') == len(benchmarks)
 
 
@@ -237,6 +239,7 @@ def test_failed_jobs_show_their_reason_and_broken_figures_a_message(rendered):
 def test_statistics_say_how_many_seeds(rendered):
     _, html, _ = rendered
     assert "95% CI ±" in html and "n=3" in html
+    assert "s1: 0.0" in html and "built-in method" not in html
     assert "separates, loss ~0.5: <b>1</b>" in html  # outcome counts (seed 1 -> 1.0, 2 -> 1.0, 3 -> 0.5)
 
 
