@@ -13,8 +13,11 @@ Flux-vs-Keras differences that matter for all of them (encoded in ``benchmarks/_
   It matters for 001-o, whose divergence *is* the loss reaching log(0); we use the Flux form everywhere.
 * ``ADAM(η)``: ε = 1e-8 (Keras 1e-7), ``ADAM()`` = η 0.001.
 * The notebook's ``X`` is Float64 (``float.(reshape.(imgs, :))``, see the Loss-is-infinite stack trace),
-  so Flux ran these networks in Float64; we run float32. This only matters where a probability
-  underflows (001-o): float32's softmax reaches exactly 0 at a logit gap of ~104, Float64's at ~745.
+  so Flux's ``W * x`` promoted every activation to Float64. It matters wherever a probability can
+  underflow: float32's softmax reaches exactly 0 at a logit gap of ~104, Float64's at ~745, and the
+  unclipped cross-entropy turns that 0 into inf and NaN weights. A first float32 port of 001-l
+  diverged at epoch 26 of 100 in every seed, where Flux (which stops on an infinite loss) trained on.
+  So the output softmax is computed in float64 (``_mnist_mlp.float64_softmax``); weights stay float32.
 * ``evalcb`` prints ``loss(X, Y)`` on all 60 000 training images and ``accuracy(test_X, test_Y)``,
   throttled to one print per 1-10 s: only the first print (after step 1) has a known step.
 * Several networks put a relu *before* the softmax. A relu output unit that dies never wins the
@@ -126,7 +129,7 @@ class Learn2ClassifySoftmaxRegression(_MiniBatchEpochs):
 
     def build_model(self, settings):
         # m = Chain(Dense(28^2, size(Y,1)), softmax)
-        return keras.Sequential([keras.Input(shape=(28 * 28,)), layers.Dense(10), layers.Softmax()])
+        return keras.Sequential([keras.Input(shape=(28 * 28,)), layers.Dense(10), _mnist_mlp.float64_softmax()])
 
     def run(self, settings, seed) -> Outcome:
         model = self.build_model(settings)
@@ -176,7 +179,7 @@ class Learn2ClassifyTwoLayers(_MiniBatchEpochs):
             keras.Input(shape=(28 * 28,)),
             layers.Dense(settings.hidden_units, activation="relu"),
             layers.Dense(10),
-            layers.Softmax(),
+            _mnist_mlp.float64_softmax(),
         ])
 
     def run(self, settings, seed) -> Outcome:
@@ -246,7 +249,7 @@ class Learn2ClassifyMseLoss(_FullBatch):
             keras.Input(shape=(28 * 28,)),
             layers.Dense(10, activation="relu"),
             layers.Dense(10, activation="relu"),
-            layers.Softmax(),
+            _mnist_mlp.float64_softmax(),
         ])
 
     def run(self, settings, seed) -> Outcome:
@@ -300,7 +303,7 @@ class Learn2ClassifyLearningRate001(_FullBatch):
             layers.Dense(32, activation="relu"),
             layers.Dense(160, activation="relu"),
             layers.Dense(10, activation="relu"),
-            layers.Softmax(),
+            _mnist_mlp.float64_softmax(),
         ])
 
 
@@ -331,7 +334,7 @@ class Learn2ClassifyLearningRate1(_FullBatch):
 
     def build_model(self, settings):
         # m = Chain(Dense(28^2, 10), softmax)
-        return keras.Sequential([keras.Input(shape=(28 * 28,)), layers.Dense(10), layers.Softmax()])
+        return keras.Sequential([keras.Input(shape=(28 * 28,)), layers.Dense(10), _mnist_mlp.float64_softmax()])
 
     def run(self, settings, seed) -> Outcome:
         data = self.load_data(settings, seed)
@@ -380,6 +383,6 @@ class Learn2ClassifyDesignChallenge(_FullBatch):
             layers.Dense(30, activation="relu"),
             layers.Dense(20),
             layers.Dense(10, activation="relu"),
-            layers.Softmax(),
+            _mnist_mlp.float64_softmax(),
         ])
 
