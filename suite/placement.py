@@ -33,11 +33,30 @@ class Placement:
         import tensorflow as tf
 
         if len(self.replicas) > 1:
-            strategy = tf.distribute.MirroredStrategy(devices=list(self.replicas))
-            return strategy.scope()
+            return mirrored_strategy(self.replicas).scope()
         if self.device:
             return tf.device(self.device)
         return contextlib.nullcontext()
+
+
+_STRATEGIES: dict = {}
+
+
+def mirrored_strategy(devices: tuple[str, ...]):
+    """One ``MirroredStrategy`` per set of devices for the life of the process.
+
+    A worker runs job after job. A fresh strategy per job restarts TensorFlow's collective instance
+    keys, so the gradient all-reduce of the second job meets the first job's instance ("Shape
+    mismatch in the collective instance 100 ... expected shape [12730] but another member in the group
+    expected shape [1625866]", seen with two logical CPUs) and every later job fails. Reusing the
+    strategy keeps the keys unique.
+    """
+    import tensorflow as tf
+
+    devices = tuple(devices)
+    if devices not in _STRATEGIES:
+        _STRATEGIES[devices] = tf.distribute.MirroredStrategy(devices=list(devices))
+    return _STRATEGIES[devices]
 
 
 def configure_logical_cpus() -> None:
@@ -78,15 +97,25 @@ def resolve(placement: str, requested: str, *, estimate_cpu_s: float | None = No
         return Placement("/CPU:0")
     if gpus:
         if len(gpus) > 1 and placement != "cpu":
+            kind = "GPUs" if all("GPU" in device.upper() for device in gpus) else "devices"
             return Placement("mirrored:" + ",".join(gpus), replicas=tuple(gpus),
-                             notes=[f"data parallel over {len(gpus)} GPUs (MirroredStrategy)"])
+                             notes=[f"data parallel over {len(gpus)} {kind} (MirroredStrategy)"])
         return Placement(gpus[0].replace("/device:", "/"))
     # No GPU on this machine.
     if requested == "gpu":
         return Placement("", skip_reason="--device gpu was asked for but TensorFlow sees no GPU")
     if placement == "gpu-required":
-        hours = f" (about {estimate_cpu_s / 3600:.1f} h on a 2-core CPU)" if estimate_cpu_s else ""
-        return Placement("", skip_reason=f"needs a GPU; none found. Run with --device cpu to force the CPU{hours}")
+        cost = f" (about {_duration(estimate_cpu_s)} on a 2-core CPU)" if estimate_cpu_s else ""
+        return Placement("", skip_reason=f"needs a GPU; none found. Run with --device cpu to force the CPU{cost}")
     if placement == "gpu":
         return Placement("/CPU:0", notes=["no GPU found: fell back to the CPU"])
     return Placement("/CPU:0")
+
+
+def _duration(seconds: float) -> str:
+    """A CPU-time estimate a reader can use: "0.8 h", "12 min", "40 s" (not "0.0 h")."""
+    if seconds >= 3600:
+        return f"{seconds / 3600:.1f} h"
+    if seconds >= 60:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s"
