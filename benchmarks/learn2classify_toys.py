@@ -9,7 +9,9 @@ labels) and what separates (one hidden sigmoid layer, 0/1 labels, deeper nets on
 spiral). Every experiment here reproduces one cell; the failures are claims too.
 
 Port notes that hold for every class below:
-* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``flux_adam()`` passes 1e-8.
+* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``flux_adam()`` uses 1e-8, as one fused
+  ``ResourceApplyAdam`` kernel per variable (the Keras Adam update, ~1.5x faster here; see
+  ``_toy_training.FluxAdam``).
 * Flux ``Dense`` initialises weights glorot-uniform and biases zero, as Keras does; the
   draws differ (another RNG), so a seed here is not the notebook's run.
 * The notebook computed in Float64 (its data) with Float32 weights; the port is Float32.
@@ -97,28 +99,37 @@ def _circles(steps: int, **extra) -> Settings:
     return Settings(**values)
 
 
-def _fails(reported_loss: float, *, claim: str) -> tuple[Reference, ...]:
+def _fails(reported_loss: float, *, claim: str, port_loss: str, port_accuracy: str) -> tuple[Reference, ...]:
     """The two one-sided claims of a cell whose network does not learn the circles."""
     return (
         Reference.at_least(
             "final_loss", FAILING_LOSS, value=reported_loss, judged_on="every_seed", claim=claim,
             note=f"one-sided: the notebook only shows that it fails; {FAILING_LOSS} separates its failing "
                  "cells (0.83-1.19) from its learning ones (<= 0.008) and is the floor it names itself "
-                 "in 001-g. Judged in every seed.",
+                 f"in 001-g. Judged in every seed. Port seeds 1-5: {port_loss} ({STACK}).",
         ),
         Reference.at_most(
             "train_accuracy", FAILS, value=None, judged_on="every_seed", claim=claim,
-            note="one-sided: fails = more than 20 of 200 points on the wrong side of τ; judged in every seed.",
+            note="one-sided: fails = more than 20 of 200 points on the wrong side of τ; judged in every seed. "
+                 f"Port seeds 1-5: {port_accuracy} ({STACK}).",
         ),
     )
 
 
-def _separates(value: float = 1.0) -> Reference:
+def _separates(port: str, value: float = 1.0, *, claim: str) -> Reference:
     return Reference.at_least(
-        "train_accuracy", SEPARATES, value=value,
-        claim="Does the network learn decision boundaries that separate the red points from the blue points? Yes",
-        note=f"one-sided: separates = at most one of 200 points on the wrong side of τ; judged on the mean "
-             f"over seeds, so every seed must (nearly) separate. {STACK}.",
+        "train_accuracy", SEPARATES, value=value, claim=claim,
+        note=f"one-sided: separates = at most one of 200 points on the wrong side of τ (the spirals' origin "
+             f"pair makes 0.995 the best possible there); judged on the mean over seeds, so every seed must "
+             f"(nearly) separate. Port seeds 1-5: {port} ({STACK}).",
+    )
+
+
+def _loss_near(reported: float, low: float, high: float, port: str, *, claim: str) -> Reference:
+    """Two-sided loss bound by the suite's policy: centred on the reported value, w = max(3σ_port, 10 %)."""
+    return Reference(
+        "final_loss", reported, bounds=(low, high), claim=claim,
+        note=f"centred on reported {reported}, half-width max(3σ, 10 % of it); port seeds 1-5: {port} ({STACK}).",
     )
 
 
@@ -133,11 +144,14 @@ class LinearOnCircles(_TwoClassToy):
     """
 
     name = "l2c_linear_circles"
+    estimated_seconds = {"full": 1.0, "quick": 1.0, "smoke": 1.0}  # measured, 2 shared cores
     title = "Linear unit on the circles (fails)"
     source = Source(DOCUMENT, "001-a", cells="In [6]-[12]")
     settings = _circles(steps=500)
     tiers = {"quick": dict(steps=500), "smoke": dict(steps=20, resolution=20)}
-    references = _fails(1.1934, claim="Does the network learn to classify the two categories? No!")
+    references = _fails(1.1934, claim="Does the network learn to classify the two categories? No!",
+                        port_loss="mean 1.4668, std 0.4110 (min 1.0078)",
+                        port_accuracy="mean 0.5000, std 0.0000")
 
     def build_model(self, settings):
         return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])  # Chain(Dense(2, 1))
@@ -151,11 +165,13 @@ class ReluUnitOnCircles(_TwoClassToy):
     """
 
     name = "l2c_relu_unit_circles"
+    estimated_seconds = {"full": 1.5, "quick": 0.7, "smoke": 1.0}  # measured, 2 shared cores
     title = "One relu unit on the circles (fails)"
     source = Source(DOCUMENT, "001-b", cells="In [14]-[16]")
     settings = _circles(steps=5000)
     tiers = {"quick": dict(steps=1000), "smoke": dict(steps=20, resolution=20)}
-    references = _fails(0.8323, claim="Does the network learn the boundaries? No.")
+    references = _fails(0.8323, claim="Does the network learn the boundaries? No.",
+                        port_loss="mean 0.8340, std 0.0030", port_accuracy="mean 0.6700, std 0.0035")
 
     def build_model(self, settings):
         return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, activation="relu")])
@@ -170,11 +186,13 @@ class SigmoidUnitOnCircles(_TwoClassToy):
     """
 
     name = "l2c_sigmoid_unit_circles"
+    estimated_seconds = {"full": 1.5, "quick": 0.6, "smoke": 1.0}  # measured, 2 shared cores
     title = "One sigmoid unit on the circles (fails)"
     source = Source(DOCUMENT, "001-c", cells="In [17]-[19]")
     settings = _circles(steps=5000)
     tiers = {"quick": dict(steps=1000), "smoke": dict(steps=20, resolution=20)}
-    references = _fails(0.8652, claim="Does the network learn? No (sigh)")
+    references = _fails(0.8652, claim="Does the network learn? No (sigh)",
+                        port_loss="mean 0.8687, std 0.0014", port_accuracy="mean 0.5000, std 0.0000")
 
     def build_model(self, settings):
         return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, activation="sigmoid")])
@@ -198,14 +216,17 @@ class HiddenSigmoidLayer(_TwoClassToy):
     """
 
     name = "l2c_hidden_sigmoid_circles"
+    estimated_seconds = {"full": 4.0, "quick": 1.0, "smoke": 1.0}  # measured, 2 shared cores
     title = "Hidden sigmoid layer (4 units) on the circles (separates)"
     source = Source(DOCUMENT, "001-d", cells="In [20]-[22]")
     settings = _circles(steps=8000, width=4)
     tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
     references = (
-        _separates(),
-        Reference("final_loss", 0.0075, bounds=(0.0, 1.0), note="PROVISIONAL until calibrated",
-                  claim="Training loss is 0.007520979867181552"),
+        _separates("mean 1.0000, std 0.0000",
+                   claim="Does the network learn decision boundaries that separate the red points from the "
+                         "blue points? Yes :-) Stop asking!"),
+        _loss_near(0.0075, 0.00351, 0.01149, "mean 0.00806, std 0.00133, half-width 0.00399",
+                   claim="Training loss is 0.007520979867181552"),
     )
 
     def build_model(self, settings):
@@ -233,6 +254,7 @@ class WidthStepsSweep(_TwoClassToy):
     """
 
     name = "l2c_width_steps_sweep"
+    estimated_seconds = {"full": 28.0, "quick": 7.0, "smoke": 3.0}  # measured, 2 shared cores
     title = "Width × steps sweep of the hidden sigmoid layer on the circles"
     source = Source(DOCUMENT, "001-e", cells="In [23]")
     # ``checkpoints`` name the documented step counts (and the metrics); ``checkpoint_steps`` are the
@@ -243,38 +265,42 @@ class WidthStepsSweep(_TwoClassToy):
         "quick": dict(widths=(4, 8, 16), checkpoint_steps=(10, 100, 1000, 2000)),
         "smoke": dict(widths=(4, 8), checkpoint_steps=(2, 4, 6, 8), resolution=20),
     }
-    estimated_seconds = {"full": 20.0, "quick": 5.0, "smoke": 3.0}
     references = (
         Reference.at_least(
             "loss_n4_10steps", FAILING_LOSS, value=1.9464, judged_on="fraction", min_fraction=0.5,
             claim="Usually not when n = 4 and iters = 10, regardless of active_fun.",
-            note="one-sided, the failing-loss line of this module; 'usually' = in at least half of the seeds.",
+            note="one-sided, the failing-loss line of this module; 'usually' = in at least half of the seeds. "
+                 f"Port seeds 1-5: mean 1.4303, std 0.5756, min 1.0256 ({STACK}).",
         ),
         Reference.at_most(
             "accuracy_n4_10steps", FAILS, judged_on="fraction", min_fraction=0.5,
             claim="Usually not when n = 4 and iters = 10, regardless of active_fun.",
-            note="one-sided: more than 20 of 200 points wrong; 'usually' = in at least half of the seeds.",
+            note="one-sided: more than 20 of 200 points wrong; 'usually' = in at least half of the seeds. "
+                 f"Port seeds 1-5: mean 0.4590, std 0.0568, max 0.5 ({STACK}).",
         ),
         Reference.at_most(
             "accuracy_n4_100steps", FAILS,
             claim="n = 4, iters = 100 does not produce a nice boundary, but n = 4 and iters = 10000 does.",
-            note="one-sided, judged on the mean over seeds.",
+            note=f"one-sided, judged on the mean over seeds. Port seeds 1-5: mean 0.4780, std 0.0769 ({STACK}).",
         ),
         Reference.at_least(
             "accuracy_n4_10000steps", SEPARATES, value=1.0,
             claim="n = 4, iters = 100 does not produce a nice boundary, but n = 4 and iters = 10000 does.",
-            note="one-sided: at most one of 200 points wrong, judged on the mean over seeds.",
+            note="one-sided: at most one of 200 points wrong, judged on the mean over seeds. "
+                 f"Port seeds 1-5: 1.0 in every seed (loss mean 0.0072, std 0.0010) ({STACK}).",
         ),
         Reference.at_least(
             "accuracy_n8_5000steps", SEPARATES, value=1.0, judged_on="every_seed",
             claim="n = 8, iters = 5000 always generates a good boundary.",
-            note="one-sided: at most one of 200 points wrong; 'always' = in every seed.",
+            note="one-sided: at most one of 200 points wrong; 'always' = in every seed. "
+                 f"Port seeds 1-5: 1.0 in every seed (loss mean 0.0275, std 0.0417: seed 3 ends at 0.102) ({STACK}).",
         ),
         Reference.at_least(
             "min_accuracy_wide_10000steps", SEPARATES, value=1.0, judged_on="every_seed",
             claim="As the number of neurons increases, and we train it for large enough iterations, "
                   "the network eventually always learns.",
-            note="one-sided: the worst of n = 8, 16, 32 after 10 000 steps, at most one point wrong, every seed.",
+            note="one-sided: the worst of n = 8, 16, 32 after 10 000 steps, at most one point wrong, every seed. "
+                 f"Port seeds 1-5: 1.0 in every seed ({STACK}).",
         ),
     )
 
@@ -347,6 +373,7 @@ class LinearMiddleLayer(_TwoClassToy):
     """
 
     name = "l2c_linear_middle_layer"
+    estimated_seconds = {"full": 29.0, "quick": 4.0, "smoke": 3.0}  # measured, 2 shared cores
     title = "Sigmoid layer + linear middle layer on the circles (separates; smallest n)"
     source = Source(DOCUMENT, "001-f", cells="In [24]-[27]")
     settings = _circles(steps=10000, width=7, sweep_widths=(2, 3, 4, 5, 6, 7))
@@ -354,15 +381,15 @@ class LinearMiddleLayer(_TwoClassToy):
         "quick": dict(steps=2000, sweep_widths=(2, 3, 7)),
         "smoke": dict(steps=10, sweep_widths=(2, 7), resolution=20),
     }
-    estimated_seconds = {"full": 30.0, "quick": 5.0, "smoke": 3.0}
     references = (
-        _separates(),
-        Reference("final_loss", 0.0079, bounds=(0.0, 1.0), note="PROVISIONAL until calibrated",
-                  claim="Training loss is 0.007911623492409614"),
+        _separates("mean 1.0000, std 0.0000", claim="Loss = 0.0079 (its boundary picture, In [26])"),
+        _loss_near(0.0079, 0.00546, 0.01034, "mean 0.00859, std 0.00081, half-width 0.00244",
+                   claim="Training loss is 0.007911623492409614"),
         Reference.at_most(
             "smallest_separating_width", 4, judged_on="every_seed",
             claim="What is the smallest n for which the network learns? 2 / 3 / 4",
-            note="one-sided: the quiz's options say the answer is at most 4; our analysis says 3. Every seed.",
+            note="one-sided: the quiz's options say the answer is at most 4; our analysis says 3. Every seed. "
+                 f"Port seeds 1-5: 3 in every seed (n = 2 ends at accuracy 0.885-0.90, loss 0.36-0.39) ({STACK}).",
         ),
     )
 
@@ -409,9 +436,16 @@ class ReluOutputPlusMinusOne(_TwoClassToy):
     analytic; the claim judged is that it holds in every seed, and the report counts how
     often each of the two named outcomes occurs (one training per seed: ``--seeds 10``
     is the notebook's "at least 10 times").
+
+    Calibration (seeds 1-5): both outcomes occur, as the notebook says: seeds 2 and 3
+    separate the circles (accuracy 0.995 and 1.0) with loss 0.5057 and 0.5024 — the
+    +1 points fitted, every -1 point stuck at 0; seeds 1, 4 and 5 end with every output
+    exactly 0 (all relu units of some layer dead), loss 1.0 and accuracy 0.5, like the
+    notebook's own run.
     """
 
     name = "l2c_relu_output_pm1"
+    estimated_seconds = {"full": 3.0, "quick": 1.6, "smoke": 1.0}  # measured, 2 shared cores
     title = "Relu output with ±1 labels on the circles (loss never below 0.5)"
     source = Source(DOCUMENT, "001-g", cells="In [28]-[30]")
     settings = _circles(steps=10000, width=3)
@@ -422,7 +456,8 @@ class ReluOutputPlusMinusOne(_TwoClassToy):
             claim="the output will always be positive, hence it can not recognize class 2 properly. "
                   "So the loss error is always greater than 0.5.",
             note="one-sided at the notebook's own 0.5 (analytic floor for a non-negative output and ±1 labels), "
-                 "every seed. Outcomes: the two the notebook lists.",
+                 "every seed. Outcomes: the two the notebook lists. Port seeds 1-5: mean 0.8016, std 0.2716 "
+                 f"(1.0, 0.5057, 0.5024, 1.0, 1.0) ({STACK}).",
             outcomes=(
                 # The two outcomes the notebook lists, split half-way between their loss levels.
                 OutcomeRange("boundary separates, loss around 0.5", 0.5, 0.75),
@@ -451,14 +486,15 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     """
 
     name = "l2c_relu_net_01_labels"
+    estimated_seconds = {"full": 3.5, "quick": 1.6, "smoke": 1.0}  # measured, 2 shared cores
     title = "Relu net, linear output, 0/1 labels on the circles (learns)"
     source = Source(DOCUMENT, "001-h", cells="In [31]-[34]")
     settings = _circles(steps=10000, width=3, labels=(0.0, 1.0), threshold=0.5, extent=(-6.0, 6.0, -6.0, 6.0))
     tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
     references = (
-        _separates(),
-        Reference("final_loss", 0.0038, bounds=(0.0, 1.0), note="PROVISIONAL until calibrated",
-                  claim="Training loss is 0.0038198568255794776"),
+        _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
+        _loss_near(0.0038, 0.00132, 0.00628, "mean 0.00350, std 0.00083, half-width 0.00248",
+                   claim="Training loss is 0.0038198568255794776"),
     )
 
     def build_model(self, settings):
@@ -485,20 +521,40 @@ class SpiralRelu(_TwoClassToy):
     """001-i: Dense(2→15, relu) → Dense(15→15, relu) → Dense(15→1), 10 000 steps (In [38]-[41]): loss 0.0025.
 
     The spirals are deterministic (no noise): the seed only changes the initial weights.
-    The printed loss 0.00254 is almost exactly the coinciding origin pair's unavoidable
-    0.00125 plus a little: the notebook's net fits every other point.
+    The printed loss 0.00254 is the coinciding origin pair's unavoidable 0.00125 plus a
+    little: the notebook's net fits every other point.
+
+    NOT REPRODUCED as a typical outcome (analysis): in 10 000 steps this net separates the
+    spirals in only a minority of initialisations — seeds 1-5: 2 of 5 (accuracy 0.935,
+    0.995, 0.88, 0.995, 0.965); seeds 6-15 (diagnostic run, same code): 2 of 10, with
+    accuracies 0.725-0.99 in the others. In most failing seeds the loss is still falling at
+    10 000 steps (e.g. seed 8: 0.114 at step 5000, 0.038 at 10 000), so they are slow
+    rather than dead. Nothing in the port explains a systematic gap: the initialiser
+    (glorot-uniform, zero bias), Adam (η, β, ε = 1e-8) and the loss are Flux's; Float32
+    instead of the notebook's Float64 data does not change which basin a run lands in.
+    The notebook's run is a single, designed one ("n = 15 ## Keep smaller than 16"; the
+    section itself says "I tried something, it didn't work, so I tried something else"),
+    so its success says the architecture *can* separate the spirals, which our separating
+    seeds confirm (loss 0.0032-0.0076, every point but the origin pair right), not that
+    it usually does. The loss bound is the policy's, and wide because the loss is bimodal.
     """
 
     name = "l2c_spiral_relu"
+    estimated_seconds = {"full": 6.0, "quick": 3.3, "smoke": 1.0}  # measured, 2 shared cores
     title = "Relu net on the spirals (separates)"
     source = Source(DOCUMENT, "001-i", cells="In [37]-[41]")
     tags = ("toy", "spiral")
     settings = _spirals(width=15)
     tiers = {"quick": dict(steps=3000), "smoke": dict(steps=20, resolution=20)}
     references = (
-        _separates(0.995),
-        Reference("final_loss", 0.0025, bounds=(0.0, 1.0), note="PROVISIONAL until calibrated",
-                  claim="Training loss is 0.0025375174764556054"),
+        _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
+                   claim="Did your network eventually learn a decision boundary that separated the red and "
+                         "blue points? Yes -- and it is quite a beautiful boundary indeed!"),
+        # The policy's 3σ on a bimodal loss (separating seeds ~0.005, the others 0.015-0.08) gives
+        # [-0.0954, 0.1004]; the lower end is clipped at 0 (a loss is >= 0). It says little: the
+        # accuracy claim above is the one that decides.
+        _loss_near(0.0025, 0.0, 0.10043, "mean 0.03183, std 0.03264, half-width 0.09793, bimodal; "
+                   "lower end clipped at 0", claim="Training loss is 0.0025375174764556054"),
     )
 
     def build_model(self, settings):
@@ -516,18 +572,32 @@ class SpiralSigmoid(_TwoClassToy):
     """001-j: Dense(2→16, σ) → Dense(16→20, σ) → Dense(20→1, σ), 10 000 steps (In [42]-[44]): loss 0.0425.
 
     Same spirals and labels as 001-i (``iters`` and ``loss_fn`` carry over from the cells above).
+
+    NOT REPRODUCED (analysis): the port fits *better* than the notebook. Seeds 1-5 end at
+    0.0026-0.0030 (all points but the origin pair right, accuracy 0.995) except seed 3
+    (0.0226, five points wrong, accuracy 0.975); seeds 6-15 (diagnostic run) give
+    0.0026-0.0028 in nine and 0.0076 in one. The notebook's 0.0425 — 8.5 squared-error
+    units over 200 points — lies above every one of our 15 runs, and its printed curve
+    flattens there (0.04255 → 0.04252 over its last prints): a plateau like our seed 3's,
+    in which a few points sit on or near the wrong side of 0.5. So the reported loss is
+    one unlucky initialisation, or a difference we cannot see in the printout (its
+    picture is not in the text). The accuracy claim fails on the mean because of seed 3
+    alone; 13 of 15 seeds separate. No port setting was changed to chase the number.
     """
 
     name = "l2c_spiral_sigmoid"
+    estimated_seconds = {"full": 4.0, "quick": 1.4, "smoke": 1.0}  # measured, 2 shared cores
     title = "Sigmoid net on the spirals (separates)"
     source = Source(DOCUMENT, "001-j", cells="In [42]-[44]")
     tags = ("toy", "spiral")
     settings = _spirals(width=16)
     tiers = {"quick": dict(steps=3000), "smoke": dict(steps=20, resolution=20)}
     references = (
-        _separates(0.995),
-        Reference("final_loss", 0.0425, bounds=(0.0, 1.0), note="PROVISIONAL until calibrated",
-                  claim="Training loss is 0.04252073973239017"),
+        _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
+                   claim="Does the decision boundary nicely separate the blue and red points? "
+                         "Yes! It is spirally in a way that separates the spirals..."),
+        _loss_near(0.0425, 0.01591, 0.06909, "mean 0.00671, std 0.00886, half-width 0.02659",
+                   claim="Training loss is 0.04252073973239017"),
     )
 
     def build_model(self, settings):
