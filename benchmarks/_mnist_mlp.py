@@ -8,7 +8,7 @@ Flux-vs-Keras facts these helpers encode (see the porting notes of ``sources/exp
   on probabilities, with *no* clipping. Keras' categorical cross-entropy clips at 1e-7, so it can never
   become infinite; this one does as soon as the probability of a true class underflows to 0 (001-o).
   The labels are a Flux ``OneHotMatrix`` of ``Bool``, and in Julia ``false * -Inf == 0``: an underflowed
-  probability of a *wrong* class contributes 0, not NaN. ``tf.where`` reproduces that strong zero.
+  probability of a *wrong* class contributes 0 to the loss and to the gradient, never NaN.
 * ``flux_adam``: Flux ``ADAM(η)`` has ε = 1e-8 (Keras' default is 1e-7).
 * ``flux_mse``: ``mse`` is the mean over all entries, as Keras' ``MeanSquaredError`` on (n, 10).
 * ``logit_crossentropy``: newer Flux ``logitcrossentropy`` = Keras ``from_logits=True`` mean over the batch.
@@ -28,11 +28,8 @@ def flux_crossentropy(y_true, probabilities):
     """Old Flux ``crossentropy``: ``-Σ y·log(p) / batch`` with no epsilon (inf when a true p is 0)."""
     import tensorflow as tf
 
-    y_true = tf.cast(y_true, probabilities.dtype)
-    log_p = tf.math.log(probabilities)
-    # Julia's Bool one-hot is a strong zero: false * -Inf == 0, so only true classes count.
-    terms = tf.where(y_true > 0, y_true * log_p, tf.zeros_like(log_p))
-    return -tf.reduce_sum(terms) / tf.cast(tf.shape(probabilities)[0], probabilities.dtype)
+    return tf.reduce_sum(flux_crossentropy_per_sample(y_true, probabilities)) / tf.cast(
+        tf.shape(probabilities)[0], probabilities.dtype)
 
 
 def flux_crossentropy_per_sample(y_true, probabilities):
@@ -40,8 +37,11 @@ def flux_crossentropy_per_sample(y_true, probabilities):
     import tensorflow as tf
 
     y_true = tf.cast(y_true, probabilities.dtype)
-    log_p = tf.math.log(probabilities)
-    return -tf.reduce_sum(tf.where(y_true > 0, y_true * log_p, tf.zeros_like(log_p)), axis=-1)
+    # Julia's Bool one-hot is a strong zero: false * log(0) == 0 and so is its derivative false * (1/0).
+    # Taking the log of 1 instead of p at the wrong classes gives both; ``tf.where(y > 0, y * log(p), 0)``
+    # would not: its gradient is 0 * (1/p), NaN as soon as a wrong class's probability underflows.
+    log_p = tf.math.log(tf.where(y_true > 0, probabilities, tf.ones_like(probabilities)))
+    return -tf.reduce_sum(y_true * log_p, axis=-1)
 
 
 def logit_crossentropy(y_true, logits):
@@ -56,8 +56,8 @@ def float64_softmax():
 
     ``X = hcat(float.(reshape.(imgs, :))...)`` is Float64; Flux's Float32 ``W * x`` then promotes to
     Float64, so the probabilities underflow to 0 only at a logit gap of ~745, not float32's ~104.
-    Without it, the unclipped cross-entropy turns a float32 underflow into inf and NaN weights in
-    runs where Flux trained on (001-l diverged at epoch 26 in float32). Weights stay float32.
+    Without it, the unclipped cross-entropy would turn a float32 underflow of a true class into an
+    infinite loss in runs where Flux trained on. Weights stay float32.
     """
     import keras
 

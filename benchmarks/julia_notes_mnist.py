@@ -33,7 +33,8 @@ class _JuliaNotesBenchmark(Benchmark):
     * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_mnist_mlp.flux_adam``.
     * ``Descent(η)`` is plain SGD without momentum, as ``keras.optimizers.SGD(η)``.
     * The notebook feeds Float64 images (``to1D``) into Float32 weights, so Flux computes in Float64;
-      we compute in float32. Nothing here comes near float32's limits.
+      we compute in float32. Unlike 001-l (see ``learn2classify_mnist``) no probability comes near
+      float32's underflow in 500 full-batch steps: every seed's loss history stays finite.
     * Dense: glorot-uniform weights, zero bias on both sides.
     """
 

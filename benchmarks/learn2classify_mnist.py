@@ -15,9 +15,11 @@ Flux-vs-Keras differences that matter for all of them (encoded in ``benchmarks/_
 * The notebook's ``X`` is Float64 (``float.(reshape.(imgs, :))``, see the Loss-is-infinite stack trace),
   so Flux's ``W * x`` promoted every activation to Float64. It matters wherever a probability can
   underflow: float32's softmax reaches exactly 0 at a logit gap of ~104, Float64's at ~745, and the
-  unclipped cross-entropy turns that 0 into inf and NaN weights. A first float32 port of 001-l
-  diverged at epoch 26 of 100 in every seed, where Flux (which stops on an infinite loss) trained on.
-  So the output softmax is computed in float64 (``_mnist_mlp.float64_softmax``); weights stay float32.
+  unclipped cross-entropy turns a true class's 0 into an infinite loss (Flux stops there). So the
+  output softmax is computed in float64 (``_mnist_mlp.float64_softmax``); weights stay float32.
+* Our first port wrote the loss as ``tf.where(y > 0, y * log(p), 0)``: right values, but its gradient
+  0 * (1/p) is NaN once a *wrong* class's p underflows, and 001-l went NaN at epoch 26 in every seed.
+  Julia's Bool strong zero gives 0 there; ``_mnist_mlp.flux_crossentropy`` now does too (tested).
 * ``evalcb`` prints ``loss(X, Y)`` on all 60 000 training images and ``accuracy(test_X, test_Y)``,
   throttled to one print per 1-10 s: only the first print (after step 1) has a known step.
 * Several networks put a relu *before* the softmax. A relu output unit that dies never wins the

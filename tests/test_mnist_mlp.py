@@ -86,3 +86,16 @@ def test_dead_output_units_counts_units_that_are_zero_everywhere():
     model.layers[0].set_weights([np.array([[1.0, -1.0, 0.0], [0.0, -1.0, 1.0]]), np.array([0.0, -0.5, 0.0])])
     x = np.array([[1.0, 0.0], [0.0, 1.0]], dtype="float32")
     assert _mnist_mlp.dead_output_units(model, x) == 1
+
+
+def test_flux_crossentropy_gradient_stays_finite_when_a_wrong_class_underflows():
+    # The gradient of Julia's false * log(p) is false * (1/p) == 0; a NaN here poisoned 001-l.
+    import tensorflow as tf
+
+    y = tf.constant([[0.0, 1.0, 0.0]])
+    p = tf.Variable([[0.0, 0.9, 0.1]])
+    with tf.GradientTape() as tape:
+        loss = _mnist_mlp.flux_crossentropy(y, p)
+    gradient = tape.gradient(loss, p).numpy()
+    assert np.all(np.isfinite(gradient))
+    assert gradient[0, 1] == pytest.approx(-1 / 0.9)
