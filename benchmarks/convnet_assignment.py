@@ -89,9 +89,9 @@ class ConvnetMnist(Benchmark):
             "test_accuracy", 0.9877, bounds=(0.9827, 0.9927),
             claim="accuracy(test_x_org, test_y) = 0.9877; the difference of less than .3% in accuracy "
                   "[to the TensorFlow example] is negligible",
-            note="provisional: 1 seed. Centred on reported 0.9877, half-width max(3σ, 0.005) = floor 0.005 "
-                 "because fewer than 3 seeds of the full tier could be run; port seed 1: see the "
-                 "calibration entry in the class docstring (" + _VERSIONS + ")",
+            note="provisional: 0 seeds of the full tier (no port mean or std yet; one seed ran 10 epochs "
+                 "only partly, see the class docstring). Centred on reported 0.9877, half-width "
+                 "max(3σ, 0.005) = the floor 0.005 (" + _VERSIONS + ")",
         ),
     )
 
@@ -169,8 +169,8 @@ class ConvnetPermutedPixels(ConvnetMnist):
             "test_accuracy", 0.9719, bounds=(0.9669, 0.9769),
             claim="accuracyShuf(test_x, test_y) = 0.9719; only marginally less accurate than the model "
                   "trained on the original images",
-            note="provisional: 0 seeds of the full tier run. Centred on reported 0.9719, half-width "
-                 "max(3σ, 0.005) = floor 0.005 (" + _VERSIONS + ")",
+            note="provisional: 0 seeds of the full tier (no port mean or std yet). Centred on reported "
+                 "0.9719, half-width max(3σ, 0.005) = the floor 0.005 (" + _VERSIONS + ")",
         ),
     )
 
@@ -260,7 +260,8 @@ class ConvnetDropoutStudy(Benchmark):
             "no_dropout_batches_to_target", 120.0, bounds=(108.0, 132.0),
             claim="the model with no dropout at all was the fastest to reach 95% accuracy after just about "
                   "120 batches (of 50) of the pictures",
-            note="provisional: 0 seeds of the full tier run. Centred on reported 120, half-width "
+            note="provisional: 0 seeds of the full tier (no port mean or std yet). Centred on reported 120, "
+                 "half-width "
                  "max(3σ, 10 % relative) = floor 12 batches (a count of steps, floored like a loss); our "
                  "evaluation grid is 10 batches, so 110, 120 and 130 are inside (" + _VERSIONS + ")",
         ),

@@ -156,8 +156,9 @@ class DeepMlpCiresan(Benchmark):
         Reference(
             "test_accuracy", 0.9842, bounds=(0.9792, 0.9892),
             claim="mean(mlabels .== tlabels) = 0.9842; sum(mlabels .!= tlabels) = 158",
-            note="provisional: 0 seeds of the full tier run (no GPU; 30-50 min per seed on this CPU). "
-                 "Centred on reported 0.9842, half-width max(3σ, 0.005) = floor 0.005 (" + _VERSIONS + ")",
+            note="provisional: 0 seeds of the full tier (no port mean or std yet: no GPU here, 30-50 min "
+                 "per seed on this CPU). Centred on reported 0.9842, half-width max(3σ, 0.005) = the floor "
+                 "0.005 (" + _VERSIONS + ")",
         ),
     )
 
@@ -269,14 +270,15 @@ class DeepMlpRotations(DeepMlpCiresan):
         Reference(
             "best_test_accuracy", 0.9878, bounds=(0.9828, 0.9928),
             claim="maximum(acctest) = 0.9878",
-            note="provisional: 0 seeds of the full tier run (no GPU; 20-35 min per seed on this CPU). "
-                 "Centred on reported 0.9878, half-width max(3σ, 0.005) = floor 0.005 (" + _VERSIONS + ")",
+            note="provisional: 0 seeds of the full tier (no port mean or std yet: no GPU here, 20-35 min "
+                 "per seed on this CPU). Centred on reported 0.9878, half-width max(3σ, 0.005) = the floor "
+                 "0.005 (" + _VERSIONS + ")",
         ),
         Reference(
             "test_accuracy", 0.9858, bounds=(0.9808, 0.9908),
             claim="mean(mlabels .== tlabels) = 0.9858; sum(mlabels .!= tlabels) = 142",
-            note="provisional: 0 seeds of the full tier run. Centred on reported 0.9858, half-width "
-                 "max(3σ, 0.005) = floor 0.005 (" + _VERSIONS + ")",
+            note="provisional: 0 seeds of the full tier (no port mean or std yet). Centred on reported "
+                 "0.9858, half-width max(3σ, 0.005) = the floor 0.005 (" + _VERSIONS + ")",
         ),
     )
 

@@ -1,0 +1,125 @@
+"""The pure helpers of the convnet (003, 001-q) and deep-MLP (004-d/e) benchmarks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from benchmarks import _convnet
+from benchmarks.convnet_assignment import permute_pixels
+from benchmarks.learn2classify_robustness import rotate_images, shift_images
+from benchmarks.multilayer_deep import RotatedPasses, logit_loss_and_accuracy, rotate_batch, rotate_image
+
+
+@pytest.fixture
+def digits():
+    from suite import datasets
+
+    data = datasets.load("mnist")
+    return np.asarray(data["x_test"][:64]), np.asarray(data["y_test"][:64])
+
+
+# -- 003: the network and its optimisers -----------------------------------------------------------
+@pytest.mark.parametrize("rates", [_convnet.NO_DROPOUT, _convnet.OPTIMAL_DROPOUT, _convnet.HIGH_DROPOUT])
+def test_conv_net_layers_and_parameters(rates):
+    model = _convnet.conv_net(rates)
+    assert model.count_params() == _convnet.PARAMETER_COUNT == 1_625_866
+    dropout = [layer.rate for layer in model.layers if layer.__class__.__name__ == "Dropout"]
+    assert dropout == [rate for rate in rates if rate]
+    assert model.layers[-2 if not rates[1] else -3].units == 128  # Dense(12544, 128) before the output
+
+
+def test_flux_optimisers_have_flux_defaults():
+    adadelta = _convnet.flux_adadelta()
+    assert float(adadelta.learning_rate) == 1.0 and adadelta.rho == 0.9 and adadelta.epsilon == 1e-8
+    adam = _convnet.flux_adam()
+    assert float(adam.learning_rate) == pytest.approx(0.001) and adam.epsilon == 1e-8
+
+
+def test_crossentropy_and_accuracy():
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8]], dtype="float32")
+    loss, accuracy = _convnet.crossentropy_and_accuracy(probabilities, np.array([0, 1]))
+    assert accuracy == 0.5
+    assert loss == pytest.approx((-math.log(0.7) - math.log(0.1)) / 2, rel=1e-5)
+
+
+def test_permute_pixels_moves_every_image_the_same_way(digits):
+    images, _ = digits
+    permutation = np.random.default_rng(1).permutation(784)
+    permuted = permute_pixels(images, permutation)
+    assert permuted.shape == images.shape
+    assert np.array_equal(permuted.reshape(-1, 784), images.reshape(-1, 784)[:, permutation])
+    inverse = np.argsort(permutation)
+    assert np.array_equal(permute_pixels(permuted, inverse), images)
+    with pytest.raises(ValueError):
+        permute_pixels(images, np.zeros(784, dtype=int))
+
+
+# -- 001-q: shifted and rotated test digits --------------------------------------------------------
+def test_shift_moves_the_digit_and_fills_with_background(digits):
+    images, _ = digits
+    assert np.array_equal(shift_images(images, 0, 0), images)
+    right = shift_images(images, 0, 4)
+    assert np.array_equal(right[:, :, 4:], images[:, :, :-4]) and not right[:, :, :4].any()
+    up = shift_images(images, -3, 0)
+    assert np.array_equal(up[:, :-3], images[:, 3:]) and not up[:, -3:].any()
+    with pytest.raises(ValueError):
+        shift_images(images, 28, 0)
+
+
+def test_rotation_is_a_rotation(digits):
+    images, _ = digits
+    assert np.allclose(rotate_images(images, 0), images)
+    assert np.allclose(rotate_images(images, 90), np.rot90(images, -1, axes=(1, 2)), atol=1e-4)
+    # A small rotation of a centred digit keeps most of its ink (bilinear, no holes).
+    ink = images.astype("float64").sum()
+    assert rotate_images(images, 15).sum() == pytest.approx(ink, rel=0.03)
+
+
+# -- 004-d/e: logit loss and the source's rotateimage -----------------------------------------------
+def test_logit_loss_matches_keras():
+    import keras
+
+    logits = np.random.default_rng(0).normal(size=(32, 10)).astype("float32") * 3
+    labels = np.random.default_rng(1).integers(0, 10, 32)
+    one_hot = np.eye(10, dtype="float32")[labels]
+    loss, accuracy = logit_loss_and_accuracy(logits, one_hot)
+    expected = float(keras.losses.CategoricalCrossentropy(from_logits=True)(one_hot, logits))
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert accuracy == np.mean(np.argmax(logits, axis=1) == labels)
+
+
+def test_rotate_image_port(digits):
+    images, _ = digits
+    image = images[0]
+    assert np.array_equal(rotate_image(image, 0.0), image)
+    # A quarter turn of the forward map is an exact permutation of the pixels.
+    assert np.array_equal(rotate_image(image, math.pi / 2), np.rot90(image, -1))
+    rotated = rotate_image(image, math.pi / 8)
+    assert set(np.unique(rotated)) <= set(np.unique(image))  # nearest pixel: no new grey levels
+    assert not np.array_equal(rotated, image)
+
+
+def test_rotate_batch_equals_the_source_loop_on_transposed_images(digits):
+    images, _ = digits
+    thetas = np.random.default_rng(2).uniform(-math.pi / 8, math.pi / 8, len(images))
+    looped = np.stack([rotate_image(image.T, theta).T for image, theta in zip(images, thetas, strict=True)])
+    assert np.array_equal(rotate_batch(images, thetas), looped)
+
+
+def test_rotated_passes_are_the_sources_fixed_list(digits):
+    images, labels = digits
+    one_hot = np.eye(10, dtype="float32")[labels]
+    passes = RotatedPasses(images, one_hot, batch_size=16, repeats=10, max_angle=math.pi / 8, seed=3)
+    assert len(passes) == 4 * 10  # 4 blocks, each 10 times in a row
+    x0, y0 = passes[0]
+    x0_again, _ = passes[0]
+    assert np.array_equal(x0, x0_again), "the same list every epoch"
+    x1, y1 = passes[1]
+    assert np.array_equal(y0, one_hot[:16]) and np.array_equal(y1, one_hot[:16]), "block 1 ten times first"
+    assert not np.array_equal(x0, x1), "each repeat draws new angles"
+    _, y10 = passes[10]
+    assert np.array_equal(y10, one_hot[16:32])
+    assert x0.shape == (16, 784) and x0.dtype == np.float32 and 0.0 <= x0.min() and x0.max() <= 1.0
