@@ -193,12 +193,14 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
     for record in records:
         by_benchmark[record["benchmark"]].append(record)
     compared = _comparison_by_benchmark(comparison)
+    for name in by_benchmark:
+        by_benchmark[name].sort(key=lambda r: _seed_key(r.get("seed")))
+    drawn = draw_figures([_figure_job(v, by_benchmark[v.benchmark], benchmarks[v.benchmark]) for v in verdicts])
     cards = []
-    for v in verdicts:
+    for v, images in zip(verdicts, drawn):
         benchmark = benchmarks[v.benchmark]
         try:
-            card = _card(v, sorted(by_benchmark[v.benchmark], key=lambda r: _seed_key(r.get("seed"))), benchmark,
-                         compared.get(v.benchmark, {}))
+            card = _card(v, by_benchmark[v.benchmark], benchmark, compared.get(v.benchmark, {}), images)
         except Exception as error:  # one odd benchmark costs its card, not the report
             card = _broken_card(v, benchmark, error)
         cards.append(card)
@@ -251,7 +253,7 @@ def _comparison_by_benchmark(comparison) -> dict:
     return by_name
 
 
-def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict) -> dict:
+def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, images: list[dict]) -> dict:
     ok = [r for r in records if r.get("status") == "ok"]
     durations = [_float(r.get("duration_s")) for r in records]
     devices = sorted({str(r.get("device") or "-") for r in records})
@@ -314,7 +316,6 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict) -> 
                      "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
                      "detail": benchmark_verdict.detail, "delta": None, "in_summary": True})
     first_ok = ok[0] if ok else None
-    images = _figures(benchmark_verdict, ok, benchmark, first_ok)
     failed = [{"seed": r.get("seed"), "status": r.get("status"), "reason": str(r.get("error") or "no reason recorded")}
               for r in records if r.get("status") != "ok"]
     notes = []
@@ -351,29 +352,52 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict) -> 
     }
 
 
-def _figures(benchmark_verdict, ok: list[dict], benchmark, first_ok: dict | None) -> list[dict]:
+def _figure_job(benchmark_verdict, records: list[dict], benchmark) -> tuple:
+    """What drawing one card's figures needs, as plain picklable data (no benchmark object, no TensorFlow)."""
+    ok = [r for r in records if r.get("status") == "ok"]
+    curves = getattr(benchmark, "source_curves", {}) or {}
+    return list(benchmark_verdict.references), ok, dict(curves)
+
+
+def draw_figures(jobs: list[tuple]) -> list[list[dict]]:
+    """Every card's figures. Drawing is nearly all of a report's build time; a pool of spawned
+    processes was measured here and lost (each worker pays the matplotlib/seaborn import, and the
+    2-core machine is shared), so the figures are drawn in this process."""
+    return [_figures_of(job) for job in jobs]
+
+
+def _figures_of(job: tuple) -> list[dict]:
+    references, ok, curves = job
+    try:
+        return _figures(references, ok, curves)
+    except Exception as error:  # never lose the card for its pictures
+        return [{"caption": "Figures", "uri": None, "error": f"{type(error).__name__}: {error}", "table": None}]
+
+
+def _figures(references: list, ok: list[dict], curves: dict) -> list[dict]:
     images = []
 
     def attempt(caption, make):
         try:
             uri = make()
         except Exception as error:  # a figure that cannot be drawn must not cost the report
-            images.append({"caption": caption, "uri": None, "error": f"{type(error).__name__}: {error}"})
+            images.append({"caption": caption, "uri": None, "error": f"{type(error).__name__}: {error}",
+                           "table": None})
             return
         if uri:
-            images.append({"caption": caption, "uri": uri, "error": ""})
+            images.append({"caption": caption, "uri": uri, "error": "", "table": None})
 
     seeds = [r.get("seed") for r in ok]
     attempt("Per-seed values against the reported number and the bounds",
-            lambda: figures.per_seed_values(benchmark_verdict.references, seeds))
-    curves = getattr(benchmark, "source_curves", {}) or {}
+            lambda: figures.per_seed_values(references, seeds))
     attempt("Learning curves, every seed" + (" (dots: the source's logged values)" if curves else ""),
             lambda: figures.learning_curves(ok, curves))
+    first_ok = ok[0] if ok else None
     if first_ok is not None:
         try:
             artefacts = results.read_artefacts(first_ok)
         except Exception as error:
-            images.append({"caption": "Artefacts", "uri": None,
+            images.append({"caption": "Artefacts", "uri": None, "table": None,
                            "error": f"could not read {first_ok.get('artefacts_file')}: {type(error).__name__}: {error}"})
             artefacts = {}
         seed = first_ok.get("seed")
