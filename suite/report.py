@@ -280,7 +280,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
             "bounds": reference.describe_bounds(),
             "mean": _number(rv.stats.mean) if rv.stats.n else "-",
             "mean_sort": _sortable(rv.stats.mean),
-            "std": _number(rv.stats.std) if rv.stats.n > 1 else "-",
+            "std": _spread(rv.stats.std) if rv.stats.n > 1 else "-",
             "measured": rv.stats.describe(),
             "seeds": len(rv.values),
             "per_seed": _per_seed(ok, reference.metric),
@@ -304,7 +304,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
                 **common, "metric": metric, "reference": _number(known.value) if known else "-",
                 "reference_sort": _sortable(known.value) if known else "", "bounds": "-",
                 "mean": _number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
-                "std": _number(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
+                "std": _spread(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
                 "seeds": stats.n, "per_seed": _per_seed(ok, metric), "verdict": benchmark_verdict.verdict,
                 "note": "documented value shown for orientation; this tier is not judged against it" if known else "",
                 "judged_on": "", "outcomes": {}, "detail": "", "delta": compared.get(metric),
@@ -470,6 +470,16 @@ def _number(value) -> str:
     if not math.isfinite(number):
         return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
     return f"{number:.4g}"
+
+
+def _spread(value) -> str:
+    """A standard deviation: rounding noise of identical seeds shows as 0."""
+    try:
+        if math.isfinite(value) and abs(value) < 1e-12:
+            return "0"
+    except TypeError:
+        return "-"
+    return _number(value)
 
 
 def _duration(seconds) -> str:
