@@ -127,7 +127,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     grouped_a, grouped_b = _group(records_a), _group(records_b)
     names = [n for n in grouped_a if n in grouped_b]
     metrics, times = [], []
-    for name in sorted(names):
+    # catalogue order (experiment ids), as in the report
+    for name in sorted(names, key=lambda n: (str(grouped_a[n][0].get("experiment") or "~"), n)):
         ok_a = [r for r in grouped_a[name] if r.get("status") == "ok"]
         ok_b = [r for r in grouped_b[name] if r.get("status") == "ok"]
         references = _references(benchmarks.get(name), tier_a, baseline)
@@ -211,6 +212,12 @@ def number(value: float, signed: bool = False) -> str:
     return f"{value:+.4g}" if signed else f"{value:.4g}"
 
 
+def _delta(row: MetricDelta) -> str:
+    if row.mean_a == row.mean_b:  # also inf == inf: no change
+        return "0"
+    return number(row.delta, signed=True)
+
+
 def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=None) -> None:
     stream = stream or sys.stdout
 
@@ -230,12 +237,19 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out("Environment: identical (Python, TensorFlow, Keras, NumPy, deterministic, CPU, GPU, git commit, tier)")
     out()
     rows = comparison.metrics if show_all or len(comparison.metrics) < 60 else comparison.flagged
-    header = f"{'benchmark':28} {'metric':24} {'mean A':>10} {'mean B':>10} {'delta':>10} {'bounds (A)':24} flags"
+    name_w = max([len("benchmark")] + [len(r.benchmark) for r in rows])
+    metric_w = max([len("metric")] + [len(r.metric) for r in rows])
+    bounds_w = max([len("bounds (A)")] + [len(r.bounds) for r in rows])
+    header = (f"{'benchmark':{name_w}} {'metric':{metric_w}} {'mean A':>10} {'mean B':>10} {'delta':>10} "
+              f"{'bounds (A)':{bounds_w}} flags")
     out(header)
     out("-" * len(header))
+    previous = None
     for row in rows:
-        out(f"{row.benchmark:28} {row.metric:24} {number(row.mean_a):>10} {number(row.mean_b):>10} "
-            f"{number(row.delta, signed=True):>10} {row.bounds:24} {' '.join(row.flags)}")
+        shown = row.benchmark if row.benchmark != previous else ""
+        previous = row.benchmark
+        out(f"{shown:{name_w}} {row.metric:{metric_w}} {number(row.mean_a):>10} {number(row.mean_b):>10} "
+            f"{_delta(row):>10} {row.bounds:{bounds_w}} {' '.join(row.flags)}")
     if len(rows) < len(comparison.metrics):
         out(f"({len(comparison.metrics) - len(rows)} unflagged lines hidden; --all shows them)")
     out()
@@ -244,11 +258,12 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
     out(f"{len(comparison.flagged)} of {len(comparison.metrics)} metric lines flagged.")
     if comparison.times:
         out()
-        header = f"{'benchmark':28} {'s/job A':>9} {'s/job B':>9} {'B / A':>7}"
+        name_w = max([len("benchmark")] + [len(r.benchmark) for r in comparison.times])
+        header = f"{'benchmark':{name_w}} {'s/job A':>9} {'s/job B':>9} {'B / A':>7}"
         out(header)
         out("-" * len(header))
         for row in comparison.times:
-            out(f"{row.benchmark:28} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {row.ratio:>7.2f}")
+            out(f"{row.benchmark:{name_w}} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {row.ratio:>7.2f}")
         out("(times on a shared machine are noisy; a ratio near 1 says little)")
     if comparison.only_a:
         out(f"\nOnly in A: {', '.join(comparison.only_a)}")
