@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -210,7 +209,6 @@ def test_real_smoke_run_in_chromium(browser, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     page = reports_dir / "latest.html"
     assert page.exists(), result.stderr[-2000:]
-    os.environ.pop("SUITE_UNUSED", None)
     measured = _check_page(browser, page, {"dlwp_dense512"}, tmp_path, "smoke")
     assert measured["load_ms"] / 1000 < RENDER_BUDGET_S
     captions = browser.execute_script("return Array.from(document.querySelectorAll('figcaption')).map(f => f.textContent)")
