@@ -25,7 +25,7 @@ Data facts that set the accuracy bounds: the circles (radii 2 and 0.5, σ = 0.1)
 always separable (the gap is 15 σ), so 1.0 is reachable; the two spiral arms both start
 at θ = 0, i.e. one point of each class sits at the origin, so at most 199 of 200 points
 (0.995) can be right, and with 0/1 labels the best MSE of that pair is
-(0.5² + 0.5²)/200 = 0.00125 — the spiral losses of the notebook sit just above it.
+(0.5² + 0.5²)/200 = 0.00125: 001-i's printed 0.0025 is close to that floor.
 """
 
 from __future__ import annotations
@@ -528,10 +528,13 @@ class SpiralRelu(_TwoClassToy):
     spirals in only a minority of initialisations — seeds 1-5: 2 of 5 (accuracy 0.935,
     0.995, 0.88, 0.995, 0.965); seeds 6-15 (diagnostic run, same code): 2 of 10, with
     accuracies 0.725-0.99 in the others. In most failing seeds the loss is still falling at
-    10 000 steps (e.g. seed 8: 0.114 at step 5000, 0.038 at 10 000), so they are slow
-    rather than dead. Nothing in the port explains a systematic gap: the initialiser
-    (glorot-uniform, zero bias), Adam (η, β, ε = 1e-8) and the loss are Flux's; Float32
-    instead of the notebook's Float64 data does not change which basin a run lands in.
+    10 000 steps (e.g. seed 8: 0.114 at step 5000, 0.038 at 10 000), but more steps help
+    little: with Keras' own Adam, seeds 1, 3, 6, 7, 8 (failing at 10 000) trained to
+    30 000 steps separate in one case (seed 1) and end at accuracy 0.885-0.975 in the
+    others. Nothing in the port explains a systematic gap: the initialiser (glorot-uniform,
+    zero bias), Adam (η, β, ε = 1e-8) and the loss are Flux's. Precision is not it either,
+    as far as 10 seeds can tell: Keras' Adam in Float32 separates in 5 of seeds 1-10, the
+    same port run in Float64 (the notebook's data type) in 7 of 10.
     The notebook's run is a single, designed one ("n = 15 ## Keep smaller than 16"; the
     section itself says "I tried something, it didn't work, so I tried something else"),
     so its success says the architecture *can* separate the spirals, which our separating
