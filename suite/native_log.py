@@ -21,7 +21,9 @@ NOISE = re.compile(
     r"^(WARNING: All log messages before absl::InitializeLog\(\) is called are written to STDERR"
     r"|[IWE]\d{4} [\d:.]+\s+\d+ (cudart_stub|cuda_platform|cuda_executor|cpu_feature_guard|node_def_util"
     r"|port|gpu_device|cuda_dnn|cuda_fft|cuda_blas|computation_placer)\.cc:\d+\]"
-    r"|To enable the following instructions:.*rebuild TensorFlow)"
+    r"|To enable the following instructions:.*rebuild TensorFlow"
+    # Each full-batch loop compiles its own tf.function on purpose (one per model): not a problem to report.
+    r"|WARNING:tensorflow:\d+ out of the last \d+ calls to .* triggered tf.function retracing)"
 )
 
 
