@@ -170,6 +170,14 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
     figure, axes = plt.subplots(1, len(groups), figsize=(5.0 * len(groups), 2.9), squeeze=False)
     palette = plt.get_cmap("tab10")
     marks = 0
+    x_max = None
+    for record in records:
+        for name in series_names:
+            values = record["history"].get(name)
+            if isinstance(values, list) and values:
+                axis_values = np.asarray(_x_axis(record["history"], name, len(values)), dtype=float)
+                if axis_values.size and np.isfinite(axis_values).any():
+                    x_max = max(x_max or -np.inf, float(np.nanmax(axis_values)))
     for axis, names in zip(axes[0], groups):
         for colour_index, name in enumerate(names):
             colour = palette(colour_index % 10)
@@ -185,8 +193,11 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
                           markersize=3, label=name if record is records[0] else None)
             source = _source_points((source_curves or {}).get(name))
             if source is not None:
-                axis.plot(source[0], source[1], "o", color=colour, markeredgecolor="black", markersize=5,
-                          label=f"{name} (source)")
+                # a reduced tier trains for fewer steps: show the source only over the range we trained
+                shown = np.isfinite(source[1]) & (source[0] <= x_max * 1.05 if x_max is not None else True)
+                if shown.any():
+                    axis.plot(source[0][shown], source[1][shown], "o", color=colour, markeredgecolor="black",
+                              markersize=5, label=f"{name} (source)")
         axis.set_xlabel(_x_label(records[0]["history"]))
         if len(records) > 1:
             axis.set_title(f"{'loss' if 'loss' in names[0] else 'metrics'} ({len(records)} seeds)", fontsize=9)

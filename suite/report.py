@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import math
+import os
 import re
 import shutil
 import time
@@ -32,6 +33,8 @@ from suite.constants import reports_dir
 from suite.registry import Source
 
 TEMPLATES = Path(__file__).parent / "templates"
+#: Metrics listed in an unjudged card before the rest fold into "more metrics".
+MAX_METRIC_ROWS = 6
 _CATALOGUE_ROW = re.compile(r"^\|\s*(\d{3}-[a-z]+)\s+([^|]*)\|([^|]*)\|([^|]*)\|\s*$")
 
 
@@ -48,10 +51,21 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with)
     output = run_path / "report.html"
     results.atomic_write_bytes(output, html.encode("utf-8"))
+    _readable(output)
     latest = reports_dir() / "latest.html"
     if not compare_with:  # latest.html is the plain report of the newest rendering
         shutil.copyfile(output, latest)
     return output
+
+
+def _readable(path: Path) -> None:
+    """The temp file behind the atomic write is private (0600); a report is for reading: 0644 less the umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        path.chmod(0o644 & ~umask)
+    except OSError:
+        pass
 
 
 def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | None = None,
@@ -316,6 +330,9 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
                      "verdict": benchmark_verdict.verdict, "note": "", "judged_on": "", "outcomes": {},
                      "detail": benchmark_verdict.detail, "delta": None, "in_summary": True})
     first_ok = ok[0] if ok else None
+    shown_rows, more_rows = rows, []
+    if len(rows) > MAX_METRIC_ROWS and not benchmark_verdict.references:
+        shown_rows, more_rows = rows[:MAX_METRIC_ROWS], rows[MAX_METRIC_ROWS:]
     failed = [{"seed": r.get("seed"), "status": r.get("status"), "reason": str(r.get("error") or "no reason recorded")}
               for r in records if r.get("status") != "ok"]
     notes = []
@@ -333,12 +350,16 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
         "document": benchmark.source.document,
         "cells": benchmark.source.cells,
         "tags": list(benchmark.tags),
-        "claims": [rv.reference.claim for rv in benchmark_verdict.references if rv.reference.claim],
+        "claims": list(dict.fromkeys(
+            [rv.reference.claim for rv in benchmark_verdict.references if rv.reference.claim]
+            + [r.claim for r in getattr(benchmark, "references", ()) if r.claim])),
         "doc": (type(benchmark).__doc__ or getattr(benchmark, "__doc__", "") or "").strip(),
         "verdict": benchmark_verdict.verdict,
         "detail": benchmark_verdict.detail,
         "statuses": benchmark_verdict.statuses,
         "rows": rows,
+        "shown_rows": shown_rows,
+        "more_rows": more_rows,
         "images": images,
         "artefact_seed": first_ok.get("seed") if first_ok else None,
         "failed": failed,
@@ -419,7 +440,7 @@ def _broken_card(benchmark_verdict, benchmark, error: Exception) -> dict:
     return {"name": benchmark_verdict.benchmark, "title": "", "experiment": experiment, "label": "", "setup": "",
             "catalogue_reference": "", "document": document, "cells": "", "tags": [], "claims": [], "doc": "",
             "verdict": benchmark_verdict.verdict, "detail": benchmark_verdict.detail, "statuses": {},
-            "rows": [row], "images": [], "artefact_seed": None, "seeds": [], "notes": [],
+            "rows": [row], "shown_rows": [row], "more_rows": [], "images": [], "artefact_seed": None, "seeds": [], "notes": [],
             "failed": [{"seed": "-", "status": "report",
                         "reason": "this card could not be built: " + "".join(
                             traceback.format_exception_only(type(error), error)).strip()}],
