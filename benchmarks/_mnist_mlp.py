@@ -51,19 +51,6 @@ def logit_crossentropy(y_true, logits):
     return -tf.reduce_mean(tf.reduce_sum(tf.cast(y_true, logits.dtype) * tf.nn.log_softmax(logits), axis=-1))
 
 
-def float64_softmax():
-    """The output softmax computed in float64, as Flux did when fed Float64 images (source 001).
-
-    ``X = hcat(float.(reshape.(imgs, :))...)`` is Float64; Flux's Float32 ``W * x`` then promotes to
-    Float64, so the probabilities underflow to 0 only at a logit gap of ~745, not float32's ~104.
-    Without it, the unclipped cross-entropy would turn a float32 underflow of a true class into an
-    infinite loss in runs where Flux trained on. Weights stay float32.
-    """
-    import keras
-
-    return keras.layers.Softmax(dtype="float64")
-
-
 def flux_mse(y_true, predictions):
     """Flux ``mse``: mean of the squared error over all entries."""
     import tensorflow as tf
