@@ -12,6 +12,7 @@ import importlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from suite.constants import BENCHMARKS_DIR, PLACEMENTS, PROJECT_ROOT, TIERS
 from suite.reference import Reference
 
 _REGISTRY: dict[str, type[Benchmark]] = {}
+_NAME = re.compile(r"[a-z][a-z0-9_]*")
 
 
 @dataclass(frozen=True)
@@ -232,8 +234,9 @@ def _qualified(cls: type) -> str:
 
 def _validate(cls: type[Benchmark]) -> None:
     where = _qualified(cls)
-    if not cls.name or not isinstance(cls.name, str):
-        raise ValueError(f"{where}: set a non-empty string `name`")
+    if not isinstance(cls.name, str) or not _NAME.fullmatch(cls.name):
+        raise ValueError(f"{where}: name {cls.name!r} must be lower-case letters, digits and underscores "
+                         f"(it names record files and HTML anchors)")
     if cls.placement not in PLACEMENTS:
         raise ValueError(f"{where}: placement {cls.placement!r} is not one of {PLACEMENTS}")
     if not isinstance(cls.source, Source):

@@ -60,3 +60,10 @@ def test_discover_finds_the_documented_benchmark_and_get_rejects_a_misspelling()
     assert "dlwp_dense512" in known
     with pytest.raises(ValueError, match="unknown benchmark 'dlwp_dense51'.*dlwp_dense512"):
         registry.get("dlwp_dense51")
+
+
+def test_a_name_that_cannot_name_a_file_is_refused():
+    with pytest.raises(ValueError, match="lower-case letters"):
+        registry.register(type("Slash", (Benchmark,), {"name": "a/b", "source": SOURCE}))
+    with pytest.raises(ValueError, match="lower-case letters"):
+        registry.register(type("Empty", (Benchmark,), {"name": "", "source": SOURCE}))
