@@ -146,7 +146,7 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool)
     results.write_run_manifest(run_path, {
         "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
         "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
-        "started_at": results.utc_now(), "command": " ".join(sys.argv),
+        "started_at": results.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
     })
     return run_path
 
