@@ -101,7 +101,7 @@ class JuliaNotesSoftmax5k(_JuliaNotesBenchmark):
         "quick": dict(steps=200, monitor_every=10),
         "smoke": dict(train_images=500, heldout_loss_images=200, heldout_accuracy_images=1000, steps=10),
     }
-    estimated_seconds = {"full": 15.0, "quick": 6.0, "smoke": 3.0}
+    estimated_seconds = {"full": 17.0, "quick": 6.0, "smoke": 3.0}
     parameter_count = 784 * 10 + 10
     # history["loss"][i] is the loss before step i+1, i.e. after step i: the 2.35 printed after step 1
     # sits at x = 2; the held-out curve is taken after each step, so its 2.37 sits at x = 1.
@@ -150,7 +150,15 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
     """000-b: Dense(784->32, relu) -> Dense(32->10) + softmax, ADAM(0.005), 500 full-batch steps on 1-50000.
 
     The costly part of this pair: each step is a 50 000 x 784 x 32 matmul forward and one backward
-    (about 5 GFLOP per step). Throttled callback as in 000-a (every 5 s).
+    (about 5 GFLOP per step, plus 0.5 for the held-out loss). Throttled callback as in 000-a (every 5 s).
+
+    Result (seeds 1-3): every reference holds, but our port fits the training images a little better
+    than the notebook in every seed: train loss 0.050-0.062 against the printed 0.07 (a two-decimal
+    print, so 0.065-0.075), train accuracy 0.9834-0.9871 against 0.9815, while the held-out numbers
+    agree closely (0.9611-0.9614 vs 0.9607). 001-l shows the same direction (train loss 0.07 vs 0.083).
+    We found no port difference that explains it (same initialiser, Adam with ε 1e-8, same loss and
+    data order); with one source run and our seed spread (std 0.006 in the train loss) it is within
+    what a different initial draw gives.
     """
 
     name = "julia_notes_mlp32_50k"
@@ -163,7 +171,7 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
         "quick": dict(train_images=10_000, steps=150, monitor_every=10),
         "smoke": dict(train_images=1000, heldout_loss_images=500, heldout_accuracy_images=500, steps=10),
     }
-    estimated_seconds = {"full": 40.0, "quick": 5.0, "smoke": 3.0}
+    estimated_seconds = {"full": 215.0, "quick": 7.0, "smoke": 3.0}
     parameter_count = 784 * 32 + 32 + 32 * 10 + 10
     source_curves = {
         "loss": _mnist_mlp.sparse_source_curve({2: 2.05, 500: 0.07}, 500),

@@ -48,6 +48,19 @@ MSE_OUTCOMES = (
     SeedOutcome("two digits lost (the source's 0.708)", 0.62, 0.75),
     SeedOutcome("three or more digits lost", 0.0, 0.62),
 )
+#: 001-n's runs by how many relu output units die (each dead unit loses its digit, about 0.1 accuracy).
+LR_0P01_OUTCOMES = (
+    SeedOutcome("no digit lost", 0.92, 1.0),
+    SeedOutcome("one digit lost (the source's 0.8708)", 0.82, 0.92),
+    SeedOutcome("two digits lost", 0.72, 0.82),
+    SeedOutcome("three or more digits lost", 0.0, 0.72),
+)
+#: 001-p's runs: all ten digits learnt (the source's 0.946) or one lost behind the relu output layer.
+DESIGN_OUTCOMES = (
+    SeedOutcome("all ten digits (the source's 0.946)", 0.92, 1.0),
+    SeedOutcome("one digit lost", 0.82, 0.92),
+    SeedOutcome("two or more digits lost", 0.0, 0.82),
+)
 
 
 class _Learn2ClassifyMnist(Benchmark):
@@ -128,7 +141,7 @@ class Learn2ClassifySoftmaxRegression(_MiniBatchEpochs):
         "quick": dict(epochs=1),
         "smoke": dict(epochs=1, train_size=2048, test_size=1000),
     }
-    estimated_seconds = {"full": 25.0, "quick": 8.0, "smoke": 3.0}
+    estimated_seconds = {"full": 17.0, "quick": 6.0, "smoke": 3.0}
     parameter_count = 784 * 10 + 10
     references = (
         Reference("test_accuracy", 0.9247, bounds=(0.9197, 0.9297), claim="Test accuracy is 0.9247",
@@ -168,6 +181,11 @@ class Learn2ClassifyTwoLayers(_MiniBatchEpochs):
     exercise's "> 92 %" on it. (The printed In [85] computes ``onecold(m_input)``, the arg-max of the
     *pixels*, which would misclassify nearly every digit; the cell was evidently edited after the run
     that printed 540, since the same scroll widget then indexes ``m2``.) ``n = 16`` comes from In [42].
+
+    Result (seeds 1-3): 493, 466, 510 errors (mean 489.7), inside the bound around 540 but on the low
+    side, and every seed passes 92 %; our train loss (0.070) also ends below the source's last print
+    (0.083), the direction 000-b shows too. The test accuracy peaks at 0.955-0.957 (epochs 17-45) and
+    drifts down as the 16-unit net overfits.
     """
 
     name = "learn2classify_two_layers"
@@ -179,12 +197,12 @@ class Learn2ClassifyTwoLayers(_MiniBatchEpochs):
         "quick": dict(epochs=5),
         "smoke": dict(epochs=1, train_size=2000, test_size=1000),
     }
-    estimated_seconds = {"full": 150.0, "quick": 10.0, "smoke": 3.0}
+    estimated_seconds = {"full": 115.0, "quick": 10.0, "smoke": 3.0}
     parameter_count = 784 * 16 + 16 + 16 * 10 + 10
     references = (
-        Reference("test_errors", 540, bounds=(482.9, 597.1), claim="Number of incorrect examples = 540",
-                  note="centred on reported 540, half-width max(3σ, 50 errors = 0.005 accuracy)=57.1; "
-                       "port seeds 1-3: mean 494.3, std 19.0"
+        Reference("test_errors", 540, bounds=(473.4, 606.6), claim="Number of incorrect examples = 540",
+                  note="centred on reported 540, half-width max(3σ, 50 errors = 0.005 accuracy)=66.6; "
+                       "port seeds 1-3: mean 489.7, std 22.2"
                        " (" + VERSIONS + ")"),
         Reference.at_least("test_accuracy", 0.92, value=0.946,
                            claim="Train the two layer network till it attains an accuracy greater 92%",
@@ -241,6 +259,12 @@ class Learn2ClassifyMseLoss(_FullBatch):
     weights) and reports it as ``crossentropy__*``: the notebook's question is how the two losses
     compare. Its log: loss(X, Y) 0.0904 after step 1, then 0.0879 ... 0.0420, test accuracy
     0.087 -> 0.708 (throttled to one print per 5 s).
+
+    Result (seeds 1-3): 0.7913, 0.6607, 0.7135, i.e. one, two and two digits (almost) never predicted:
+    the relu before the softmax lets an output unit stay at 0 and its digit is lost. The accuracies
+    are outcomes, not noise around one value, so the claim is judged per seed (see the note). With
+    cross-entropy the same start reaches 0.789, 0.823, 0.745: better on average, but 100 steps of
+    ADAM(0.001) are too few for either loss to learn every digit in this architecture.
     """
 
     name = "learn2classify_mse_loss"
@@ -251,7 +275,7 @@ class Learn2ClassifyMseLoss(_FullBatch):
         "quick": dict(steps=100, train_size=20_000),
         "smoke": dict(steps=5, train_size=1000, test_size=500, monitor_every=5),
     }
-    estimated_seconds = {"full": 12.0, "quick": 5.0, "smoke": 3.0}
+    estimated_seconds = {"full": 60.0, "quick": 12.0, "smoke": 3.0}
     parameter_count = 784 * 10 + 10 + 10 * 10 + 10
     source_curves = {"loss": _mnist_mlp.sparse_source_curve({2: 0.0903597, 100: 0.0420066}, 100)}
     references = (
@@ -303,6 +327,12 @@ class Learn2ClassifyMseLoss(_FullBatch):
 class Learn2ClassifyLearningRate001(_FullBatch):
     """001-n: ``Chain(Dense(784, 32, relu), Dense(32, 160, relu), Dense(160, 10, relu), softmax)``,
     ADAM(0.01), 100 full-batch steps: "The accuracy is 87%" (last print 0.8708, loss(X, Y) 0.316).
+
+    The relu on the 10 output units is what decides the result: with lr 0.01 some of them die (stay 0
+    on every image) and their digits are never predicted. Seeds 1-3: 1, 4 and 3 dead units, accuracy
+    0.8704, 0.5731, 0.7807. The source's 0.8708 is the one-dead-unit outcome (our seed 1 lands within
+    0.0004 of it); the claim is judged per seed on that outcome, and ``outcomes`` count how often each
+    number of lost digits occurs. Three seeds are too few to say how common each outcome is.
     """
 
     name = "learn2classify_lr_0p01"
@@ -313,13 +343,17 @@ class Learn2ClassifyLearningRate001(_FullBatch):
         "quick": dict(steps=100, train_size=20_000),
         "smoke": dict(steps=5, train_size=1000, test_size=500, monitor_every=5),
     }
-    estimated_seconds = {"full": 12.0, "quick": 5.0, "smoke": 3.0}
+    estimated_seconds = {"full": 35.0, "quick": 6.0, "smoke": 3.0}
     parameter_count = 784 * 32 + 32 + 32 * 160 + 160 + 160 * 10 + 10
     source_curves = {"loss": _mnist_mlp.sparse_source_curve({2: 2.2113, 100: 0.315873}, 100)}
     references = (
-        Reference("test_accuracy", 0.8708, bounds=(0.8658, 0.8758),
+        Reference("test_accuracy", 0.8708, bounds=(0.82, 0.92), judged_on="fraction", min_fraction=0.2,
+                  outcomes=LR_0P01_OUTCOMES,
                   claim="The accuracy is 87%. (last print: [0.315873, 0.8708])",
-                  note="PROVISIONAL until calibrated"),
+                  note="judged per seed: seeds 1-3 give 0.8704, 0.5731, 0.7807 with 1, 4, 3 dead relu output units "
+                       "(mean 0.7414, std 0.152; the policy's mean ± 3σ would be meaningless). 0.8708 is the "
+                       "'one digit lost' outcome, [0.82, 0.92]; reproduced when it occurs in at least 1 seed in 5 "
+                       "(" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):
@@ -339,6 +373,11 @@ class Learn2ClassifyLearningRate1(_FullBatch):
     The claim holds in a seed when any step's loss (Flux's crossentropy without clipping) is inf or NaN:
     ``peak_loss`` is then inf; ``first_nonfinite_step`` says when (0 = never). Flux raises at that
     step; we keep stepping (NaN weights stay NaN), which changes nothing about the verdict.
+
+    Seeds 1-3: infinite at step 2. After one ADAM(1) step every weight with a gradient has moved by
+    ±1, so logit gaps of hundreds appear and a true class's float32 probability underflows to 0. With
+    the softmax in float64 (a port we tried, thinking Flux ran Float64) no seed diverged in 50 steps
+    (peak loss ~21): the claim depends on Flux's Float32, which the source's trace confirms.
     """
 
     name = "learn2classify_lr_1"
@@ -350,11 +389,12 @@ class Learn2ClassifyLearningRate1(_FullBatch):
         "quick": dict(steps=50, train_size=20_000),
         "smoke": dict(steps=50, train_size=1000, test_size=500),
     }
-    estimated_seconds = {"full": 8.0, "quick": 4.0, "smoke": 3.0}
+    estimated_seconds = {"full": 8.0, "quick": 3.0, "smoke": 3.0}
     parameter_count = 784 * 10 + 10
     references = (
         Reference.diverges("peak_loss", claim="Loss is infinite",
-                           note="judged in every seed: the loss must become inf/NaN within the 50 steps"),
+                  note="judged in every seed: the loss must become inf/NaN within the 50 steps; seeds 1-3: "
+                       "infinite at step 2 in each (" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):
@@ -383,6 +423,10 @@ class Learn2ClassifyDesignChallenge(_FullBatch):
     printed cell is cut after ``relu),``; the softmax follows the notebook's pattern and the
     crossentropy needs probabilities), ADAM(0.01), 80 full-batch steps. The grader accepted it:
     "You needed to be within 0.5% of 0.95 (you got 0.946)".
+
+    Seeds 1-3: 0.9477 (passes the grader), 0.8401 and 0.8656 (one digit never predicted: the last
+    Dense has a relu in front of the softmax, and an output unit that ends at 0 on most images loses
+    its digit). The claim is judged per seed with the grader's criterion; ``outcomes`` count them.
     """
 
     name = "learn2classify_design_challenge"
@@ -393,13 +437,17 @@ class Learn2ClassifyDesignChallenge(_FullBatch):
         "quick": dict(steps=80, train_size=20_000),
         "smoke": dict(steps=5, train_size=1000, test_size=500, monitor_every=5),
     }
-    estimated_seconds = {"full": 10.0, "quick": 5.0, "smoke": 3.0}
+    estimated_seconds = {"full": 20.0, "quick": 5.0, "smoke": 3.0}
     parameter_count = 784 * 30 + 30 + 30 * 20 + 20 + 20 * 10 + 10
     source_curves = {"loss": _mnist_mlp.sparse_source_curve({2: 2.07603, 80: 0.175948}, 80)}
     references = (
-        Reference("test_accuracy", 0.946, bounds=(0.941, 0.951),
+        Reference("test_accuracy", 0.946, bounds=(0.945, 0.955), judged_on="fraction", min_fraction=0.2,
+                  outcomes=DESIGN_OUTCOMES,
                   claim="Success! You needed to be within 0.5% of 0.95 (you got 0.946).",
-                  note="PROVISIONAL until calibrated"),
+                  note="the grader's own criterion, |accuracy - 0.95| <= 0.005, judged per seed: seeds 1-3 give "
+                       "0.9477, 0.8401, 0.8656 (mean 0.8845, std 0.0562), the last two with one digit never "
+                       "predicted behind the relu output layer; reproduced when a seed passes the grader in at "
+                       "least 1 seed in 5 (" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):
