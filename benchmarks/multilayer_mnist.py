@@ -128,7 +128,10 @@ class MultilayerSingleHiddenOverfit(MultilayerSingleHidden):
     """004-c: 004-b continued for 8000 full-batch steps with a fresh ADAM: train 1-2000 1.0, test 0.9621.
 
     The job retrains 004-b's 200 steps first (same seed, same numbers) so that it stands alone.
-    8200 steps of a 60 000 x 784 x 32 network are the costliest job of this group on a CPU.
+    8200 steps of a 60 000 x 784 x 32 network are the costliest job of this group on a CPU: one seed
+    took 29.5 min (0.21 s/step) on the shared 2-core machine of 2026-11-22, so only seed 1 was run and
+    the bounds are the policy floor. Seed 1: train 1-2000 1.0, test 0.9596, train loss 1.84e-5 (notes:
+    1.0, 0.9621, 1.86e-5): the overfitting claim reproduces; a spread needs more seeds (GPU or a quiet box).
     """
 
     name = "multilayer_single_hidden_overfit"
@@ -140,10 +143,15 @@ class MultilayerSingleHiddenOverfit(MultilayerSingleHidden):
         "smoke": dict(steps=5, more_steps=10, train_size=2000, test_size=500, monitor_every=5,
                       more_monitor_every=5),
     }
-    estimated_seconds = {"full": 600.0, "quick": 15.0, "smoke": 4.0}
+    estimated_seconds = {"full": 1800.0, "quick": 15.0, "smoke": 4.0}
     references = (
         Reference("train_subset_accuracy", 1.0, bounds=(0.995, 1.005),
-                  claim="accuracy(m, Xsmall, Ysmall) = 1.0", note="PROVISIONAL until calibrated"),
+                  claim="accuracy(m, Xsmall, Ysmall) = 1.0",
+                  note="centred on reported 1.0, half-width: the floor 0.005 (σ unknown); port seed 1 only: "
+                       "mean 1.0, std n/a (one seed: 8400 steps took 29.5 min under sharing) (" + VERSIONS + ")"),
         Reference("test_accuracy", 0.9621, bounds=(0.9571, 0.9671),
-                  claim="accuracy(m, tX, tY) = 0.9621", note="PROVISIONAL until calibrated"),
+                  claim="accuracy(m, tX, tY) = 0.9621",
+                  note="centred on reported 0.9621, half-width: the floor 0.005 (σ unknown); port seed 1 only: "
+                       "mean 0.9596, std n/a; its train loss on all 60 000 images is 1.84e-5 against the "
+                       "notes' 1.86e-5 (" + VERSIONS + ")"),
     )
