@@ -64,7 +64,15 @@ PLUGIN_COMMANDS = [
 ]
 
 
+def _stop_on_sigterm(signum, frame):
+    # `kill` and CI time-outs send SIGTERM: stop like Ctrl-C, so the worker is stopped and records are kept.
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

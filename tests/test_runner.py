@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
@@ -63,3 +64,39 @@ def test_resume_runs_only_the_missing_jobs(tmp_path):
     assert (kept.read_bytes(), os.stat(kept).st_mtime_ns) == kept_before, "a finished record was rewritten"
     assert "kept (resume: its record exists)" in second.stderr
     assert json.loads(removed.read_text())["seed"] == 2
+
+
+@pytest.mark.slow
+def test_sigterm_stops_the_run_keeps_finished_records_and_leaves_no_worker(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT_ROOT
+
+    environment = {**os.environ, **WITH_TEST_BENCHMARKS}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "suite", "run", "test_well_behaved", "test_hangs", "--tier", "smoke", "--no-report"],
+        cwd=PROJECT_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    records_dir = None
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:  # wait until the first job's record exists
+        runs = list((tmp_path / "reports" / "runs").glob("*/records/test_well_behaved__smoke__s1.json"))
+        if runs:
+            records_dir = runs[0].parent
+            break
+        time.sleep(0.5)
+    assert records_dir is not None, "the first job never finished"
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert children, "the run has a worker process"
+    process.send_signal(signal.SIGTERM)
+    _, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    assert "--resume" in stderr
+    assert [p.name for p in records_dir.glob("*.json")] == ["test_well_behaved__smoke__s1.json"]
+    time.sleep(1)
+    alive = [pid for pid in children if Path(f"/proc/{pid}").exists()
+             and "Z" not in Path(f"/proc/{pid}/stat").read_text().split()[2]]
+    assert alive == [], f"worker processes left running: {alive}"
