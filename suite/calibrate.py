@@ -31,6 +31,7 @@ MIN_SEEDS = 3
 ACCURACY_FLOOR = 0.005
 RELATIVE_FLOOR = 0.03
 ERRORS_FLOOR = 50  # test errors out of 10 000: half a point, as for accuracies
+BATCHES_FLOOR = 10  # batch counts are measured at evaluations every 10 batches (003-c): one evaluation
 
 
 def floor_for(metric: str, mean: float) -> float:
@@ -39,6 +40,8 @@ def floor_for(metric: str, mean: float) -> float:
         return ACCURACY_FLOOR
     if metric.endswith("errors"):
         return ERRORS_FLOOR
+    if "batches" in metric:
+        return BATCHES_FLOOR
     return max(RELATIVE_FLOOR * abs(mean), 1e-6)
 
 
