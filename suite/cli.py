@@ -165,7 +165,12 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     from suite import results, runner
 
     jobs = runner.plan(benchmarks, tier, seeds)
-    estimates = [runner.estimate_seconds(b, tier) for b in benchmarks]
+    will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device)
+    if will_skip:
+        print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
+              f"--device cpu runs them on the CPU.", file=sys.stderr)
+    estimates = [runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
+                 for b in benchmarks]
     total_s = sum(seconds for seconds, _ in estimates) * seeds + runner.WORKER_START_ESTIMATE_S
     measured = sum(1 for _, how in estimates if how == "measured")
     print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
@@ -245,6 +250,9 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
 
 
 def print_summary(verdicts) -> None:
+    if not verdicts:
+        print("\nNo job finished, so there is nothing to judge yet.")
+        return
     width = max([len("benchmark")] + [len(v.benchmark) for v in verdicts])
     print(f"\n{'benchmark':{width}} {'metric':24} {'measured':44} {'bounds':22} verdict")
     for bench in verdicts:

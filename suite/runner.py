@@ -71,6 +71,17 @@ def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
     return float(benchmark.estimated_seconds.get(tier, 60.0)), "declared"
 
 
+def skipped_for_want_of_a_gpu(benchmarks: list[Benchmark], device: str) -> list[str]:
+    """Names of the ``gpu-required`` benchmarks this machine will skip (for the up-front estimate)."""
+    if device == "cpu" or not any(b.placement == "gpu-required" for b in benchmarks):
+        return []
+    import tensorflow as tf  # already imported by the benchmark modules
+
+    if tf.config.list_physical_devices("GPU"):
+        return []
+    return [b.name for b in benchmarks if b.placement == "gpu-required"]
+
+
 class WorkerDied(RuntimeError):
     pass
 
