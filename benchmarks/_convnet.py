@@ -73,6 +73,16 @@ def images(x: np.ndarray) -> np.ndarray:
     return (np.asarray(x, dtype="float32") / 255.0)[..., np.newaxis]
 
 
+def image_arrays(data: dict) -> dict:
+    """The four arrays the convnets train on: (n, 28, 28, 1) images in [0, 1] and integer labels."""
+    return {
+        "x_train": images(data["x_train"]),
+        "y_train": np.asarray(data["y_train"], dtype="int64"),
+        "x_test": images(data["x_test"]),
+        "y_test": np.asarray(data["y_test"], dtype="int64"),
+    }
+
+
 def predict_probabilities(model, x: np.ndarray, *, batch_size: int = 2000) -> np.ndarray:
     """Class probabilities of ``model`` in inference mode, batch by batch.
 

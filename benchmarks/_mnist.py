@@ -26,3 +26,13 @@ def subset(data: dict, settings) -> dict:
         "x_test": data["x_test"][:test_size] if test_size else data["x_test"],
         "y_test": data["y_test"][:test_size] if test_size else data["y_test"],
     }
+
+
+def flat_one_hot(data: dict) -> dict:
+    """The four arrays every MLP source trains on: flattened [0, 1] images and one-hot labels."""
+    return {
+        "x_train": flat_scaled(data["x_train"]),
+        "y_train": one_hot(data["y_train"]),
+        "x_test": flat_scaled(data["x_test"]),
+        "y_test": one_hot(data["y_test"]),
+    }

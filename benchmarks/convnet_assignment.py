@@ -114,10 +114,7 @@ class ConvnetMnist(Benchmark):
             data = dict(data, x_train=permute_pixels(data["x_train"], permutation),
                         x_test=permute_pixels(data["x_test"], permutation))
         return {
-            "x_train": _convnet.images(data["x_train"]),
-            "y_train": np.asarray(data["y_train"], dtype="int64"),
-            "x_test": _convnet.images(data["x_test"]),
-            "y_test": np.asarray(data["y_test"], dtype="int64"),
+            **_convnet.image_arrays(data),
             "raw_test": raw_test,  # the unpermuted digits, for the misclassified grid
         }
 
@@ -292,10 +289,7 @@ class ConvnetDropoutStudy(Benchmark):
     def load_data(self, settings, seed):
         data = _mnist.subset(super().load_data(settings, seed), settings)
         return {
-            "x_train": _convnet.images(data["x_train"]),
-            "y_train": np.asarray(data["y_train"], dtype="int64"),
-            "x_test": _convnet.images(data["x_test"]),
-            "y_test": np.asarray(data["y_test"], dtype="int64"),
+            **_convnet.image_arrays(data),
         }
 
     def build_model(self, settings, dropout_rates=_convnet.OPTIMAL_DROPOUT):

@@ -69,10 +69,7 @@ class DlwpDense512(Benchmark):
     def load_data(self, settings, seed):
         data = _mnist.subset(super().load_data(settings, seed), settings)
         return {
-            "x_train": _mnist.flat_scaled(data["x_train"]),
-            "y_train": _mnist.one_hot(data["y_train"]),
-            "x_test": _mnist.flat_scaled(data["x_test"]),
-            "y_test": _mnist.one_hot(data["y_test"]),
+            **_mnist.flat_one_hot(data),
         }
 
     def build_model(self, settings):

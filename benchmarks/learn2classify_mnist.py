@@ -72,10 +72,7 @@ class _Learn2ClassifyMnist(Benchmark):
     def load_data(self, settings, seed):
         mnist = _mnist.subset(super().load_data(settings, seed), settings)
         return {
-            "x_train": _mnist.flat_scaled(mnist["x_train"]),
-            "y_train": _mnist.one_hot(mnist["y_train"]),
-            "x_test": _mnist.flat_scaled(mnist["x_test"]),
-            "y_test": _mnist.one_hot(mnist["y_test"]),
+            **_mnist.flat_one_hot(mnist),
             "labels_test": np.asarray(mnist["y_test"]),
             "images_test": np.asarray(mnist["x_test"]),
         }

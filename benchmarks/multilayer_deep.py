@@ -168,10 +168,7 @@ class DeepMlpCiresan(Benchmark):
     def load_data(self, settings, seed):
         data = _mnist.subset(super().load_data(settings, seed), settings)
         return {
-            "x_train": _mnist.flat_scaled(data["x_train"]),
-            "y_train": _mnist.one_hot(data["y_train"]),
-            "x_test": _mnist.flat_scaled(data["x_test"]),
-            "y_test": _mnist.one_hot(data["y_test"]),
+            **_mnist.flat_one_hot(data),
             "raw_train": data["x_train"],
             "raw_test": data["x_test"],
             "test_labels": np.asarray(data["y_test"]),

@@ -72,11 +72,8 @@ class MultilayerSingleHidden(Benchmark):
     def load_data(self, settings, seed):
         mnist = _mnist.subset(super().load_data(settings, seed), settings)
         return {
-            "x_train": _mnist.flat_scaled(mnist["x_train"]),
-            "y_train": _mnist.one_hot(mnist["y_train"]),
+            **_mnist.flat_one_hot(mnist),
             "labels_subset": np.asarray(mnist["y_train"][: settings.subset_images]),
-            "x_test": _mnist.flat_scaled(mnist["x_test"]),
-            "y_test": _mnist.one_hot(mnist["y_test"]),
             "labels_test": np.asarray(mnist["y_test"]),
         }
 

@@ -23,7 +23,7 @@ import math
 import sys
 from pathlib import Path
 
-from suite import results
+from suite import files, results
 from suite.constants import baselines_dir
 
 FAMILY_FALSE_ALARM = 0.01
@@ -153,7 +153,7 @@ def add_parser(commands) -> None:
 
 
 def command_calibrate(args) -> int:
-    from suite.cli import UsageError, check_run_arguments, execute_run, new_run, select
+    from suite.cli import UsageError, check_run_arguments, execute_run, new_run, open_run, select
 
     if args.tier == "full":
         raise UsageError("the full tier is judged against the documented references; calibrate quick or smoke")
@@ -161,12 +161,7 @@ def command_calibrate(args) -> int:
     if seeds < MIN_SEEDS:
         raise UsageError(f"calibrating needs at least {MIN_SEEDS} seeds to estimate a spread; got {seeds}")
     if args.from_run:
-        try:
-            run_path = results.find_run(args.from_run)
-        except results.RunNotFound as error:
-            raise UsageError(str(error)) from None
-        manifest = results.read_run_manifest(run_path)
-        benchmarks = select(manifest.get("benchmarks") or ["all"], [])
+        run_path, manifest, benchmarks = open_run(args.from_run)
         if manifest.get("tier") != args.tier:
             raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not {args.tier}")
     else:
@@ -179,7 +174,7 @@ def command_calibrate(args) -> int:
     baseline = build_baseline(args.tier, {b.name: b for b in benchmarks}, results.load_records(run_path), previous,
                               run_path.name)
     output.parent.mkdir(parents=True, exist_ok=True)
-    results.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
+    files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
     print_baseline(baseline)
     print(f"\nwrote {output}", file=sys.stderr)
     for problem in baseline["problems"]:

@@ -198,17 +198,24 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     return interrupted
 
 
+def open_run(name: str):
+    """An earlier run folder by id (or prefix): its path, its manifest and the benchmarks it selected."""
+    from suite import results
+
+    try:
+        run_path = results.find_run(name)
+    except results.RunNotFound as error:
+        raise UsageError(str(error)) from None
+    manifest = results.read_run_manifest(run_path)
+    return run_path, manifest, select(manifest.get("benchmarks") or ["all"], [])
+
+
 def command_run(args) -> int:
     from suite import report, results, verdict
 
     seeds = check_run_arguments(args)
     if args.resume:
-        try:
-            run_path = results.find_run(args.resume)
-        except results.RunNotFound as error:
-            raise UsageError(str(error)) from None
-        manifest = results.read_run_manifest(run_path)
-        benchmarks = select(manifest.get("benchmarks") or ["all"], [])
+        run_path, manifest, benchmarks = open_run(args.resume)
         tier, seeds = manifest.get("tier", args.tier), int(manifest.get("seeds", seeds))
         deterministic = manifest.get("deterministic", args.deterministic)
         device = manifest.get("device", args.device)

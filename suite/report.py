@@ -28,7 +28,7 @@ from pathlib import Path
 
 import jinja2
 
-from suite import figures, results, sources, verdict
+from suite import figures, files, results, sources, verdict
 from suite.constants import reports_dir
 from suite.registry import Source
 
@@ -50,7 +50,7 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
         compare_with = results.find_run(compare_with)  # a misspelt run is the user's error, said at once
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with)
     output = run_path / "report.html"
-    results.atomic_write_bytes(output, html.encode("utf-8"))
+    files.atomic_write_bytes(output, html.encode("utf-8"))
     _readable(output)
     latest = reports_dir() / "latest.html"
     if not compare_with:  # latest.html is the plain report of the newest rendering

@@ -19,7 +19,6 @@ import io
 import json
 import math
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from suite.constants import RECORD_SCHEMA_VERSION, reports_dir
+from suite.files import atomic_write_bytes
 
 STATUSES = ("ok", "error", "timeout", "skipped")
 
@@ -79,20 +79,6 @@ def record_stem(benchmark: str, tier: str, seed: int) -> str:
 
 def record_path(run_path: Path, benchmark: str, tier: str, seed: int) -> Path:
     return run_path / "records" / (record_stem(benchmark, tier, seed) + ".json")
-
-
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(payload)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def to_jsonable(value: Any) -> Any:

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from suite import data_cli, datasets
+from suite import data_cli, datasets, files
 from suite.constants import cache_dir
 
 #: Nothing listens on the discard port of localhost: the download is refused at once, as offline.
@@ -182,9 +182,9 @@ def test_unavailable_mnist_says_what_was_tried_and_how_to_fix_it(monkeypatch, tm
 
 def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
     target = tmp_path / "file.bin"
-    datasets._write_atomic(target, b"old")
+    files.atomic_write_bytes(target, b"old")
     with pytest.raises(TypeError):
-        datasets._write_atomic(target, "not bytes")
+        files.atomic_write_bytes(target, "not bytes")
     assert target.read_bytes() == b"old"
     assert [path.name for path in tmp_path.iterdir()] == ["file.bin"]
 

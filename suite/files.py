@@ -1,0 +1,28 @@
+"""Writing files so that a crash never leaves half of one (records, reports, the dataset cache)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def atomic_write_bytes(path: Path, payload: bytes | memoryview) -> None:
+    """Temp file in the same folder, then ``os.replace``: readers see the old file or the whole new one.
+
+    The temp file lives beside the target so the rename never crosses a file system; it is fsynced
+    first so a power cut after the rename cannot leave an empty file under the final name. Ctrl-C or
+    an error while writing removes the temp file and leaves the old file in place.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)  # mkstemp makes it private; records and the cache are shared like any file
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
