@@ -87,10 +87,9 @@ def main(argv: list[str] | None = None) -> int:
 
 # -- list -------------------------------------------------------------------------------------
 def command_list(args) -> int:
-    from suite import runner, sources
+    from suite import runner
 
-    benchmarks = sorted(select(["all"], args.tag),
-                        key=lambda b: (sources.order(b.source.document), b.source.experiment, b.name))
+    benchmarks = select(["all"], args.tag)
     width = max([len("benchmark")] + [len(b.name) for b in benchmarks])
     header = f"{'benchmark':{width}} {'exp.':6} {'placement':12} {'tags':30} {'full':>7} {'quick':>6}  source"
     print(header)
@@ -107,14 +106,16 @@ def command_list(args) -> int:
 
 def select(names: list[str], tags: list[str]):
     """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
-    from suite import native_log, registry
+    from suite import native_log, registry, sources
 
     with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow
         known = registry.discover()
     if not names and not tags:
         raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
     if not names or "all" in names:
-        chosen = list(known)
+        # Catalogue order (as `list` and the report show them): the cheap toys finish first.
+        chosen = sorted(known, key=lambda name: (sources.order(known[name].source.document),
+                                                 known[name].source.experiment, name))
     else:
         unknown = [name for name in names if name not in known]
         if unknown:
