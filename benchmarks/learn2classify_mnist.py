@@ -41,14 +41,16 @@ from suite.training import accuracy, final_loss, full_batch_steps, predict_label
 
 VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 
-#: 001-m's runs by how many digits the MSE-trained net never predicts (each costs about 0.08 accuracy).
+#: 001-m's runs by accuracy level. Seeds 1-10 fall at ~0.79 (one digit never predicted) or in a lower band
+#: of 0.63-0.72 where one to three digits are never or almost never predicted; the source's 0.708 is in it.
 MSE_OUTCOMES = (
     SeedOutcome("all ten digits predicted", 0.85, 1.0),
-    SeedOutcome("one digit lost", 0.75, 0.85),
-    SeedOutcome("two digits lost (the source's 0.708)", 0.62, 0.75),
-    SeedOutcome("three or more digits lost", 0.0, 0.62),
+    SeedOutcome("one digit lost (~0.79)", 0.75, 0.85),
+    SeedOutcome("one to three digits (almost) lost: the source's 0.708", 0.62, 0.75),
+    SeedOutcome("worse", 0.0, 0.62),
 )
-#: 001-n's runs by how many relu output units die (each dead unit loses its digit, about 0.1 accuracy).
+#: 001-n's runs by how many relu output units die (each dead unit loses its digit, about 0.1 accuracy);
+#: seeds 1-10 had 1 4 3 6 2 0 3 4 5 1 dead units.
 LR_0P01_OUTCOMES = (
     SeedOutcome("no digit lost", 0.92, 1.0),
     SeedOutcome("one digit lost (the source's 0.8708)", 0.82, 0.92),
@@ -257,11 +259,17 @@ class Learn2ClassifyMseLoss(_FullBatch):
     compare. Its log: loss(X, Y) 0.0904 after step 1, then 0.0879 ... 0.0420, test accuracy
     0.087 -> 0.708 (throttled to one print per 5 s).
 
-    Result (seeds 1-3): 0.7913, 0.6607, 0.7135, i.e. one, two and two digits (almost) never predicted:
-    the relu before the softmax lets an output unit stay at 0 and its digit is lost. The accuracies
-    are outcomes, not noise around one value, so the claim is judged per seed (see the note). With
-    cross-entropy the same start reaches 0.789, 0.823, 0.745: better on average, but 100 steps of
-    ADAM(0.001) are too few for either loss to learn every digit in this architecture.
+    Result, seeds 1-10 (2026-11-22): 0.7913 0.6607 0.7135 0.7899 0.7903 0.6582 0.6576 0.7206 0.7949
+    0.6340. Four seeds land at 0.79 with one digit never predicted; six in the band 0.63-0.72 where
+    one to three digits are never (or almost never) predicted: the relu before the softmax lets an
+    output unit stay near 0 and its digit is lost. The accuracies are outcomes, not noise around one
+    value, so the claim is judged per seed (see the note); the source's 0.708 is the lower band, which
+    6 seeds in 10 reach. Train loss 0.0406 ± 0.0056 against the printed 0.0420.
+
+    MSE against cross-entropy, same initial weights, seeds 1-10: cross-entropy 0.7519 ± 0.0477 against
+    MSE's 0.7211 ± 0.0660, but per seed each loss wins 5 times in 10: cross-entropy wins by a lot when
+    it does (seeds 2 and 10: +0.16, +0.06), MSE by a little (at most 0.011). 100 steps of ADAM(0.001)
+    are too few for either loss to learn every digit in this architecture.
     """
 
     name = "learn2classify_mse_loss"
@@ -279,14 +287,15 @@ class Learn2ClassifyMseLoss(_FullBatch):
         Reference("test_accuracy", 0.708, bounds=(0.62, 0.75), judged_on="fraction", min_fraction=0.2,
                   outcomes=MSE_OUTCOMES,
                   claim="[loss(X, Y), accuracy(test_X, test_Y)] = [0.0420066, 0.708] (last print)",
-                  note="judged per seed, not by the policy's mean ± 3σ (which gives [0.511, 0.905] from seeds 1-3: "
-                       "mean 0.7218, std 0.0657, a mean over different outcomes): the runs fall into outcomes by how many digits "
-                       "the net never learns to predict (about 0.08 accuracy each); 0.708 is the 'two digits lost' "
-                       "outcome, [0.62, 0.75]. Reproduced when that outcome occurs in at least 1 seed in 5, i.e. "
-                       "the source's single run is a plausible draw from our port (" + VERSIONS + ")"),
+                  note="judged per seed, not by the policy's mean ± 3σ (a mean over different outcomes): seeds "
+                       "1-10 give mean 0.7211, std 0.0660, in two groups: 4 at 0.79 (one digit never predicted) "
+                       "and 6 in [0.62, 0.75] (one to three digits (almost) never predicted), the band of the "
+                       "source's 0.708; band fixed from seeds 1-3 and kept. Reproduced when that outcome occurs "
+                       "in at least 1 seed in 5, i.e. the source's single run is a plausible draw from our port; "
+                       "at the measured rate 0.6 a 3-seed run sees it with probability 0.94 (" + VERSIONS + ")"),
         Reference("train_loss", 0.042, bounds=(0.0255, 0.0585), claim="loss(X, Y) = 0.0420066 (last print)",
-                  note="centred on reported 0.042, half-width max(3σ, 10 %)=0.0165; port seeds 1-3: mean 0.0401, "
-                       "std 0.0055 (" + VERSIONS + ")"),
+                  note="centred on reported 0.042, half-width max(3σ, 10 %)=0.0165 (σ of seeds 1-3, 0.0055); "
+                       "port seeds 1-10: mean 0.0406, std 0.0056, range 0.0338-0.0475 (" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):
@@ -326,10 +335,13 @@ class Learn2ClassifyLearningRate001(_FullBatch):
     ADAM(0.01), 100 full-batch steps: "The accuracy is 87%" (last print 0.8708, loss(X, Y) 0.316).
 
     The relu on the 10 output units is what decides the result: with lr 0.01 some of them die (stay 0
-    on every image) and their digits are never predicted. Seeds 1-3: 1, 4 and 3 dead units, accuracy
-    0.8704, 0.5731, 0.7807. The source's 0.8708 is the one-dead-unit outcome (our seed 1 lands within
-    0.0004 of it); the claim is judged per seed on that outcome, and ``outcomes`` count how often each
-    number of lost digits occurs. Three seeds are too few to say how common each outcome is.
+    on every image) and their digits are never predicted. Seeds 1-10 (2026-11-22): dead units
+    1 4 3 6 2 0 3 4 5 1, test accuracy 0.8704 0.5731 0.7807 0.3899 0.7619 0.9638 0.6802 0.5704 0.4899
+    0.8728: each dead unit costs about 0.1 and the accuracy follows the count almost exactly. The
+    source's 0.8708 is the one-dead-unit outcome (seeds 1 and 10 land within 0.002 of it); the claim
+    is judged per seed on that outcome, and ``outcomes`` count how often each number of lost digits
+    occurs. With 0.01 the run is a lottery over dead units: 2 seeds in 10 give the source's number,
+    1 in 10 loses no digit (0.9638), and the mean, 0.6953, matches no run.
     """
 
     name = "learn2classify_lr_0p01"
@@ -347,10 +359,12 @@ class Learn2ClassifyLearningRate001(_FullBatch):
         Reference("test_accuracy", 0.8708, bounds=(0.82, 0.92), judged_on="fraction", min_fraction=0.2,
                   outcomes=LR_0P01_OUTCOMES,
                   claim="The accuracy is 87%. (last print: [0.315873, 0.8708])",
-                  note="judged per seed: seeds 1-3 give 0.8704, 0.5731, 0.7807 with 1, 4, 3 dead relu output units "
-                       "(mean 0.7414, std 0.152; the policy's mean ± 3σ would be meaningless). 0.8708 is the "
-                       "'one digit lost' outcome, [0.82, 0.92]; reproduced when it occurs in at least 1 seed in 5 "
-                       "(" + VERSIONS + ")"),
+                  note="judged per seed: seeds 1-10 give mean 0.6953, std 0.1863 over 0-6 dead relu output "
+                       "units (the policy's mean ± 3σ would be meaningless). 0.8708 is the 'one digit lost' "
+                       "outcome, [0.82, 0.92] (band fixed from seeds 1-3 and kept), which 2 seeds in 10 reach "
+                       "(0.8704, 0.8728); reproduced when it occurs in at least 1 seed in 5. At that rate a "
+                       "3-seed run sees it with probability only 0.49 on a stack whose seeds fall differently: "
+                       "there a NOT REPRODUCED is weak evidence and the outcome counts say why (" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):
@@ -421,9 +435,12 @@ class Learn2ClassifyDesignChallenge(_FullBatch):
     crossentropy needs probabilities), ADAM(0.01), 80 full-batch steps. The grader accepted it:
     "You needed to be within 0.5% of 0.95 (you got 0.946)".
 
-    Seeds 1-3: 0.9477 (passes the grader), 0.8401 and 0.8656 (one digit never predicted: the last
-    Dense has a relu in front of the softmax, and an output unit that ends at 0 on most images loses
-    its digit). The claim is judged per seed with the grader's criterion; ``outcomes`` count them.
+    Seeds 1-10 (2026-11-22): 0.9477 0.8401 0.8656 0.7540 0.9429 0.9499 0.9408 0.9468 0.9477 0.9436.
+    Seven seeds learn all ten digits, at 0.9456 ± 0.0032: the source's 0.946 is their mean, and 4 of
+    the 7 pass the grader (|accuracy - 0.95| <= 0.005), the other 3 miss it by at most 0.0042. Two
+    seeds lose one digit (0.8401, 0.8656) and one loses two (0.7540): the last Dense has a relu in
+    front of the softmax, and an output unit that ends at 0 on most images loses its digit. The claim
+    is judged per seed with the grader's criterion; ``outcomes`` count the digit losses.
     """
 
     name = "learn2classify_design_challenge"
@@ -441,10 +458,11 @@ class Learn2ClassifyDesignChallenge(_FullBatch):
         Reference("test_accuracy", 0.946, bounds=(0.945, 0.955), judged_on="fraction", min_fraction=0.2,
                   outcomes=DESIGN_OUTCOMES,
                   claim="Success! You needed to be within 0.5% of 0.95 (you got 0.946).",
-                  note="the grader's own criterion, |accuracy - 0.95| <= 0.005, judged per seed: seeds 1-3 give "
-                       "0.9477, 0.8401, 0.8656 (mean 0.8845, std 0.0562), the last two with one digit never "
-                       "predicted behind the relu output layer; reproduced when a seed passes the grader in at "
-                       "least 1 seed in 5 (" + VERSIONS + ")"),
+                  note="the grader's own criterion, |accuracy - 0.95| <= 0.005, judged per seed: seeds 1-10 give "
+                       "mean 0.9079, std 0.0667; 4 in 10 pass the grader, 7 in 10 learn all ten digits (0.9456 "
+                       "± 0.0032), 3 lose one or two digits behind the relu output layer; reproduced when a "
+                       "seed passes the grader in at least 1 seed in 5 (a 3-seed run sees one with probability "
+                       "0.78 at the measured rate 0.4) (" + VERSIONS + ")"),
     )
 
     def build_model(self, settings):

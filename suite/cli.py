@@ -106,10 +106,9 @@ def command_list(args) -> int:
 
 def select(names: list[str], tags: list[str]):
     """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
-    from suite import native_log, registry, sources
+    from suite import registry, sources
 
-    with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow
-        known = registry.discover()
+    known = registry.discover()
     if not names and not tags:
         raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
     if not names or "all" in names:

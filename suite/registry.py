@@ -256,14 +256,17 @@ def discover() -> dict[str, type[Benchmark]]:
     too: the tests use it for benchmarks that crash on purpose, and a user can keep
     private benchmarks outside the checkout.
     """
+    from suite import native_log
+
     root = str(PROJECT_ROOT)
     if root not in sys.path:
         sys.path.insert(0, root)
-    for path in _modules_in(BENCHMARKS_DIR):
-        importlib.import_module(f"benchmarks.{path.stem}")
-    for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep)):
-        for path in _modules_in(Path(folder)):
-            _import_file(path)
+    with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow's C++ chatter
+        for path in _modules_in(BENCHMARKS_DIR):
+            importlib.import_module(f"benchmarks.{path.stem}")
+        for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep)):
+            for path in _modules_in(Path(folder)):
+                _import_file(path)
     return dict(_REGISTRY)
 
 
