@@ -241,10 +241,16 @@ class ConvnetDropoutStudy(Benchmark):
     Each net's curve goes in the history as ``<net>_step``, ``<net>_test_loss``,
     ``<net>_test_accuracy`` with net in no_dropout, optimal_dropout, high_dropout.
 
-    Not yet run at the full tier (session of 2026-11-22: the shared CPU allowed no full-tier seed).
-    One quick-tier seed (8 000 training images, 1 000 test images, before the quick tier was trimmed)
-    did *not* show the claim: no dropout passed 0.95 after 150 batches, (0.25, 0.5) after 140, and
-    (0.6, 0.8) not within 160. A single seed at reduced size says little; the full tier will tell.
+    Full tier, seeds 1-3 (2026-11-22, about 10 min a seed with the CPU shared by a second job):
+    batches to > 0.95 test accuracy, no dropout 110 / 110 / 130, (0.25, 0.5) 110 / 140 / 150,
+    (0.6, 0.8) 240 / 240 / 250. The "about 120 batches" reproduces (mean 116.7). The high-dropout
+    net is clearly the slowest, at about twice the batches. "No dropout was the fastest" holds in
+    seeds 2 and 3 (by 30 and 20 batches) but seed 1 is a tie: both nets first pass 0.95 at the
+    evaluation after batch 110, so which crossed first is below our 10-batch resolution. The claim
+    is judged strictly (earlier in every seed), so the tie makes it NOT REPRODUCED; the honest
+    reading is "faster or level with the (0.25, 0.5) net, never slower, in 3 of 3 seeds". Resolving
+    ties needs the per-batch evaluation the source does near the crossing (about 60 training batches'
+    worth of compute per evaluation here): replay the last interval from a checkpoint, batch by batch.
     """
 
     name = "convnet_dropout_study"
@@ -260,8 +266,9 @@ class ConvnetDropoutStudy(Benchmark):
         "smoke": dict(train_size=500, test_size=200, evaluate_every_batches=5),
     }
     # Quick measured 309 s under load ~9 with 160 batches per net and 1000 test images (now 100 and 500);
-    # smoke 28 s under load. Full: ~900 training batches and ~90 evaluations of 10 000 images.
-    estimated_seconds = {"full": 900.0, "quick": 150.0, "smoke": 25.0}
+    # smoke 28 s under load. Full: ~500 training batches and ~50 evaluations of 10 000 images over the
+    # three nets; measured 602-623 s a seed with a second job on the other core (2026-11-22).
+    estimated_seconds = {"full": 610.0, "quick": 150.0, "smoke": 25.0}
     parameter_count = _convnet.PARAMETER_COUNT  # of each of the three nets
     NETS = {
         "no_dropout": _convnet.NO_DROPOUT,
@@ -270,27 +277,25 @@ class ConvnetDropoutStudy(Benchmark):
     }
     references = (
         Reference(
-            "no_dropout_batches_to_target", 120.0, bounds=(108.0, 132.0),
+            "no_dropout_batches_to_target", 120.0, bounds=(85.4, 154.6),
             claim="the model with no dropout at all was the fastest to reach 95% accuracy after just about "
                   "120 batches (of 50) of the pictures",
-            note="provisional: 0 seeds of the full tier (no port mean or std yet). Centred on reported 120, "
-                 "half-width "
-                 "max(3σ, 10 % relative) = floor 12 batches (a count of steps, floored like a loss); our "
-                 "evaluation grid is 10 batches, so 110, 120 and 130 are inside (" + _VERSIONS + ")",
+            note="centred on reported 120, half-width max(3σ, 10 % relative) = 3σ = 34.6 batches; port "
+                 "seeds 1-3: 110, 110, 130, mean 116.7, std 11.5 on our 10-batch evaluation grid (the "
+                 "bound was the 12-batch floor before these seeds) (" + _VERSIONS + ")",
         ),
         Reference.at_least(
             "no_dropout_lead_batches", 1.0, value=None, judged_on="every_seed",
             claim="the model with no dropout at all was the fastest to reach 95% accuracy",
             note="batches the fastest dropout net needed minus the no-dropout net's; >= 1 means the "
-                 "no-dropout net passed 0.95 at an earlier evaluation, in every seed",
+                 "no-dropout net passed 0.95 at an earlier evaluation, in every seed. Seeds 1-3: 0 (a tie "
+                 "within one 10-batch interval), 30, 20 (" + _VERSIONS + ")",
         ),
     )
 
     def load_data(self, settings, seed):
         data = _mnist.subset(super().load_data(settings, seed), settings)
-        return {
-            **_convnet.image_arrays(data),
-        }
+        return _convnet.image_arrays(data)
 
     def build_model(self, settings, dropout_rates=_convnet.OPTIMAL_DROPOUT):
         model = _convnet.conv_net(dropout_rates)
