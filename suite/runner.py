@@ -162,6 +162,8 @@ class _Worker:
 class Progress:
     """One line per job on stderr, plus an in-place line for the epochs/steps of the current job."""
 
+    LOG_PROGRESS_EVERY_S = 60.0
+
     def __init__(self, total_jobs: int, estimated_total_s: float, stream=None):
         self.total_jobs = total_jobs
         self.estimated_total_s = estimated_total_s
@@ -169,6 +171,7 @@ class Progress:
         self.started = time.monotonic()
         self.interactive = self.stream.isatty()
         self.done_estimate_s = 0.0
+        self.last_logged_progress = time.monotonic()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
@@ -187,6 +190,14 @@ class Progress:
         if self.interactive:
             self.stream.write(f"\r    {unit} {done}/{total}  elapsed {_clock(self.elapsed())}   ")
             self.stream.flush()
+            return
+        # A log file or CI console gets a plain line, at most once a minute, so that a job of
+        # forty minutes still shows that it is alive and how far it has come.
+        now = time.monotonic()
+        if now - self.last_logged_progress >= self.LOG_PROGRESS_EVERY_S:
+            self.last_logged_progress = now
+            self._line(f"    {job.benchmark} seed {job.seed}: {unit} {done}/{total}, "
+                       f"elapsed {_clock(self.elapsed())}")
 
     def job_kept(self, index: int, job: Job, estimate_s: float) -> None:
         self.done_estimate_s += estimate_s

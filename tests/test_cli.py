@@ -32,3 +32,22 @@ def test_list_shows_experiment_source_and_placement():
     assert completed.returncode == 0, completed.stderr
     line = next(line for line in completed.stdout.splitlines() if line.startswith("dlwp_dense512"))
     assert "002-a" in line and "gpu" in line and "002_1cdcc223183fcc73.txt" in line
+
+
+def test_progress_in_a_log_file_is_a_plain_line_at_most_once_a_minute():
+    """Without a terminal (CI, ``> log``), a long job still says how far it has come, without flooding."""
+    import io
+
+    from suite.runner import Job, Progress
+
+    log = io.StringIO()
+    progress = Progress(total_jobs=1, estimated_total_s=60.0, stream=log)
+    job = Job("convnet_mnist", "full", 2)
+    progress.job_progress(job, 1, 10, "epoch")
+    assert log.getvalue() == "", "a line within the first minute would flood logs of short jobs"
+    progress.last_logged_progress -= Progress.LOG_PROGRESS_EVERY_S
+    progress.job_progress(job, 3, 10, "epoch")
+    progress.job_progress(job, 4, 10, "epoch")
+    lines = log.getvalue().splitlines()
+    assert len(lines) == 1 and "\r" not in log.getvalue()
+    assert lines[0].strip().startswith("convnet_mnist seed 2: epoch 3/10, elapsed")
