@@ -320,7 +320,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
                 "mean": _number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
                 "std": _spread(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
                 "seeds": stats.n, "per_seed": _per_seed(ok, metric), "verdict": benchmark_verdict.verdict,
-                "note": "documented value shown for orientation; this tier is not judged against it" if known else "",
+                "note": _orientation_note(known),
                 "judged_on": "", "outcomes": {}, "detail": "", "delta": compared.get(metric),
                 "in_summary": not rows,
             })
@@ -510,3 +510,12 @@ def _duration(seconds) -> str:
     if seconds < 3600:
         return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def _orientation_note(reference) -> str:
+    """What the documented reference means on a tier that is not judged against it."""
+    if reference is None:
+        return ""
+    if reference.value is None:
+        return "the source's claim, shown for orientation; this tier is not judged against it"
+    return "documented value shown for orientation; this tier is not judged against it"
