@@ -7,6 +7,7 @@ not (or errors, or times out), 2 on a usage error, 130 when interrupted.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import time
 
@@ -34,7 +35,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--seeds", type=int, default=None,
                      help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
     run.add_argument("--device", default="auto", help="auto (each benchmark's placement), cpu, gpu")
-    run.add_argument("--resume", metavar="RUN", help="continue RUN, skipping jobs whose records exist")
+    run.add_argument("--resume", metavar="RUN",
+                     help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
     run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
     run.add_argument("--no-deterministic", dest="deterministic", action="store_false",
                      help="do not enable TensorFlow op determinism")
@@ -210,13 +212,35 @@ def open_run(name: str):
     return run_path, manifest, select(manifest.get("benchmarks") or ["all"], [])
 
 
+def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
+    """The seed count of a resumed run; ``--seeds N`` above the run's own count adds seeds 1..N to it.
+
+    Why: a long full-tier benchmark is often measured one seed per sitting. Growing the run keeps
+    every seed in one folder, so the report and the verdict judge them together, and no finished
+    seed is trained again.
+    """
+    from suite import results
+
+    recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
+    if asked is None or asked == recorded:
+        return recorded
+    if asked < recorded:
+        raise UsageError(f"run {run_path.name} already asks for {recorded} seeds; --seeds with --resume can only "
+                         f"add seeds (give a number above {recorded}, or leave --seeds out)")
+    run_manifest = json.loads((run_path / "run.json").read_text())
+    run_manifest["seeds"] = asked
+    run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": results.utc_now()})
+    results.write_run_manifest(run_path, run_manifest)
+    return asked
+
+
 def command_run(args) -> int:
     from suite import report, results, verdict
 
     seeds = check_run_arguments(args)
     if args.resume:
         run_path, manifest, benchmarks = open_run(args.resume)
-        tier, seeds = manifest.get("tier", args.tier), int(manifest.get("seeds", seeds))
+        tier, seeds = manifest.get("tier", args.tier), more_seeds(run_path, manifest, args.seeds)
         deterministic = manifest.get("deterministic", args.deterministic)
         device = manifest.get("device", args.device)
     else:

@@ -67,6 +67,30 @@ def test_resume_runs_only_the_missing_jobs(tmp_path):
 
 
 @pytest.mark.slow
+def test_resume_with_more_seeds_adds_only_the_new_seeds_to_the_same_run(tmp_path):
+    first = run_suite("run", "test_well_behaved", "--tier", "full", "--seeds", "1", "--no-report",
+                      env=WITH_TEST_BENCHMARKS)
+    assert first.returncode == 0, first.stderr
+    run_path = only_run(tmp_path / "reports")
+    seed_one = results.record_path(run_path, "test_well_behaved", "full", 1)
+    seed_one_before = (seed_one.read_bytes(), os.stat(seed_one).st_mtime_ns)
+
+    fewer = run_suite("run", "--resume", run_path.name, "--seeds", "0", "--no-report", env=WITH_TEST_BENCHMARKS)
+    assert fewer.returncode == 2 and "at least 1" in fewer.stderr
+
+    grown = run_suite("run", "--resume", run_path.name, "--seeds", "3", "--no-report", env=WITH_TEST_BENCHMARKS)
+    assert grown.returncode == 0, grown.stderr
+    assert sorted(_records(run_path)) == ["test_well_behaved/1", "test_well_behaved/2", "test_well_behaved/3"]
+    assert (seed_one.read_bytes(), os.stat(seed_one).st_mtime_ns) == seed_one_before, "seed 1 was trained again"
+    assert results.read_run_manifest(run_path)["seeds"] == 3
+
+    shrunk = run_suite("run", "--resume", run_path.name, "--seeds", "2", "--no-report", env=WITH_TEST_BENCHMARKS)
+    assert shrunk.returncode == 2
+    assert "already asks for 3 seeds" in shrunk.stderr and "can only add seeds" in shrunk.stderr
+    assert sorted(_records(run_path)) == ["test_well_behaved/1", "test_well_behaved/2", "test_well_behaved/3"]
+
+
+@pytest.mark.slow
 def test_sigterm_stops_the_run_keeps_finished_records_and_leaves_no_worker(tmp_path):
     import signal
     import subprocess
