@@ -171,12 +171,18 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     if will_skip:
         print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
               f"--device cpu runs them on the CPU.", file=sys.stderr)
-    estimates = [runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
-                 for b in benchmarks]
-    total_s = sum(seconds for seconds, _ in estimates) * seeds + runner.WORKER_START_ESTIMATE_S
-    measured = sum(1 for _, how in estimates if how == "measured")
-    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs, tier {tier}, "
-          f"device {device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
+    estimates = {b.name: runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
+                 for b in benchmarks}
+    # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
+    pending = [job for job in jobs if not results.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
+    total_s = sum(estimates[job.benchmark][0] for job in pending)
+    if pending:
+        total_s += runner.WORKER_START_ESTIMATE_S
+    measured = sum(1 for _, how in estimates.values() if how == "measured")
+    recorded = len(jobs) - len(pending)
+    already = f" ({recorded} already recorded, {len(pending)} to run)" if recorded else ""
+    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{already}, "
+          f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
     print(f"Estimated time on this machine: {_duration(total_s)} "
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)

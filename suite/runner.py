@@ -200,7 +200,8 @@ class Progress:
                        f"elapsed {_clock(self.elapsed())}")
 
     def job_kept(self, index: int, job: Job, estimate_s: float) -> None:
-        self.done_estimate_s += estimate_s
+        # A kept record costs no time now, and the run's estimate left it out: counting it as done
+        # would make the remaining time look shorter than it is.
         self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: kept (resume: its record exists)")
 
     def job_finished(self, index: int, job: Job, status: str, duration_s: float, estimate_s: float) -> None:

@@ -63,6 +63,7 @@ def test_resume_runs_only_the_missing_jobs(tmp_path):
     assert removed.exists(), "the missing job was not re-run"
     assert (kept.read_bytes(), os.stat(kept).st_mtime_ns) == kept_before, "a finished record was rewritten"
     assert "kept (resume: its record exists)" in second.stderr
+    assert "3 jobs (2 already recorded, 1 to run)" in second.stderr, "the estimate must count only the jobs to run"
     assert json.loads(removed.read_text())["seed"] == 2
 
 
@@ -80,6 +81,7 @@ def test_resume_with_more_seeds_adds_only_the_new_seeds_to_the_same_run(tmp_path
 
     grown = run_suite("run", "--resume", run_path.name, "--seeds", "3", "--no-report", env=WITH_TEST_BENCHMARKS)
     assert grown.returncode == 0, grown.stderr
+    assert "3 jobs (1 already recorded, 2 to run)" in grown.stderr
     assert sorted(_records(run_path)) == ["test_well_behaved/1", "test_well_behaved/2", "test_well_behaved/3"]
     assert (seed_one.read_bytes(), os.stat(seed_one).st_mtime_ns) == seed_one_before, "seed 1 was trained again"
     assert results.read_run_manifest(run_path)["seeds"] == 3
