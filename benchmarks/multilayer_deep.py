@@ -165,8 +165,8 @@ class DeepMlpCiresan(Benchmark):
             claim="mean(mlabels .== tlabels) = 0.9842; sum(mlabels .!= tlabels) = 158. (Context, not "
                   "judged: Ciresan et al. 2010 achieve 99.65% accuracy, with deformed training images.)",
             note="1 seed of the full tier, forced onto this CPU (run 20261123-183744-full-339b, 1 h 41 min): "
-                 "seed 1 0.9853 (147 errors) against the reported 0.9842 (158). One seed gives no spread, so "
-                 "the half-width is the floor 0.005, centred on the reported 0.9842. Test accuracy was "
+                 "seed 1 0.9853 (147 errors) against the reported 0.9842 (158): mean 0.9853 over 1 seed, std "
+                 "undefined, so the half-width is the floor 0.005, centred on the reported 0.9842. Test accuracy was "
                  "0.9765 after epoch 1, 0.9835 after 3 and 0.9847-0.9853 from epoch 4 on, while training "
                  "accuracy (images 1-2000) hit 1.0 at epoch 3 and test loss rose from 0.073 to 0.111: the "
                  "net memorises the training set and test accuracy plateaus, as the source's curves show "
