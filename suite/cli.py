@@ -58,10 +58,10 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Modules adding sub-commands: ``data fetch|verify``, ``compare``, ``calibrate``.
+#: Modules adding sub-commands: ``data fetch|verify``, ``compare``, ``calibrate``, ``export``.
 PLUGIN_COMMANDS = [
     name
-    for name in ("suite.data_cli", "suite.compare", "suite.calibrate")
+    for name in ("suite.data_cli", "suite.compare", "suite.calibrate", "suite.export")
     if __import__("importlib.util").util.find_spec(name) is not None
 ]
 
@@ -186,6 +186,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     print(f"Estimated time on this machine: {_duration(total_s)} "
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
+    results.write_packages(run_path)
     options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
                                 timeout_s=timeout_s)
     progress = runner.Progress(len(jobs), total_s)

@@ -1,9 +1,20 @@
-"""The environment fingerprint stamped on every record: what a result depends on besides the code."""
+"""The environment fingerprint stamped on every record: what a result depends on besides the code.
+
+Beyond the versions, it holds what explains a difference between two machines: the
+host, the CPU's vector extensions (AVX-512 and AMX change which oneDNN kernels run),
+how TensorFlow was built (CUDA and cuDNN versions), the GPU model and driver, the
+``TF_*``/``XLA_*``/``KERAS_*`` variables in force and the thread counts. The full list
+of installed Python packages is long and the same for every job, so it is stored
+once per run (``packages.json``, see ``installed_packages``), not in each record.
+"""
 
 from __future__ import annotations
 
 import functools
+import os
 import platform
+import shutil
+import socket
 import subprocess
 import sys
 
@@ -22,8 +33,6 @@ def cpu_model() -> str:
 
 
 def cpu_count() -> int:
-    import os
-
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:
@@ -43,6 +52,77 @@ def git_commit() -> str:
         return commit + ("-dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return ""
+
+
+#: CPU flag prefixes that change the kernels TensorFlow picks (oneDNN dispatches on them).
+CPU_FLAG_PREFIXES = ("avx512", "amx", "avx_vnni", "avx2", "fma")
+#: Environment variable prefixes that change what TensorFlow, XLA or Keras do.
+ENVIRONMENT_PREFIXES = ("TF_", "XLA_", "KERAS_")
+
+
+def cpu_flags() -> list[str]:
+    """The vector-extension flags of /proc/cpuinfo that matter for kernel choice (sorted); [] elsewhere."""
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("flags"):
+                    return sorted({flag for flag in line.split(":", 1)[1].split()
+                                   if flag.startswith(CPU_FLAG_PREFIXES)})
+    except OSError:
+        pass
+    return []
+
+
+def environment_variables() -> dict[str, str]:
+    """``TF_*``, ``XLA_*`` and ``KERAS_*`` variables in force (values as set)."""
+    return {key: value for key, value in sorted(os.environ.items()) if key.startswith(ENVIRONMENT_PREFIXES)}
+
+
+def nvidia_driver() -> str:
+    """The NVIDIA driver version from ``nvidia-smi``, or "" when there is no such tool or GPU."""
+    tool = shutil.which("nvidia-smi")
+    if tool is None:
+        return ""
+    try:
+        output = subprocess.run([tool, "--query-gpu=driver_version", "--format=csv,noheader"],
+                                capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return ", ".join(dict.fromkeys(line.strip() for line in output.splitlines() if line.strip()))
+
+
+def build_info() -> dict:
+    """TensorFlow's build information (CUDA and cuDNN versions, compute capabilities), as strings."""
+    import tensorflow as tf
+
+    try:
+        info = tf.sysconfig.get_build_info()
+    except Exception:  # older or unusual builds: the rest of the fingerprint still stands
+        return {}
+    return {str(key): value if isinstance(value, (bool, int, float, str)) else str(value)
+            for key, value in sorted(info.items())}
+
+
+def thread_counts() -> dict[str, int]:
+    """TensorFlow's intra- and inter-op pools (0 means TensorFlow's own default) and the CPUs visible."""
+    import tensorflow as tf
+
+    return {"tf_intra_op": int(tf.config.threading.get_intra_op_parallelism_threads()),
+            "tf_inter_op": int(tf.config.threading.get_inter_op_parallelism_threads()),
+            "os_cpu_count": int(os.cpu_count() or 0),
+            "cpus_available": cpu_count()}
+
+
+def installed_packages() -> dict[str, str]:
+    """Every installed Python distribution and its version, by lower-case name (stored once per run)."""
+    from importlib import metadata
+
+    packages = {}
+    for distribution in metadata.distributions():
+        name = distribution.metadata["Name"]
+        if name:
+            packages[name.lower()] = distribution.version
+    return dict(sorted(packages.items()))
 
 
 def gpu_models() -> list[str]:
@@ -70,11 +150,18 @@ def fingerprint(*, deterministic: bool) -> dict:
         "tensorflow": tf.__version__,
         "keras": keras.__version__,
         "numpy": numpy.__version__,
+        "backend": keras.backend.backend(),
         "platform": platform.platform(),
+        "hostname": socket.gethostname(),
         "cpu": cpu_model(),
         "cpu_count": cpu_count(),
+        "cpu_flags": cpu_flags(),
         "gpu": gpu_models(),
+        "gpu_driver": nvidia_driver(),
         "cuda_build": bool(tf.test.is_built_with_cuda()),
+        "build_info": build_info(),
+        "environment_variables": environment_variables(),
+        "threads": thread_counts(),
         "deterministic": deterministic,
         "git_commit": git_commit(),
         "executable": sys.executable,

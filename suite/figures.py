@@ -144,7 +144,7 @@ def per_seed_values(reference_verdicts, seeds: list | None = None) -> str | None
     return to_data_uri(figure, vector=True)
 
 
-def _numeric_series(history: dict) -> list[str]:
+def numeric_series(history: dict) -> list[str]:
     names = []
     for key, values in history.items():
         if key in SERIES_AXES or key.endswith("_step") or key.endswith("_epoch") or not isinstance(values, list):
@@ -159,7 +159,7 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
     records = [r for r in records if isinstance(r.get("history"), dict) and r["history"]]
     series_names: list[str] = []
     for record in records:
-        for name in _numeric_series(record["history"]):
+        for name in numeric_series(record["history"]):
             if name not in series_names:
                 series_names.append(name)
     if not series_names:
@@ -175,7 +175,7 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
         for name in series_names:
             values = record["history"].get(name)
             if isinstance(values, list) and values:
-                axis_values = np.asarray(_x_axis(record["history"], name, len(values)), dtype=float)
+                axis_values = np.asarray(x_axis(record["history"], name, len(values)), dtype=float)
                 if axis_values.size and np.isfinite(axis_values).any():
                     x_max = max(x_max or -np.inf, float(np.nanmax(axis_values)))
     for axis, names in zip(axes[0], groups):
@@ -187,7 +187,7 @@ def learning_curves(records: list[dict], source_curves: dict | None = None) -> s
                 if not isinstance(values, list) or not values:
                     continue
                 values = [v if isinstance(v, (int, float)) else math.nan for v in values]
-                x, y = _thin(_x_axis(history, name, len(values)), values)
+                x, y = _thin(x_axis(history, name, len(values)), values)
                 marks += len(y)
                 axis.plot(x, y, "o-" if len(y) <= 25 else "-", color=colour, alpha=0.65, linewidth=1.1,
                           markersize=3, label=name if record is records[0] else None)
@@ -228,18 +228,25 @@ def _source_points(curve):
     return np.arange(1, len(values) + 1, dtype=float), np.asarray(values, dtype=float)
 
 
-def _x_axis(history: dict, name: str, length: int):
+def x_axis(history: dict, name: str, length: int):
+    return x_axis_named(history, name, length)[1]
+
+
+def x_axis_named(history: dict, name: str, length: int) -> tuple[str, list]:
+    """The x values of series ``name`` and what they count ("epoch" or "step"): its own ``<name>_step`` or
+    ``<name>_epoch`` list, else the history's ``epoch`` or ``step``, else 1, 2, ... counted as steps."""
     stem = name
     for suffix in ("_loss", "_accuracy", "_acc"):
         if name.endswith(suffix):
             stem = name[: -len(suffix)]
-    for candidate in (f"{name}_step", f"{stem}_step", f"{name}_epoch", f"{stem}_epoch"):
-        if candidate in history and len(history[candidate]) == length:
-            return history[candidate]
+    for unit in ("step", "epoch"):
+        for candidate in (f"{name}_{unit}", f"{stem}_{unit}"):
+            if candidate in history and len(history[candidate]) == length:
+                return unit, history[candidate]
     for axis_name in SERIES_AXES:
         if axis_name in history and len(history[axis_name]) == length:
-            return history[axis_name]
-    return list(range(1, length + 1))
+            return axis_name, history[axis_name]
+    return "step", list(range(1, length + 1))
 
 
 def _x_label(history: dict) -> str:

@@ -74,12 +74,9 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
     started = time.perf_counter()
     records, problems = load_records(run_path)
     manifest = results.read_run_manifest(run_path)
-    known, discovery_problem = _benchmarks(benchmarks)
+    known, discovery_problem = benchmarks_of(records, benchmarks)
     if discovery_problem:
         problems.append(discovery_problem)
-    for record in records:  # records of benchmarks no longer registered still get a card
-        if record["benchmark"] not in known:
-            known[record["benchmark"]] = RecordedBenchmark(record)
     tier = manifest.get("tier") or (records[0].get("tier") if records else "full")
     verdicts = verdict.judge_run(known, records, tier, baseline)
     comparison = None
@@ -111,6 +108,16 @@ def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
         except Exception as error:
             problems.append(f"record {path.name} skipped: {type(error).__name__}: {error}")
     return records, problems
+
+
+def benchmarks_of(records: list[dict], benchmarks: dict | None = None) -> tuple[dict, str]:
+    """The benchmarks the records are judged against: the registered ones (or ``benchmarks``), plus a
+    stand-in built from the records for each benchmark no longer registered; and a discovery problem."""
+    known, problem = _benchmarks(benchmarks)
+    for record in records:
+        if record["benchmark"] not in known:
+            known[record["benchmark"]] = RecordedBenchmark(record)
+    return known, problem
 
 
 def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:

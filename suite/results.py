@@ -5,6 +5,7 @@ Layout under the reports directory::
     runs/<run_id>/run.json                      what was asked (selection, tier, seeds, device)
     runs/<run_id>/records/<bench>__<tier>__s<seed>.json
     runs/<run_id>/records/<bench>__<tier>__s<seed>.npz   artefacts for the report
+    runs/<run_id>/packages.json                 installed Python packages, once per run
     runs/<run_id>/report.html
 
 A record is written once, atomically (temp file + rename), and never rewritten:
@@ -137,21 +138,47 @@ def load_records(run: str | os.PathLike) -> list[dict]:
     return [read_record(path) for path in sorted(records_dir.glob("*.json"))]
 
 
-def load(run: str | os.PathLike = "latest"):
-    """All records of a run as a pandas DataFrame: one row per job, metrics as ``metric.<name>`` columns."""
-    import pandas as pd
+def load(*runs: str | os.PathLike, long: bool = False):
+    """Runs as a pandas DataFrame, the table ``python -m suite export`` writes (default: the latest run).
 
-    rows = []
-    for record in load_records(run):
-        row = {key: value for key, value in record.items() if key not in ("metrics",)}
-        for key, value in (record.get("metrics") or {}).items():
-            row[f"metric.{key}"] = value
-        rows.append(row)
-    return pd.DataFrame(rows)
+    One row per job (run, benchmark, experiment, seed, tier, backend, status, ``metric.<name>``
+    columns, verdicts, duration, device, host, versions); with ``long=True`` one row per point of
+    every history series (run, benchmark, seed, series, axis, step, value).
+    """
+    from suite import export
+
+    loaded = [(path.name, load_records(path)) for path in (find_run(run) for run in (runs or ("latest",)))]
+    return export.history_table(loaded) if long else export.job_table(loaded)
 
 
 def write_run_manifest(run_path: Path, manifest: dict, name: str = "run.json") -> None:
     atomic_write_bytes(run_path / name, json.dumps(to_jsonable(manifest), indent=1).encode())
+
+
+PACKAGES_FILE = "packages.json"
+
+
+def write_packages(run_path: Path) -> None:
+    """The installed Python packages, once per run (the same for every job, and too long for each record).
+
+    A resumed run keeps the list of its first sitting; ``compare`` shows how two runs' lists differ.
+    """
+    from suite import environment
+
+    if not (run_path / PACKAGES_FILE).exists():
+        write_run_manifest(run_path, {"recorded_at": utc_now(), "packages": environment.installed_packages()},
+                           name=PACKAGES_FILE)
+
+
+def read_packages(run_path: Path) -> dict[str, str]:
+    """``{name: version}`` of the run's ``packages.json``; empty for runs recorded before it existed."""
+    path = run_path / PACKAGES_FILE
+    if not path.exists():
+        return {}
+    try:
+        return dict(json.loads(path.read_text()).get("packages") or {})
+    except (ValueError, AttributeError):
+        return {}
 
 
 def read_run_manifest(run_path: Path) -> dict:

@@ -1,0 +1,251 @@
+"""``python -m suite export RUN... --format csv|parquet|jsonl|tensorboard``: results into other tools.
+
+Two tables, the same that ``suite.results.load`` returns as DataFrames:
+
+* one row per job (``job_table``): run, benchmark, experiment, seed, tier, backend,
+  status, every metric as a ``metric.<name>`` column, the benchmark's verdict in its
+  run and each judged reference's (``verdict.<metric>``), duration, device, host
+  and versions;
+* with ``--long``, one row per point of every history series (``history_table``):
+  run, benchmark, experiment, tier, seed, series, axis ("epoch" or "step"), step,
+  value; tidy, so ``seaborn.relplot(data, x="step", y="value", hue="seed",
+  col="series")`` draws it directly.
+
+CSV, JSONL (standard JSON: a non-finite number is written as null) and Parquet
+(through ``pyarrow``, the ``parquet`` extra) hold either table. ``tensorboard``
+writes each job's history as ``tf.summary`` scalars, one folder per job
+(``<run>/<benchmark>/seed<N>``), so ``tensorboard --logdir DIR`` shows every
+seed's curves side by side.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from suite import results
+
+FORMATS = ("csv", "parquet", "jsonl", "tensorboard")
+#: Environment fields copied into the job table, in this order.
+ENVIRONMENT_COLUMNS = ("hostname", "python", "tensorflow", "keras", "numpy", "cpu", "gpu", "git_commit")
+#: The Keras backend of records written before the fingerprint named it: the suite only ran on TensorFlow.
+DEFAULT_BACKEND = "tensorflow"
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("export", help="write runs as CSV, Parquet, JSONL or TensorBoard events",
+                                 description=__doc__.split("\n\n")[0])
+    parser.add_argument("runs", nargs="*", default=["latest"], metavar="RUN", help="run ids or paths (default latest)")
+    parser.add_argument("--format", default="csv", help=f"one of {', '.join(FORMATS)} (default csv)")
+    parser.add_argument("--long", action="store_true",
+                        help="one row per history point (run, benchmark, seed, step, series, value)")
+    parser.add_argument("-o", "--output", metavar="FILE",
+                        help="file to write (a folder for tensorboard); default: standard output")
+    parser.set_defaults(func=command_export)
+
+
+def command_export(args) -> int:
+    from suite.cli import UsageError
+
+    if args.format not in FORMATS:
+        raise UsageError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
+    if args.format == "tensorboard" and not args.output:
+        raise UsageError("--format tensorboard writes a folder of event files: name it with -o DIR")
+    if args.format == "parquet":
+        if not args.output:
+            raise UsageError("Parquet is binary: name the file with -o FILE")
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise UsageError("--format parquet needs pyarrow: pip install 'keras-repro[parquet]' "
+                             "(or use --format csv)") from None
+    try:
+        loaded = [(path.name, records) for path, records in map(_read_run, args.runs)]
+    except (results.RunNotFound, ValueError) as error:
+        raise UsageError(str(error)) from None
+    if args.format == "tensorboard":
+        written = write_tensorboard(loaded, Path(args.output))
+        print(f"{written} job(s) written under {args.output}; view them with: tensorboard --logdir {args.output}",
+              file=sys.stderr)
+        return 0
+    frame = history_table(loaded) if args.long else job_table(loaded)
+    write_table(frame, args.format, args.output)
+    if args.output:
+        print(f"{len(frame)} row(s) written to {args.output}", file=sys.stderr)
+    return 0
+
+
+def _read_run(run) -> tuple[Path, list[dict]]:
+    """A run's records, each checked against the schema: an export with a row silently missing is worse than none."""
+    from suite import schema
+
+    path = results.find_run(run)
+    return path, schema.load_conforming(path)
+
+
+# -- the tables ---------------------------------------------------------------------------------
+def job_rows(run: str, records: list[dict], verdicts=None) -> list[dict]:
+    """One flat dict per record (see the module docstring); ``verdicts`` from ``verdict.judge_run``."""
+    by_benchmark = {v.benchmark: v for v in verdicts or ()}
+    metric_names = sorted({name for record in records for name in (record.get("metrics") or {})})
+    rows = []
+    for record in sorted(records, key=lambda r: (str(r.get("benchmark")), _seed_key(r.get("seed")))):
+        environment = record.get("environment") if isinstance(record.get("environment"), dict) else {}
+        judged = by_benchmark.get(record.get("benchmark"))
+        row = {
+            "run": run,
+            "benchmark": record.get("benchmark"),
+            "experiment": record.get("experiment", ""),
+            "seed": record.get("seed"),
+            "tier": record.get("tier"),
+            "backend": record.get("backend") or environment.get("backend") or DEFAULT_BACKEND,
+            "status": record.get("status"),
+        }
+        metrics = record.get("metrics") or {}
+        for name in metric_names:
+            row[f"metric.{name}"] = _number(metrics.get(name))
+        row["verdict"] = judged.verdict if judged else ""
+        for reference_verdict in judged.references if judged else ():
+            row[f"verdict.{reference_verdict.reference.metric}"] = reference_verdict.verdict
+        row.update({
+            "duration_s": _number(record.get("duration_s")),
+            "device": record.get("device", ""),
+            "deterministic": record.get("deterministic"),
+        })
+        for key in ENVIRONMENT_COLUMNS:
+            value = environment.get(key, "")
+            row[key] = ", ".join(map(str, value)) if isinstance(value, list) else value
+        row["weights_sha256"] = record.get("weights_sha256", "")
+        row["finished_at"] = record.get("finished_at", "")
+        error = str(record.get("error") or "").strip()
+        row["error"] = error.splitlines()[0] if error else ""
+        rows.append(row)
+    return rows
+
+
+def history_rows(run: str, records: list[dict]) -> list[dict]:
+    """One dict per point of every numeric history series of every record."""
+    from suite import figures
+
+    rows = []
+    for record in sorted(records, key=lambda r: (str(r.get("benchmark")), _seed_key(r.get("seed")))):
+        history = record.get("history")
+        if not isinstance(history, dict):
+            continue
+        for series in figures.numeric_series(history):
+            values = history[series]
+            axis, steps = figures.x_axis_named(history, series, len(values))
+            for step, value in zip(steps, values):
+                rows.append({"run": run, "benchmark": record.get("benchmark"),
+                             "experiment": record.get("experiment", ""), "tier": record.get("tier"),
+                             "seed": record.get("seed"), "series": series, "axis": axis, "step": step,
+                             "value": _number(value)})
+    return rows
+
+
+def job_table(loaded: list[tuple[str, list[dict]]]):
+    """``loaded`` is ``[(run name, records)]``; the verdicts are judged as ``run`` and ``report`` judge them."""
+    import pandas as pd
+
+    rows = []
+    for run, records in loaded:
+        rows.extend(job_rows(run, records, judge(records)))
+    return pd.DataFrame(rows)
+
+
+def history_table(loaded: list[tuple[str, list[dict]]]):
+    import pandas as pd
+
+    columns = ["run", "benchmark", "experiment", "tier", "seed", "series", "axis", "step", "value"]
+    return pd.DataFrame([row for run, records in loaded for row in history_rows(run, records)], columns=columns)
+
+
+def judge(records: list[dict]):
+    """The verdicts of one run's records, against the registered benchmarks (as the report judges them)."""
+    from suite import report, verdict
+
+    known, _ = report.benchmarks_of(records)
+    usable = [r for r in records if isinstance(r.get("metrics"), dict)]
+    tier = next((r.get("tier") for r in records if r.get("tier")), "full")
+    return verdict.judge_run(known, usable, tier)
+
+
+def to_csv(frame) -> str:
+    return frame.to_csv(index=False)
+
+
+def write_table(frame, fmt: str, output: str | None) -> None:
+    if fmt == "parquet":
+        frame.to_parquet(output, index=False)
+        return
+    text = to_csv(frame) if fmt == "csv" else frame.to_json(orient="records", lines=True)
+    if text and not text.endswith("\n"):
+        text += "\n"
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+
+
+# -- TensorBoard --------------------------------------------------------------------------------
+def write_tensorboard(loaded: list[tuple[str, list[dict]]], directory: Path) -> int:
+    """Each job's history as scalar events in ``directory/<run>/<benchmark>/seed<N>``; returns the job count.
+
+    A series is logged under its own name at its own steps (epochs or steps, as recorded); the
+    final metrics are logged once, as ``metrics/<name>`` at the last step, so a job without a
+    history still shows its numbers. The events are written with ``tf.summary.write`` and the
+    scalar plugin's metadata, which is what ``tf.summary.scalar`` writes, without needing the
+    ``tensorboard`` package installed (TensorFlow no longer brings it).
+    """
+    from suite import native_log
+
+    # TensorFlow's native start-up lines (CUDA probing, CPU notices) come with the first op, not the import.
+    with native_log.quiet_imports():
+        return _write_events(loaded, directory)
+
+
+def _write_events(loaded: list[tuple[str, list[dict]]], directory: Path) -> int:
+    import tensorflow as tf
+
+    scalar = tf.compat.v1.SummaryMetadata(plugin_data=tf.compat.v1.SummaryMetadata.PluginData(plugin_name="scalars"))
+    written = 0
+    for run, records in loaded:
+        for record in records:
+            if record.get("status") != "ok":
+                continue
+            folder = directory / run / _safe(str(record["benchmark"])) / f"seed{record.get('seed')}"
+            writer = tf.summary.create_file_writer(str(folder))
+            last_step = 0
+            with writer.as_default():
+                for row in history_rows(run, [record]):
+                    if isinstance(row["step"], (int, float)) and row["value"] is not None:
+                        step = int(row["step"])
+                        last_step = max(last_step, step)
+                        tf.summary.write(row["series"], tf.constant(row["value"], tf.float32), step=step,
+                                         metadata=scalar)
+                for name, value in sorted((record.get("metrics") or {}).items()):
+                    tf.summary.write(f"metrics/{name}", tf.constant(float(value), tf.float32), step=last_step,
+                                     metadata=scalar)
+            writer.close()
+            written += 1
+    return written
+
+
+def _safe(name: str) -> str:
+    """A benchmark name as one folder name (no separator, no parent reference)."""
+    cleaned = name.replace("/", "_").replace("\\", "_")
+    return cleaned if cleaned not in ("", ".", "..") else "_"
+
+
+def _seed_key(seed):
+    return (0, seed) if isinstance(seed, int) else (1, str(seed))
+
+
+def _number(value):
+    """A float for numeric cells (inf and NaN kept), None for a missing one."""
+    if isinstance(value, bool) or value is None:
+        return None
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
