@@ -302,6 +302,10 @@ def print_summary(verdicts) -> None:
             moved = ""
             if rv.reference.value is not None and rv.values and shown == "NOT REPRODUCED":
                 moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
+            if rv.per_seed and rv.values:
+                # A per-seed rule is judged on the count of seeds, not on the mean: show the count and the rule.
+                print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.describe_count():67} {shown}")
+                continue
             print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.stats.describe():44} "
                   f"{rv.reference.describe_bounds():22} {shown}{moved}")
     counts = {}

@@ -11,10 +11,16 @@ B - A, and flags:
 
 Times: mean seconds per job in A and B and their ratio B / A (the machine is shared,
 so a ratio near 1 says little; a factor of 2 says something).
+
+As a gate (``--fail-on changed-verdict,out-of-bounds,slower:1.5``) it exits 1 when
+any listed condition holds: a benchmark's verdict differs between A and B, a metric
+is flagged OUT, or a benchmark is slower in B by more than the factor. ``--json``
+prints the comparison (and the gate's findings) for other programs.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from dataclasses import dataclass, field
@@ -24,8 +30,14 @@ from suite import results, verdict
 
 #: Environment fields compared, with their labels, in the order they are printed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
-                      ("deterministic", "deterministic"), ("cpu", "CPU"), ("cpu_count", "CPU cores"),
-                      ("gpu", "GPU"), ("git_commit", "git commit"), ("tier", "tier"), ("platform", "platform"))
+                      ("backend", "Keras backend"), ("deterministic", "deterministic"), ("cpu", "CPU"),
+                      ("cpu_count", "CPU cores"), ("cpu_flags", "CPU flags"), ("gpu", "GPU"),
+                      ("gpu_driver", "GPU driver"), ("cuda_version", "CUDA (build)"),
+                      ("cudnn_version", "cuDNN (build)"), ("threads", "threads"),
+                      ("environment_variables", "TF/XLA/KERAS variables"), ("hostname", "host"),
+                      ("git_commit", "git commit"), ("tier", "tier"), ("platform", "platform"))
+#: Conditions ``--fail-on`` understands; ``slower`` takes a factor (``slower:1.5``).
+FAIL_CONDITIONS = ("changed-verdict", "out-of-bounds", "slower")
 
 
 @dataclass
@@ -65,10 +77,85 @@ class Comparison:
     times: list[TimeDelta]
     only_a: list[str]
     only_b: list[str]
+    #: (package, version in A, version in B) for every installed package that differs; "-" when absent.
+    packages: list[tuple[str, str, str]] = field(default_factory=list)
+    #: False when a run has no packages.json (recorded before the suite stored it).
+    packages_recorded: bool = True
+    #: (benchmark, verdict in A, verdict in B) for every benchmark in both runs.
+    verdicts: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[MetricDelta]:
         return [row for row in self.metrics if row.flags]
+
+    def failures(self, conditions: dict[str, float | None]) -> list[str]:
+        """One line per way the comparison meets a ``--fail-on`` condition (see ``parse_fail_on``)."""
+        found = []
+        if "changed-verdict" in conditions:
+            found += [f"changed-verdict: {name} {a} -> {b}" for name, a, b in self.verdicts if a != b]
+        if "out-of-bounds" in conditions:
+            found += [f"out-of-bounds: {row.benchmark} {row.metric} mean {number(row.mean_b)} outside {row.bounds}"
+                      for row in self.metrics if "OUT" in row.flags]
+        if "slower" in conditions:
+            factor = conditions["slower"]
+            found += [f"slower:{factor:g}: {row.benchmark} {row.seconds_a:.2f} s -> {row.seconds_b:.2f} s "
+                      f"per job (x{row.ratio:.2f})" for row in self.times if row.ratio > factor]
+        return found
+
+    def to_dict(self) -> dict:
+        """The comparison as plain JSON types; a non-finite number is written as the string "inf", "-inf" or "nan"."""
+        return _finite({
+            "run_a": self.run_a, "run_b": self.run_b,
+            "packages_recorded": self.packages_recorded,
+            "packages": [{"package": name, "a": a, "b": b} for name, a, b in self.packages],
+            "environment": [{"field": label, "a": a, "b": b} for label, a, b in self.environment],
+            "verdicts": [{"benchmark": name, "a": a, "b": b} for name, a, b in self.verdicts],
+            "metrics": [{"benchmark": row.benchmark, "metric": row.metric, "mean_a": row.mean_a,
+                         "mean_b": row.mean_b, "delta": row.delta, "n_a": row.n_a, "n_b": row.n_b,
+                         "bounds": row.bounds, "half_width": row.half_width, "flags": row.flags}
+                        for row in self.metrics],
+            "times": [{"benchmark": row.benchmark, "seconds_a": row.seconds_a, "seconds_b": row.seconds_b,
+                       "ratio": row.ratio} for row in self.times],
+            "only_a": self.only_a, "only_b": self.only_b,
+        })
+
+
+def _finite(value):
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def parse_fail_on(spec: str | None) -> dict[str, float | None]:
+    """``"changed-verdict,slower:1.5"`` -> ``{"changed-verdict": None, "slower": 1.5}``; ValueError when malformed."""
+    conditions: dict[str, float | None] = {}
+    for part in (spec or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, argument = part.partition(":")
+        if name not in FAIL_CONDITIONS:
+            raise ValueError(f"--fail-on: unknown condition {name!r}; use any of changed-verdict, out-of-bounds, "
+                             f"slower:FACTOR, separated by commas")
+        if name == "slower":
+            try:
+                factor = float(argument)
+            except ValueError:
+                factor = math.nan
+            if not math.isfinite(factor) or factor <= 0:
+                raise ValueError(f"--fail-on: slower needs a positive factor, e.g. slower:1.5 (got {part!r})")
+            conditions[name] = factor
+        elif argument:
+            raise ValueError(f"--fail-on: {name} takes no argument (got {part!r})")
+        else:
+            conditions[name] = None
+    if spec is not None and not conditions:
+        raise ValueError("--fail-on: name at least one condition: changed-verdict, out-of-bounds, slower:FACTOR")
+    return conditions
 
 
 def add_parser(commands) -> None:
@@ -78,6 +165,9 @@ def add_parser(commands) -> None:
     parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
     parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "
                         "when there are fewer than 60 lines)")
+    parser.add_argument("--fail-on", metavar="CONDITIONS",
+                        help="exit 1 when any holds: changed-verdict, out-of-bounds, slower:FACTOR (comma-separated)")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON (for other programs)")
     parser.set_defaults(func=command_compare)
 
 
@@ -85,11 +175,24 @@ def command_compare(args) -> int:
     from suite.cli import UsageError
 
     try:
+        conditions = parse_fail_on(args.fail_on)
         comparison = compare_runs(args.run_a, args.run_b)
-    except results.RunNotFound as error:
+    except (results.RunNotFound, ValueError) as error:
         raise UsageError(str(error)) from None
-    print_comparison(comparison, show_all=args.all)
-    return 0
+    failures = comparison.failures(conditions)
+    if args.json:
+        document = comparison.to_dict()
+        if args.fail_on is not None:
+            document["fail_on"] = {"conditions": args.fail_on, "failed": bool(failures), "failures": failures}
+        print(json.dumps(document, indent=1))
+    else:
+        print_comparison(comparison, show_all=args.all)
+        if args.fail_on is not None:
+            print()
+            print(f"--fail-on {args.fail_on}: " + ("FAILED" if failures else "passed"))
+            for line in failures:
+                print(f"  {line}")
+    return 1 if failures else 0
 
 
 def _environment(run_path: Path, records: list[dict]) -> dict:
@@ -102,15 +205,38 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     environment["tier"] = manifest.get("tier") or (records[0].get("tier") if records else "")
     gpu = environment.get("gpu")
     environment["gpu"] = ", ".join(map(str, gpu)) if isinstance(gpu, list) and gpu else (gpu or "none")
+    build = environment.get("build_info") if isinstance(environment.get("build_info"), dict) else {}
+    environment["cuda_version"] = build.get("cuda_version", "")
+    environment["cudnn_version"] = build.get("cudnn_version", "")
+    for key in ("cpu_flags", "environment_variables", "threads"):
+        value = environment.get(key)
+        if isinstance(value, list):
+            environment[key] = " ".join(map(str, value)) or "none"
+        elif isinstance(value, dict):
+            environment[key] = ", ".join(f"{k}={v}" for k, v in value.items()) or "none"
     return environment
 
 
 def _load(run) -> tuple[Path, list[dict]]:
-    from suite import report
+    """A run's readable records; a record that does not conform to the schema stops the comparison
+    (ValueError naming the file and the field): a gate must not pass on records it silently skipped."""
+    from suite import report, schema
 
     run_path = results.find_run(run)
+    nonconforming = schema.nonconforming(run_path)
+    if nonconforming:
+        raise ValueError(f"{nonconforming[0]}; {schema.remedy(run_path)}")
     records, _ = report.load_records(run_path)
     return run_path, records
+
+
+def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], bool]:
+    packages_a, packages_b = results.read_packages(path_a), results.read_packages(path_b)
+    if not packages_a or not packages_b:
+        return [], False
+    return [(name, packages_a.get(name, "-"), packages_b.get(name, "-"))
+            for name in sorted(set(packages_a) | set(packages_b))
+            if packages_a.get(name) != packages_b.get(name)], True
 
 
 def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
@@ -160,8 +286,24 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
         seconds_b = [float(r["duration_s"]) for r in ok_b if _is_number(r.get("duration_s"))]
         if seconds_a and seconds_b:
             times.append(TimeDelta(name, sum(seconds_a) / len(seconds_a), sum(seconds_b) / len(seconds_b)))
+    packages, packages_recorded = _packages(path_a, path_b)
+    tier_b = env_b.get("tier") or "full"
+    judged_a = verdict.judge_run(_with_recorded(benchmarks, records_a), records_a, tier_a, baseline)
+    judged_b = verdict.judge_run(_with_recorded(benchmarks, records_b), records_b, tier_b)
+    verdicts_a = {v.benchmark: v.verdict for v in judged_a}
+    verdicts_b = {v.benchmark: v.verdict for v in judged_b}
+    verdicts = [(name, verdicts_a[name], verdicts_b[name]) for name in sorted(set(verdicts_a) & set(verdicts_b))]
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
-                      sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)))
+                      sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)),
+                      packages, packages_recorded, verdicts)
+
+
+def _with_recorded(benchmarks: dict, records: list[dict]) -> dict:
+    """The registered benchmarks plus a stand-in for each one only the records know (judged as unjudged)."""
+    from suite import report
+
+    known, _ = report.benchmarks_of(records, benchmarks)
+    return known
 
 
 def _registered() -> dict:
@@ -227,6 +369,16 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
     out(f"A = {comparison.run_a}")
     out(f"B = {comparison.run_b}")
     out()
+    if not comparison.packages_recorded:
+        out("Python packages: not recorded in both runs (runs before packages.json existed)")
+    elif comparison.packages:
+        out(f"Python package differences ({len(comparison.packages)}):")
+        width = max(len(name) for name, _, _ in comparison.packages)
+        for name, a, b in comparison.packages:
+            out(f"  {name:{width}}  A: {a:14} B: {b}")
+    else:
+        out("Python packages: identical")
+    out()
     if comparison.environment:
         out("Environment differences:")
         width = max(len(label) for label, _, _ in comparison.environment)
@@ -269,3 +421,8 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out(f"\nOnly in A: {', '.join(comparison.only_a)}")
     if comparison.only_b:
         out(f"Only in B: {', '.join(comparison.only_b)}")
+    changed = [(name, a, b) for name, a, b in comparison.verdicts if a != b]
+    if changed:
+        out("\nVerdicts that changed:")
+        for name, a, b in changed:
+            out(f"  {name}: {a} -> {b}")

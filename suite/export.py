@@ -153,6 +153,13 @@ def job_table(loaded: list[tuple[str, list[dict]]]):
     return pd.DataFrame(rows)
 
 
+def job_table_of(run: str, records: list[dict], verdicts):
+    """One run's job table with verdicts already judged (the report's download)."""
+    import pandas as pd
+
+    return pd.DataFrame(job_rows(run, records, verdicts))
+
+
 def history_table(loaded: list[tuple[str, list[dict]]]):
     import pandas as pd
 

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import jinja2
 
-from suite import figures, files, results, sources, verdict
+from suite import figures, files, forest, results, sources, verdict
 from suite.constants import reports_dir
 from suite.registry import Source
 
@@ -236,6 +236,11 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
         counts[v.verdict] += 1
     environment, differing = _environment(records, manifest)
     rows = [row for doc in ordered for card in sections[doc] for row in card["rows"] if row["in_summary"]]
+    try:
+        overview, overview_error = forest.draw(_forest_rows(verdicts, benchmarks)), ""
+    except Exception as error:  # the picture on top must not cost the report
+        overview, overview_error = None, f"{type(error).__name__}: {error}"
+    download = _download(run_path.name, records, verdicts)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.ChainableUndefined)
     template = env.get_template("report.html.j2")
@@ -254,9 +259,49 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
         },
         sections=[{"document": doc, "title": sources.title(doc), "cards": sections[doc]} for doc in ordered],
         comparison=comparison,
+        overview=overview,
+        overview_error=overview_error,
+        download=download,
         built_s=time.perf_counter() - started,
         generated=results.utc_now().replace("T", " "),
     )
+
+
+def _download(run: str, records: list[dict], verdicts) -> dict:
+    """The run's job table (what ``python -m suite export RUN`` writes) as a CSV data URI: the page stays
+    one file, and its numbers go straight into a spreadsheet or pandas."""
+    import base64
+
+    from suite import export
+
+    try:
+        text = export.to_csv(export.job_table_of(run, records, verdicts))
+    except Exception as error:  # the page stands without its download
+        return {"uri": "", "name": "", "error": f"{type(error).__name__}: {error}"}
+    return {"uri": "data:text/csv;charset=utf-8;base64," + base64.b64encode(text.encode("utf-8")).decode("ascii"),
+            "name": f"{run}.csv", "rows": len(records), "error": ""}
+
+
+def _forest_rows(verdicts, benchmarks: dict) -> list:
+    """One ``forest.Row`` per judged reference with a measured value, in catalogue order."""
+    rows = []
+    for benchmark_verdict in verdicts:
+        if benchmark_verdict.verdict not in (verdict.REPRODUCED, verdict.NOT_REPRODUCED):
+            continue
+        benchmark = benchmarks[benchmark_verdict.benchmark]
+        document, experiment = benchmark.source.document, benchmark.source.experiment
+        for rv in benchmark_verdict.references:
+            if not rv.values:
+                continue
+            reference = rv.reference
+            rows.append(((sources.order(document), document, experiment, benchmark.name), forest.Row(
+                group=f"{document.split('_')[0]} · {sources.title(document)}",
+                label=f"{experiment} {benchmark.name} · {reference.metric}",
+                verdict=rv.verdict, kind=reference.kind, per_seed=rv.per_seed,
+                rule=rv.describe_count() if rv.per_seed else "",
+                low=reference.low, high=reference.high, threshold=reference.threshold, reported=reference.value,
+                mean=rv.stats.mean, ci95=rv.stats.ci95, values=list(rv.values))))
+    return [row for _, row in sorted(rows, key=lambda item: item[0])]
 
 
 def _seed_key(seed):
@@ -293,16 +338,19 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
     for rv in benchmark_verdict.references:
         reference = rv.reference
         delta = compared.get(reference.metric)
+        counted = rv.per_seed and bool(rv.values)
         rows.append({
             **common,
             "metric": reference.metric,
             "reference": _number(reference.value),
             "reference_sort": _sortable(reference.value),
             "bounds": reference.describe_bounds(),
-            "mean": _number(rv.stats.mean) if rv.stats.n else "-",
-            "mean_sort": _sortable(rv.stats.mean),
-            "std": _spread(rv.stats.std) if rv.stats.n > 1 else "-",
-            "measured": rv.stats.describe(),
+            # A per-seed rule is judged on how many seeds meet it: the count and the rule stand where the
+            # mean would, so no mean sits beside bounds it is not judged against.
+            "mean": rv.describe_count() if counted else (_number(rv.stats.mean) if rv.stats.n else "-"),
+            "mean_sort": "" if counted else _sortable(rv.stats.mean),
+            "std": _spread(rv.stats.std) if rv.stats.n > 1 and not counted else "-",
+            "measured": rv.describe_count() if counted else rv.stats.describe(),
             "seeds": len(rv.values),
             "per_seed": _per_seed(ok, reference.metric),
             "verdict": benchmark_verdict.verdict if unjudged else rv.verdict,

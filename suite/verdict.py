@@ -81,6 +81,19 @@ class ReferenceVerdict:
     outcome_counts: dict[str, int] = field(default_factory=dict)
     seeds_holding: int = 0
 
+    @property
+    def per_seed(self) -> bool:
+        """Judged seed by seed (every seed, or a fraction of them): the mean is not what is judged."""
+        return self.reference.judged_on != "mean" or self.reference.kind == "diverges"
+
+    def describe_count(self) -> str:
+        """The per-seed rule and how many seeds meet it: "1 of 3 seeds in [0.62, 0.75], needs ≥ 20 %"."""
+        reference = self.reference
+        region = {"between": f"in {reference.describe_bounds()}", "diverges": "diverge (inf / NaN)"}.get(
+            reference.kind, reference.describe_bounds())
+        needs = f"needs ≥ {reference.min_fraction * 100:.0f} %" if reference.judged_on == "fraction" else "needs all"
+        return f"{self.seeds_holding} of {len(self.values)} seeds {region}, {needs}"
+
 
 @dataclass
 class BenchmarkVerdict:
