@@ -316,12 +316,15 @@ def print_summary(verdicts) -> None:
 
 # -- report ----------------------------------------------------------------------------------
 def command_report(args) -> int:
-    from suite import report, results
+    from suite import report, results, schema
 
     try:
         path = report.render(args.run, compare_with=args.compare_with)
     except results.RunNotFound as error:
         raise UsageError(str(error)) from None
+    # The page lists them too; a record left out must not go unnoticed by whoever runs the command.
+    for error in schema.nonconforming(path.parent):
+        print(f"warning: {error}; left out of the report ({schema.remedy(path.parent)})", file=sys.stderr)
     print(path)
     return EXIT_OK
 

@@ -20,6 +20,7 @@ seed's curves side by side.
 
 from __future__ import annotations
 
+import math
 import sys
 from pathlib import Path
 
@@ -181,11 +182,29 @@ def to_csv(frame) -> str:
     return frame.to_csv(index=False)
 
 
+def to_jsonl(frame) -> str:
+    """One JSON object per row, numbers at full precision; NaN, inf and missing cells as null (standard JSON)."""
+    import json
+
+    lines = []
+    for row in frame.to_dict(orient="records"):
+        lines.append(json.dumps({key: _plain(value) for key, value in row.items()}, allow_nan=False))
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def _plain(value):
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
 def write_table(frame, fmt: str, output: str | None) -> None:
     if fmt == "parquet":
         frame.to_parquet(output, index=False)
         return
-    text = to_csv(frame) if fmt == "csv" else frame.to_json(orient="records", lines=True)
+    text = to_csv(frame) if fmt == "csv" else to_jsonl(frame)
     if text and not text.endswith("\n"):
         text += "\n"
     if output:

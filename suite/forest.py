@@ -142,6 +142,9 @@ def _draw_row(axis, row: Row, y: float) -> None:
             low, high = position(row, row.mean - row.ci95), position(row, row.mean + row.ci95)
             axis.plot([_clip(low), _clip(high)], [y, y], color=colour, linewidth=2.0, alpha=0.8, zorder=3,
                       solid_capstyle="butt")
+            for end, marker in ((low, "<"), (high, ">")):
+                if abs(end) > AXIS_LIMIT:  # an interval wider than the axis (few seeds): say it goes on
+                    axis.plot([_clip(end)], [y], marker=marker, color=colour, markersize=4, alpha=0.8, zorder=3)
         _point(axis, x, y, colour, hollow=False)
         if row.kind in ("at_least", "at_most"):
             note = f"one-sided {'≥' if row.kind == 'at_least' else '≤'} {row.threshold:.4g}"

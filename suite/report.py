@@ -93,11 +93,15 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
 
 
 def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
-    """Every readable record of the run, and one line per file that could not be read."""
+    """Every readable record of the run, and one line per file that could not be read or does not conform
+    to the record schema (naming the file and the field)."""
+    from suite import schema
+
     records, problems = [], []
     for path in sorted((run_path / "records").glob("*.json")):
         try:
             record = results.read_record(path)
+            schema.validate_record(record, path)
             if not isinstance(record.get("benchmark"), str) or "status" not in record:
                 raise ValueError("no benchmark name or status")
             record.setdefault("metrics", {})
@@ -105,6 +109,8 @@ def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
                 record["metrics"] = {}
             record["metrics"] = {k: v for k, v in record["metrics"].items() if isinstance(v, (int, float))}
             records.append(record)
+        except schema.RecordSchemaError as error:
+            problems.append(f"{error}; left out of this report")
         except Exception as error:
             problems.append(f"record {path.name} skipped: {type(error).__name__}: {error}")
     return records, problems
