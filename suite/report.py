@@ -172,13 +172,24 @@ def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, s
         environments = [manifest["environment"]]
     first = environments[0] if environments else {}
     fields = [("Python", "python"), ("TensorFlow", "tensorflow"), ("Keras", "keras"), ("NumPy", "numpy"),
-              ("CPU", "cpu"), ("CPU cores", "cpu_count"), ("GPU", "gpu"), ("CUDA build", "cuda_build"),
-              ("Platform", "platform"), ("Git commit", "git_commit")]
+              ("Keras backend", "backend"), ("Host", "hostname"), ("CPU", "cpu"), ("CPU cores", "cpu_count"),
+              ("CPU flags", "cpu_flags"), ("Threads", "threads"), ("GPU", "gpu"), ("GPU driver", "gpu_driver"),
+              ("CUDA build", "cuda_build"), ("Built with", "build_info"),
+              ("TF/XLA/KERAS variables", "environment_variables"), ("Platform", "platform"),
+              ("Git commit", "git_commit")]
     shown = []
     for label, key in fields:
         value = first.get(key)
         if key == "gpu":
             value = ", ".join(map(str, value)) if value else "none"
+        elif key == "build_info" and isinstance(value, dict):
+            value = ", ".join(f"{name} {value[name]}" for name in ("cuda_version", "cudnn_version") if value.get(name))
+        elif isinstance(value, list):
+            value = " ".join(map(str, value)) or "none"
+        elif isinstance(value, dict):
+            value = ", ".join(f"{name}={item}" for name, item in value.items()) or "none"
+        if value in (None, "") and key not in first:
+            continue  # a field records before this suite version do not have
         shown.append((label, "-" if value in (None, "") else str(value)))
     differing = []
     for label, key in fields:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 
 from suite import cli, compare, results
+from tests.conftest import run_suite
 from tests.test_report import HOSTILE, _benchmark, _environment, _record, demo_benchmarks
 
 DOC = "002_1cdcc223183fcc73.txt"
@@ -102,3 +104,85 @@ def test_hostile_name_survives_compare(reports):
     _run(reports, "b", [0.977], extra=[hostile])
     names = {row.benchmark for row in compare.compare_runs("a", "b", benchmarks={}).metrics}
     assert HOSTILE in names
+
+
+# -- the gate and the JSON, on real runs ----------------------------------------------------------
+@pytest.mark.slow
+def test_a_run_against_itself_passes_every_gate(real_runs):
+    completed = run_suite("compare", real_runs.full.name, real_runs.full.name,
+                          "--fail-on", "changed-verdict,out-of-bounds,slower:1.5", env=real_runs.env)
+    assert completed.returncode == 0, completed.stdout + completed.stderr
+    assert "--fail-on changed-verdict,out-of-bounds,slower:1.5: passed" in completed.stdout
+    assert "Python packages: identical" in completed.stdout
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("condition", "expected"),
+    [("changed-verdict", "changed-verdict: l2c_hidden_sigmoid_circles REPRODUCED -> NOT JUDGED"),
+     ("out-of-bounds", "out-of-bounds: l2c_hidden_sigmoid_circles final_loss mean")],
+)
+def test_the_gate_fails_on_what_changed_from_full_to_smoke(real_runs, condition, expected):
+    """Smoke trains 20 steps instead of 500: its losses leave the full tier's bounds and it is not judged."""
+    completed = run_suite("compare", real_runs.full.name, real_runs.smoke.name, "--fail-on", condition,
+                          env=real_runs.env)
+    assert completed.returncode == 1, completed.stdout + completed.stderr
+    assert f"--fail-on {condition}: FAILED" in completed.stdout
+    assert expected in completed.stdout
+
+
+@pytest.mark.slow
+def test_slower_compares_seconds_per_job_against_the_factor(real_runs):
+    smoke_then_full = run_suite("compare", real_runs.smoke.name, real_runs.full.name, "--fail-on", "slower:1.5",
+                                env=real_runs.env)
+    assert smoke_then_full.returncode == 1, smoke_then_full.stdout
+    assert "slower:1.5: l2c_hidden_sigmoid_circles" in smoke_then_full.stdout
+    full_then_smoke = run_suite("compare", real_runs.full.name, real_runs.smoke.name, "--fail-on", "slower:1.5",
+                                env=real_runs.env)
+    assert full_then_smoke.returncode == 0, full_then_smoke.stdout
+
+
+@pytest.mark.slow
+def test_json_output_is_the_comparison_for_programs(real_runs):
+    completed = run_suite("compare", real_runs.full.name, real_runs.smoke.name, "--json",
+                          "--fail-on", "changed-verdict", env=real_runs.env)
+    assert completed.returncode == 1
+    document = json.loads(completed.stdout)
+    assert (document["run_a"], document["run_b"]) == (real_runs.full.name, real_runs.smoke.name)
+    assert {"benchmark": "l2c_linear_circles", "a": "REPRODUCED", "b": "NOT JUDGED"} in document["verdicts"]
+    rows = {(row["benchmark"], row["metric"]): row for row in document["metrics"]}
+    loss = rows[("l2c_hidden_sigmoid_circles", "final_loss")]
+    assert "OUT" in loss["flags"] and loss["delta"] == pytest.approx(loss["mean_b"] - loss["mean_a"])
+    assert document["environment"] == [{"field": "tier", "a": "full", "b": "smoke"}]
+    assert document["packages_recorded"] is True and document["packages"] == []
+    assert document["fail_on"]["failed"] is True
+    assert document["fail_on"]["failures"] == ["changed-verdict: l2c_hidden_sigmoid_circles REPRODUCED -> NOT JUDGED",
+                                               "changed-verdict: l2c_linear_circles REPRODUCED -> NOT JUDGED"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [("faster", "unknown condition 'faster'"), ("slower", "slower needs a positive factor"),
+     ("slower:0", "slower needs a positive factor"), ("out-of-bounds:2", "out-of-bounds takes no argument"),
+     (",", "name at least one condition")],
+)
+def test_a_bad_fail_on_spec_is_one_line_and_exit_2(reports, spec, message):
+    _run(reports, "a", [0.977])
+    completed = run_suite("compare", "a", "a", "--fail-on", spec, env={"SUITE_REPORTS_DIR": str(reports)})
+    assert completed.returncode == 2, completed.stdout
+    assert len(completed.stderr.strip().splitlines()) == 1 and message in completed.stderr
+
+
+def test_package_differences_are_listed_first(reports, capsys):
+    for name, numpy_version in (("a", "2.1.0"), ("b", "2.2.0")):
+        run_path = _run(reports, name, [0.977])
+        results.write_run_manifest(run_path, {"packages": {"numpy": numpy_version, "keras": "3.15.1",
+                                                           **({"pyarrow": "26.0.1"} if name == "b" else {})}},
+                                   name="packages.json")
+    comparison = compare.compare_runs("a", "b", benchmarks={"mlp": BENCH})
+    assert comparison.packages == [("numpy", "2.1.0", "2.2.0"), ("pyarrow", "-", "26.0.1")]
+    stream = io.StringIO()
+    compare.print_comparison(comparison, stream=stream)
+    text = stream.getvalue()
+    assert "Python package differences (2):" in text
+    assert text.index("numpy") < text.index("Environment") < text.index("mean A")

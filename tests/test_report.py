@@ -16,6 +16,7 @@ import pytest
 
 from suite import Benchmark, Reference, Settings, Source, figures, report, results
 from suite.reference import Outcome as RefOutcome
+from tests.conftest import run_suite
 
 DOC_001 = "001_48965531ca7b644d.txt"
 DOC_002 = "002_1cdcc223183fcc73.txt"
@@ -319,3 +320,88 @@ def test_full_size_report_builds_fast_and_stays_small(tmp_path, monkeypatch):
     assert html.count('<article class="card') == len(everything) == 24
     assert seconds < 60
     assert size < 15e6
+
+
+def _data_link(html):
+    """The CSV behind the page's "data" link, decoded."""
+    import base64
+
+    match = re.search(r'<a id="data-link" class="data" href="data:text/csv;charset=utf-8;base64,([^"]+)" '
+                      r'download="([^"]+)"', html)
+    assert match, "no data link in the page"
+    return match.group(2), base64.b64decode(match.group(1)).decode("utf-8")
+
+
+def test_data_link_holds_the_job_table(rendered):
+    import io
+
+    import pandas as pd
+
+    path, html, benchmarks = rendered
+    name, text = _data_link(html)
+    assert name == f"{path.parent.name}.csv"
+    frame = pd.read_csv(io.StringIO(text))
+    records = results.load_records(path.parent)
+    assert len(frame) == len(records)
+    dense = frame[frame["benchmark"] == "dense512"].sort_values("seed")
+    assert list(dense["metric.test_accuracy"]) == pytest.approx(
+        [r["metrics"]["test_accuracy"] for r in sorted(records, key=lambda r: r["seed"]) if r["benchmark"] == "dense512"])
+    assert set(dense["verdict"]) == {"REPRODUCED"} and set(dense["verdict.test_accuracy"]) == {"REPRODUCED"}
+    assert set(frame.loc[frame["benchmark"] == "slow_c", "status"]) == {"timeout", "error"}
+
+
+def test_a_per_seed_rule_shows_its_count_not_a_mean(rendered):
+    _, html, _ = rendered
+    row = next(r for r in html.split('<tr data-source=')[1:] if 'href="#b-diverge_o"' in r)
+    assert "3 of 3 seeds diverge (inf / NaN), needs all" in row
+    card = html.split('id="b-diverge_o"', 1)[1].split("</article>", 1)[0]
+    assert "3 of 3 seeds diverge (inf / NaN), needs all" in card and "inf (n=3)" not in card
+
+
+def test_forest_plot_on_top_has_a_row_per_judged_reference(rendered):
+    _, html, benchmarks = rendered
+    overview = html.split('id="overview"', 1)[1].split("</figure>", 1)[0]
+    assert html.index('id="overview"') < html.index('id="summary"')
+    import base64
+
+    svg = base64.b64decode(re.search(r'src="data:image/svg\+xml;base64,([^"]+)"', overview).group(1)).decode()
+    judged = ["toy_hidden", "toy_relu", "toy_sweep", "softmax_k", "diverge_o", "dense512", "regress_a", "broken_e",
+              HOSTILE.replace("<", "&lt;").replace(">", "&gt;")]
+    for name in judged:
+        assert name in svg, name
+    for unjudged in ("slow_c", "gpu_d", "robust_q"):  # timeout/error, skipped, no reference: no row
+        assert unjudged not in svg
+    assert "one-sided ≥ 0.85" in svg and "3 of 3 seeds diverge" in svg
+    assert "Learn2Classify" in svg  # grouped under the source's title
+
+
+def test_forest_positions_put_the_bounds_at_minus_one_and_one():
+    from suite import forest
+
+    two_sided = forest.Row("g", "l", "REPRODUCED", "between", False, "", low=0.97, high=0.98, reported=0.975)
+    assert [forest.position(two_sided, v) for v in (0.97, 0.975, 0.98, 0.99)] == pytest.approx([-1, 0, 1, 3])
+    at_least = forest.Row("g", "l", "REPRODUCED", "at_least", False, "", threshold=0.85, reported=0.9247)
+    assert [forest.position(at_least, v) for v in (0.85, 0.9247)] == pytest.approx([-1, 0])
+    at_most = forest.Row("g", "l", "REPRODUCED", "at_most", False, "", threshold=0.9, reported=None)
+    assert forest.position(at_most, 0.9) == pytest.approx(1) and forest.position(at_most, 0.8) == pytest.approx(0)
+    assert math.isnan(forest.position(two_sided, math.inf))
+
+
+@pytest.mark.slow
+def test_a_real_judged_run_report_has_the_plot_the_data_and_the_seed_counts(real_runs):
+    import io
+
+    import pandas as pd
+
+    html = (real_runs.full / "report.html").read_text(encoding="utf-8")
+    assert 'id="overview"' in html
+    _, text = _data_link(html)
+    exported = run_suite("export", real_runs.full.name, env=real_runs.env)
+    assert exported.returncode == 0, exported.stderr
+    assert pd.read_csv(io.StringIO(text)).equals(pd.read_csv(io.StringIO(exported.stdout)))
+    row = next(r for r in html.split('<tr data-source=')[1:] if "l2c_linear_circles" in r and "final_loss" in r)
+    assert "2 of 2 seeds &gt;= 0.5, needs all" in row
+    # the terminal summary says the same, with no mean beside the bound
+    line = next(line for line in real_runs.full_stdout.splitlines()
+                if line.startswith("l2c_linear_circles") and "final_loss" in line)
+    assert "2 of 2 seeds >= 0.5, needs all" in line and "±" not in line and line.rstrip().endswith("REPRODUCED")

@@ -74,6 +74,17 @@ def _visible_rows(driver):
         " name: r.cells[0].textContent, mean: r.cells[5].getAttribute('data-sort')}));")
 
 
+def _csv_behind(href: str):
+    """The CSV a ``data:text/csv;base64,...`` link downloads, as a DataFrame."""
+    import io
+
+    import pandas as pd
+
+    header, _, payload = href.partition(",")
+    assert header.startswith("data:text/csv") and header.endswith(";base64"), header
+    return pd.read_csv(io.StringIO(base64.b64decode(payload).decode("utf-8")))
+
+
 def _screenshots(driver, folder: Path, stem: str) -> list[Path]:
     paths = []
     for width, height in ((1366, 768), (1920, 1080)):
@@ -91,7 +102,7 @@ def _screenshots(driver, folder: Path, stem: str) -> list[Path]:
     return paths
 
 
-def _check_page(driver, page: Path, expected_benchmarks: set[str], folder: Path, stem: str) -> dict:
+def _check_page(driver, page: Path, run_path: Path, expected_benchmarks: set[str], folder: Path, stem: str) -> dict:
     driver.get_log("performance")  # drop what the blank start page logged
     driver.get_log("browser")
     started = time.perf_counter()
@@ -139,6 +150,14 @@ def _check_page(driver, page: Path, expected_benchmarks: set[str], folder: Path,
     # the hostile name is text, not markup: no alert, no extra script element
     assert driver.execute_script("return document.scripts.length") == 1
 
+    # the "data" link downloads the run's job table, embedded in the page: one row per record
+    link = driver.find_element("id", "data-link")
+    assert link.text == "data" and link.is_displayed()
+    assert link.get_attribute("download") == f"{run_path.name}.csv"
+    frame = _csv_behind(link.get_attribute("href"))
+    assert len(frame) == len(list((run_path / "records").glob("*.json")))
+    assert set(frame["benchmark"]) == expected_benchmarks and set(frame["run"]) == {run_path.name}
+
     paths = _screenshots(driver, folder, stem)
     full = driver.execute_cdp_cmd("Page.captureScreenshot", {"captureBeyondViewport": True, "format": "png"})
     full_path = folder / f"{stem}-full-page.png"
@@ -156,7 +175,7 @@ def test_demo_report_in_chromium(browser, tmp_path, monkeypatch):
     monkeypatch.setenv("SUITE_REPORTS_DIR", str(reports_dir))
     run_path, benchmarks = write_demo_run(reports_dir)
     page = report.render(run_path, benchmarks=benchmarks)
-    measured = _check_page(browser, page, set(benchmarks), tmp_path, "demo")
+    measured = _check_page(browser, page, run_path, set(benchmarks), tmp_path, "demo")
     print(f"\ndemo page {page.stat().st_size / 1e6:.2f} MB, load {measured['load_ms']:.0f} ms, {measured}")
     assert measured["load_ms"] / 1000 < RENDER_BUDGET_S
 
@@ -202,14 +221,14 @@ def test_demo_report_in_chromium(browser, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_real_smoke_run_in_chromium(browser, tmp_path):
     """A real ``python -m suite run dlwp_dense512 --tier smoke`` in a subprocess, its report in Chromium."""
-    from tests.conftest import run_suite
+    from tests.conftest import only_run, run_suite
 
     reports_dir = tmp_path / "reports"
     result = run_suite("run", "dlwp_dense512", "--tier", "smoke", env={"SUITE_REPORTS_DIR": str(reports_dir)})
     assert result.returncode == 0, result.stderr[-3000:]
     page = reports_dir / "latest.html"
     assert page.exists(), result.stderr[-2000:]
-    measured = _check_page(browser, page, {"dlwp_dense512"}, tmp_path, "smoke")
+    measured = _check_page(browser, page, only_run(reports_dir), {"dlwp_dense512"}, tmp_path, "smoke")
     assert measured["load_ms"] / 1000 < RENDER_BUDGET_S
     captions = browser.execute_script("return Array.from(document.querySelectorAll('figcaption')).map(f => f.textContent)")
     assert any("Learning curves" in caption for caption in captions)

@@ -113,3 +113,17 @@ def test_a_missing_metric_is_not_reproduced():
     verdict = judge_benchmark("b", (reference,), [record(0.5, metric="other")])
     assert verdict.verdict == NOT_REPRODUCED
     assert "not measured" in verdict.detail
+
+
+def test_a_per_seed_rule_is_described_by_its_count():
+    from suite.verdict import judge_reference
+
+    fraction = Reference("test_accuracy", 0.708, bounds=(0.62, 0.75), judged_on="fraction", min_fraction=0.2)
+    judged = judge_reference(fraction, [0.79, 0.79, 0.70])
+    assert judged.per_seed and judged.verdict == "REPRODUCED"
+    assert judged.describe_count() == "1 of 3 seeds in [0.62, 0.75], needs ≥ 20 %"
+    every = judge_reference(Reference.at_least("final_loss", 0.5, judged_on="every_seed"), [1.0, 0.4])
+    assert every.describe_count() == "1 of 2 seeds >= 0.5, needs all" and every.verdict == "NOT REPRODUCED"
+    diverged = judge_reference(Reference.diverges("final_loss"), [float("inf")] * 3)
+    assert diverged.describe_count() == "3 of 3 seeds diverge (inf / NaN), needs all"
+    assert not judge_reference(Reference("a", 1.0, bounds=(0.9, 1.1)), [1.0]).per_seed
