@@ -1,4 +1,4 @@
-"""Command line: ``python -m suite list | run | report | compare | data``.
+"""Command line: ``python -m suite list | run | report | compare | export | calibrate | data``.
 
 Exit codes of ``run``: 0 when every judged benchmark reproduces, 1 when any does
 not (or errors, or times out), 2 on a usage error, 130 when interrupted.

@@ -1,7 +1,8 @@
 """The HTML report of a run: built from the stored records only, one self-contained file.
 
-Layout: run metadata and environment, counts by verdict, a sortable and filterable
-summary table, then one section per source document (in the order of
+Layout: counts by verdict, a forest plot of every judged reference (``suite.forest``),
+run metadata (with a "data" link: the run's job table as CSV, a data URI) and
+environment, a sortable and filterable summary table, then one section per source document (in the order of
 ``sources/experiments.md``) with one card per benchmark: the claim quoted, our
 numbers against the reference and bounds, and the figures of ``suite.figures``.
 
