@@ -370,7 +370,7 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
     out(f"B = {comparison.run_b}")
     out()
     if not comparison.packages_recorded:
-        out("Python packages: not recorded in both runs (runs before packages.json existed)")
+        out("Python packages: not recorded in one or both runs (recorded before packages.json existed)")
     elif comparison.packages:
         out(f"Python package differences ({len(comparison.packages)}):")
         width = max(len(name) for name, _, _ in comparison.packages)
