@@ -64,13 +64,17 @@ def command_export(args) -> int:
         loaded = [(path.name, records) for path, records in map(_read_run, args.runs)]
     except (results.RunNotFound, ValueError) as error:
         raise UsageError(str(error)) from None
-    if args.format == "tensorboard":
-        written = write_tensorboard(loaded, Path(args.output))
-        print(f"{written} job(s) written under {args.output}; view them with: tensorboard --logdir {args.output}",
-              file=sys.stderr)
-        return 0
-    frame = history_table(loaded) if args.long else job_table(loaded)
-    write_table(frame, args.format, args.output)
+    try:
+        if args.format == "tensorboard":
+            written = write_tensorboard(loaded, Path(args.output))
+            print(f"{written} job(s) written under {args.output}; view them with: "
+                  f"tensorboard --logdir {args.output}", file=sys.stderr)
+            return 0
+        frame = history_table(loaded) if args.long else job_table(loaded)
+        write_table(frame, args.format, args.output)
+    except OSError as error:
+        raise UsageError(f"cannot write {args.output}: {error.strerror or error}; "
+                         f"name a file in a folder that exists and is writable") from None
     if args.output:
         print(f"{len(frame)} row(s) written to {args.output}", file=sys.stderr)
     return 0

@@ -180,3 +180,11 @@ def test_a_record_that_does_not_conform_is_named_with_its_field(real_runs, tmp_p
     assert f"warning: record {path} does not conform" in completed.stderr
     html = (copy / "report.html").read_text()
     assert "field &#39;metrics.final_loss&#39;" in html and "left out of this report" in html
+
+
+def test_an_output_that_cannot_be_written_is_one_line(real_runs, tmp_path):
+    target = tmp_path / "no-such-folder" / "jobs.csv"
+    completed = run_suite("export", real_runs.full.name, "-o", str(target), env=real_runs.env)
+    assert completed.returncode == 2
+    assert completed.stderr.strip() == (f"error: cannot write {target}: No such file or directory; "
+                                        "name a file in a folder that exists and is writable")
