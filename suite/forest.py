@@ -79,7 +79,7 @@ def draw(rows: list[Row]) -> str | None:
     y = 0.0
     ticks, labels = [], []
     for group, members in groups.items():
-        axis.text(-AXIS_LIMIT - 0.05, y, group, ha="left", va="center", fontsize=8.5, fontweight="bold",
+        axis.text(-AXIS_LIMIT - 0.05, y, group, ha="left", va="center", fontsize=9.5, fontweight="bold",
                   color="#1d2329")
         y += 1
         for row in members:
@@ -93,7 +93,7 @@ def draw(rows: list[Row]) -> str | None:
     axis.set_xlim(-AXIS_LIMIT - 0.1, AXIS_LIMIT + 0.1)
     axis.set_ylim(y - 0.4, -0.8)
     axis.set_yticks(ticks)
-    axis.set_yticklabels(labels, fontsize=7.5)
+    axis.set_yticklabels(labels, fontsize=8.5)
     axis.tick_params(axis="x", labelsize=7.5)
     axis.grid(axis="y", visible=False)
     axis.set_xlabel("ours relative to the bounds: (ours − centre) / half-width, accepted band [-1, 1]; "
@@ -153,7 +153,7 @@ def _draw_row(axis, row: Row, y: float) -> None:
     else:
         note = note or f"mean {row.mean}"
     if note:
-        axis.text(AXIS_LIMIT + 0.25, y, note, ha="left", va="center", fontsize=7, color=colour, clip_on=False)
+        axis.text(AXIS_LIMIT + 0.25, y, note, ha="left", va="center", fontsize=8, color=colour, clip_on=False)
 
 
 def _clip(x: float) -> float:
