@@ -172,12 +172,16 @@ def add_parser(commands) -> None:
 
 
 def command_compare(args) -> int:
+    from suite import schema
     from suite.cli import UsageError
 
     try:
         conditions = parse_fail_on(args.fail_on)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
         comparison = compare_runs(args.run_a, args.run_b)
-    except (results.RunNotFound, ValueError) as error:
+    except (results.RunNotFound, schema.RecordSchemaError) as error:
         raise UsageError(str(error)) from None
     failures = comparison.failures(conditions)
     if args.json:
@@ -219,13 +223,13 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
 
 def _load(run) -> tuple[Path, list[dict]]:
     """A run's readable records; a record that does not conform to the schema stops the comparison
-    (ValueError naming the file and the field): a gate must not pass on records it silently skipped."""
+    (``RecordSchemaError`` naming the file and the field): a gate must not pass on records it skipped."""
     from suite import report, schema
 
     run_path = results.find_run(run)
     nonconforming = schema.nonconforming(run_path)
     if nonconforming:
-        raise ValueError(f"{nonconforming[0]}; {schema.remedy(run_path)}")
+        raise nonconforming[0]
     records, _ = report.load_records(run_path)
     return run_path, records
 

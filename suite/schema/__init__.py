@@ -19,10 +19,10 @@ RECORD_SCHEMA_PATH = Path(__file__).with_name("record.schema.json")
 class RecordSchemaError(ValueError):
     """A record that does not conform; ``str()`` is one line naming the file, the field and the problem."""
 
-    def __init__(self, path, field: str, problem: str):
+    def __init__(self, path, field: str, problem: str, remedy: str = ""):
         self.path, self.field, self.problem = str(path), field, problem
         super().__init__(f"record {self.path} does not conform to {RECORD_SCHEMA_PATH.name}: "
-                         f"field {field!r}: {problem}")
+                         f"field {field!r}: {problem}" + (f"; {remedy}" if remedy else ""))
 
 
 @functools.lru_cache(maxsize=1)
@@ -60,21 +60,21 @@ def record_problems(record: dict) -> list[tuple[str, str]]:
     return sorted(problems, key=lambda item: (item[0].count("."), item[0]))
 
 
-def validate_record(record: dict, path) -> dict:
-    """``record`` when it conforms to the schema; otherwise raise ``RecordSchemaError`` for its first problem."""
+def validate_record(record: dict, path, remedy: str = "") -> dict:
+    """``record`` when it conforms to the schema; otherwise raise ``RecordSchemaError`` for its first problem
+    (``remedy``, when given, is appended: what the user can do about it)."""
     problems = record_problems(record)
     if problems:
         field, problem = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise RecordSchemaError(path, field, problem + more)
+        raise RecordSchemaError(path, field, problem + more, remedy)
     return record
 
 
 def nonconforming(run_path: Path) -> list[RecordSchemaError]:
-    """One error per record of the run that parses, has this suite's ``schema_version`` and does not conform.
-
-    Records that do not parse or carry another version are left to the record reader, which names them.
-    """
+    """One error per record of the run that parses, has this suite's ``schema_version`` and does not conform,
+    each saying what to do about it. Records that do not parse or carry another version are left to the
+    record reader, which names them."""
     from suite.constants import RECORD_SCHEMA_VERSION
 
     errors = []
@@ -86,26 +86,25 @@ def nonconforming(run_path: Path) -> list[RecordSchemaError]:
         if not isinstance(record, dict) or record.get("schema_version") != RECORD_SCHEMA_VERSION:
             continue
         try:
-            validate_record(record, path)
+            validate_record(record, path, remedy(run_path))
         except RecordSchemaError as error:
             errors.append(error)
     return errors
 
 
 def load_conforming(run_path: Path) -> list[dict]:
-    """Every record of the run, read and validated; raises ``ValueError`` naming the first file (and field)
-    that cannot be read or does not conform, for commands whose output must not silently miss a job."""
+    """Every record of the run, read and validated; raises ``RecordSchemaError`` naming the first file and
+    field that does not conform, or ``ValueError`` naming a file that cannot be read, for commands whose
+    output must not silently miss a job."""
     from suite import results
 
     records = []
     for path in sorted((Path(run_path) / "records").glob("*.json")):
         try:
             record = results.read_record(path)
-            records.append(validate_record(record, path))
-        except RecordSchemaError as error:
-            raise ValueError(f"{error}; {remedy(run_path)}") from None
         except ValueError as error:
             raise ValueError(f"record {path} cannot be read ({error}); {remedy(run_path)}") from None
+        records.append(validate_record(record, path, remedy(run_path)))
     return records
 
 
