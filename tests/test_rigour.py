@@ -49,7 +49,7 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
             if reference.kind == "diverges":  # as the calibration runs measured: the loss became infinite
                 metrics[reference.metric] = math.inf
         results.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
-                                        "metrics": metrics})
+                                        "metrics": metrics, "history": {}, "environment": {}, "duration_s": 1.0})
     return results.load_records(run_path)
 
 
