@@ -8,7 +8,7 @@ import json
 import pytest
 
 from suite import cli, compare, results
-from tests.conftest import run_suite
+from tests.conftest import JUDGED_BENCHMARKS, run_suite
 from tests.test_report import HOSTILE, _benchmark, _environment, _record, demo_benchmarks
 
 DOC = "002_1cdcc223183fcc73.txt"
@@ -132,14 +132,24 @@ def test_the_gate_fails_on_what_changed_from_full_to_smoke(real_runs, condition,
 
 
 @pytest.mark.slow
-def test_slower_compares_seconds_per_job_against_the_factor(real_runs):
-    smoke_then_full = run_suite("compare", real_runs.smoke.name, real_runs.full.name, "--fail-on", "slower:1.5",
-                                env=real_runs.env)
-    assert smoke_then_full.returncode == 1, smoke_then_full.stdout
-    assert "slower:1.5: l2c_hidden_sigmoid_circles" in smoke_then_full.stdout
-    full_then_smoke = run_suite("compare", real_runs.full.name, real_runs.smoke.name, "--fail-on", "slower:1.5",
-                                env=real_runs.env)
-    assert full_then_smoke.returncode == 0, full_then_smoke.stdout
+def test_slower_compares_seconds_per_job_against_the_factor(real_runs, tmp_path):
+    """The same run as if measured on a machine twice as slow: every job's duration doubled."""
+    import shutil
+
+    slow = tmp_path / "slow-machine"
+    shutil.copytree(real_runs.full, slow)
+    for path in (slow / "records").glob("*.json"):
+        record = json.loads(path.read_text())
+        record["duration_s"] *= 2
+        path.write_text(json.dumps(record))
+    failed = run_suite("compare", str(real_runs.full), str(slow), "--fail-on", "slower:1.5", env=real_runs.env)
+    assert failed.returncode == 1, failed.stdout + failed.stderr
+    slower = [line.strip() for line in failed.stdout.splitlines() if line.strip().startswith("slower:1.5: ")]
+    assert sorted(line.split()[1] for line in slower) == sorted(JUDGED_BENCHMARKS)
+    assert all(line.endswith("per job (x2.00)") for line in slower)
+    passed = run_suite("compare", str(real_runs.full), str(slow), "--fail-on", "slower:2.5", env=real_runs.env)
+    assert passed.returncode == 0, passed.stdout + passed.stderr
+    assert "--fail-on slower:2.5: passed" in passed.stdout
 
 
 @pytest.mark.slow
