@@ -7,7 +7,8 @@ B - A, and flags:
 * ``OUT``  B's mean falls outside the bounds A is judged against (A's tier's references);
 * ``BIG``  the change exceeds the half-width of those bounds (for a one-sided or
   unjudged tier, the documented two-sided reference's half-width) — a shift as large
-  as the tolerance of the claim itself.
+  as the tolerance of the claim itself; a mean that turns infinite (divergence) is BIG;
+* ``NAN``  a seed gave NaN, so that run's mean is undefined and no change can be measured.
 
 Times: mean seconds per job in A and B and their ratio B / A (the machine is shared,
 so a ratio near 1 says little; a factor of 2 says something).
@@ -65,6 +66,8 @@ class Comparison:
     times: list[TimeDelta]
     only_a: list[str]
     only_b: list[str]
+    #: Damaged record files left out of the comparison, one line each.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[MetricDelta]:
@@ -86,8 +89,10 @@ def command_compare(args) -> int:
 
     try:
         comparison = compare_runs(args.run_a, args.run_b)
-    except results.RunNotFound as error:
+    except (results.RunNotFound, verdict.BaselineError) as error:
         raise UsageError(str(error)) from None
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print_comparison(comparison, show_all=args.all)
     return 0
 
@@ -105,18 +110,18 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     return environment
 
 
-def _load(run) -> tuple[Path, list[dict]]:
+def _load(run) -> tuple[Path, list[dict], list[str]]:
     from suite import report
 
     run_path = results.find_run(run)
-    records, _ = report.load_records(run_path)
-    return run_path, records
+    records, problems = report.load_records(run_path)
+    return run_path, records, problems
 
 
 def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     """The differences between two runs (B relative to A)."""
-    path_a, records_a = _load(run_a)
-    path_b, records_b = _load(run_b)
+    path_a, records_a, problems_a = _load(run_a)
+    path_b, records_b, problems_b = _load(run_b)
     env_a, env_b = _environment(path_a, records_a), _environment(path_b, records_b)
     environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
                    if _show(env_a.get(key)) != _show(env_b.get(key))]
@@ -149,7 +154,9 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
                 if row.bounds == "-":
                     row.bounds = width_from.describe_bounds() + " (documented)"
             if stats_a.n and stats_b.n:
-                if math.isfinite(stats_a.mean) != math.isfinite(stats_b.mean):
+                if math.isnan(stats_a.mean) or math.isnan(stats_b.mean):
+                    row.flags.append("NAN")
+                elif math.isfinite(stats_a.mean) != math.isfinite(stats_b.mean):
                     row.flags.append("BIG")
                 elif row.half_width is not None and math.isfinite(row.delta) and abs(row.delta) > row.half_width:
                     row.flags.append("BIG")
@@ -161,7 +168,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
         if seconds_a and seconds_b:
             times.append(TimeDelta(name, sum(seconds_a) / len(seconds_a), sum(seconds_b) / len(seconds_b)))
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
-                      sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)))
+                      sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)),
+                      warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b])
 
 
 def _registered() -> dict:
@@ -205,8 +213,10 @@ def _show(value) -> str:
 
 
 def number(value: float, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return "-"
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
     if not math.isfinite(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:+.4g}" if signed else f"{value:.4g}"
@@ -215,6 +225,8 @@ def number(value: float, signed: bool = False) -> str:
 def _delta(row: MetricDelta) -> str:
     if row.mean_a == row.mean_b:  # also inf == inf: no change
         return "0"
+    if math.isnan(row.mean_a) or math.isnan(row.mean_b):
+        return "-"
     return number(row.delta, signed=True)
 
 
@@ -254,7 +266,7 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out(f"({len(comparison.metrics) - len(rows)} unflagged lines hidden; --all shows them)")
     out()
     out("OUT: B's mean leaves the bounds A is judged against; BIG: |delta| exceeds the bounds' half-width; "
-        "MISSING: measured in one run only.")
+        "NAN: a seed gave NaN, the mean is undefined; MISSING: measured in one run only.")
     out(f"{len(comparison.flagged)} of {len(comparison.metrics)} metric lines flagged.")
     if comparison.times:
         out()

@@ -26,3 +26,27 @@ def atomic_write_bytes(path: Path, payload: bytes | memoryview) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def publish_once(path: Path, payload: bytes | memoryview) -> bool:
+    """Create ``path`` with ``payload`` unless it exists; True when this call created it.
+
+    The payload is written whole to a temp file first and then hard-linked to its name: ``link`` fails
+    when the name exists, so of several processes publishing the same file exactly one wins and no
+    reader ever sees a partial file. The temp file is removed either way.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(payload)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.chmod(temporary, 0o644)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False
+        return True
+    finally:
+        Path(temporary).unlink(missing_ok=True)
