@@ -112,7 +112,7 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
         entries[name] = {
             "metrics": metrics,
             "seeds": sorted(r["seed"] for r in mine),
-            "source_hash": benchmark.source_hash(),
+            "code_version": benchmark.code_version(),
             "calibrated_at": results.utc_now(),
             "run_id": run_id,
             "environment": {key: environment.get(key) for key in
@@ -153,7 +153,7 @@ def add_parser(commands) -> None:
     parser.add_argument("--restamp", action="store_true",
                         help="after a change that must not move the numbers (docstring, note, refactor): rerun "
                              "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
-                             "bit as calibrated, record the new source hash; otherwise refuse")
+                             "bit as calibrated, record the new code version; otherwise refuse")
     parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
     parser.set_defaults(func=command_calibrate, deterministic=True)
 
@@ -193,11 +193,13 @@ def command_calibrate(args) -> int:
 def command_restamp(args) -> int:
     """Carry a baseline over a change of benchmark code that cannot change what it measures.
 
-    Every edit of a benchmark module changes its source hash, and the gate then warns that the
-    baseline was measured on other code. Recalibrating costs the whole spread again (hours for the
-    convnets); but when the code change is meant to be neutral, one seed settles it: seed 1 is
-    deterministic, so if it reproduces every calibrated metric bit for bit, the calibration still
-    describes the code. The bounds are left as they are; the entry records the evidence.
+    A change of the code that computes a benchmark (a refactor of its training loop, a renamed
+    helper) changes its code version, and the gate then warns that the baseline was measured on
+    other code. Prose (docstrings, comments, notes) does not count. Recalibrating costs the whole
+    spread again (hours for the convnets); but when the change is meant to be neutral, one seed
+    settles it: seed 1 is deterministic, so if it reproduces every calibrated metric bit for bit,
+    the calibration still describes the code. The bounds are left as they are; the entry records
+    the evidence.
     """
     from suite.cli import UsageError, check_run_arguments, execute_run, new_run, select
 
@@ -212,7 +214,7 @@ def command_restamp(args) -> int:
     if missing:
         raise UsageError(f"no baseline entry for {', '.join(missing)}: calibrate instead of restamping "
                          f"(python -m suite calibrate --tier {args.tier} {' '.join(missing)})")
-    stale = [b for b in chosen if entries[b.name].get("source_hash") != b.source_hash()]
+    stale = [b for b in chosen if entries[b.name].get("code_version") != b.code_version()]
     for benchmark in chosen:
         if benchmark not in stale:
             print(f"{benchmark.name}: baseline already made from this code", file=sys.stderr)
@@ -237,10 +239,10 @@ def command_restamp(args) -> int:
             continue
         entry["restamped"] = {
             "at": results.utc_now(), "run_id": run_path.name, "seed": 1,
-            "previous_source_hash": entry.get("source_hash"),
+            "previous_code_version": entry.get("code_version"),
             "evidence": "seed 1 reproduced every calibrated metric bit for bit under the new code",
         }
-        entry["source_hash"] = benchmark.source_hash()
+        entry["code_version"] = benchmark.code_version()
         print(f"{benchmark.name}: restamped (seed 1 reproduced {len(entry['metrics'])} metric(s) exactly)",
               file=sys.stderr)
     if len(refused) < len(stale):

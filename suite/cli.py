@@ -28,6 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="benchmarks with experiment id, source, placement and cost")
     listing.add_argument("--tag", action="append", default=[], help="only benchmarks with this tag")
+    listing.add_argument("--versions", action="store_true",
+                         help="add each benchmark's code version (the hash a baseline is checked against)")
     listing.set_defaults(func=command_list)
 
     run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
@@ -52,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render the HTML report of a run from its records")
     report.add_argument("run", nargs="?", default="latest")
     report.add_argument("--compare-with", metavar="RUN_B", help="add the deltas and flags against another run")
+    report.add_argument("--rejudge", action="store_true",
+                        help="judge the run against today's references (not the ones it stored) and list the "
+                             "verdicts that moved")
     report.set_defaults(func=command_report)
 
     # Commands that live in their own modules; each module has ``add_parser(commands)``
@@ -106,7 +111,8 @@ def command_list(args) -> int:
         quick, _ = runner.estimate_seconds(benchmark, "quick")
         print(f"{benchmark.name:{width}} {benchmark.source.experiment:6} {benchmark.placement:12} "
               f"{','.join(benchmark.tags):30} {_duration(full):>7} {_duration(quick):>6}  "
-              f"{benchmark.source.document} {benchmark.source.cells}")
+              f"{benchmark.source.document} {benchmark.source.cells}"
+              + (f"  {benchmark.code_version()}" if args.versions else ""))
     print(f"\n{len(benchmarks)} benchmarks; times are one seed on this machine (measured where earlier runs exist).")
     return EXIT_OK
 
@@ -366,13 +372,13 @@ def command_run(args) -> int:
     for warning in scan.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records
-    verdicts = verdict.judge_run(by_name, records, tier)
+    verdicts = verdict.judge_recorded(records, order=list(by_name))
     print_summary(verdicts)
     if tier != "full" and tier != "smoke":
         _warn_about_stale_baseline(benchmarks, tier)
     if args.report and records:
         try:
-            path = report.render(run_path, benchmarks=by_name)
+            path = report.render(run_path)
         except OSError as error:  # the records are safe; only the page is missing
             print(f"\nerror: the report could not be written ({error.strerror or error}); the records are kept: "
                   f"python -m suite report {run_path.name} renders it later", file=sys.stderr)
@@ -393,8 +399,9 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
         if entry is None:
             print(f"note: {benchmark.name} has no entry in baselines/{tier}.json; it is not judged "
                   f"(python -m suite calibrate --tier {tier} {benchmark.name})", file=sys.stderr)
-        elif entry.get("source_hash") and entry["source_hash"] != benchmark.source_hash():
-            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated; "
+        elif entry.get("code_version") != benchmark.code_version():
+            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated (its code version "
+                  f"is {benchmark.code_version()}, the baseline's {entry.get('code_version') or 'unknown'}); "
                   f"recalibrate if the change was intended", file=sys.stderr)
 
 
@@ -430,7 +437,14 @@ def command_report(args) -> int:
 
     check_reports_folder()
     try:
-        path = report.render(args.run, compare_with=args.compare_with)
+        path = report.render(args.run, compare_with=args.compare_with, rejudge=args.rejudge)
+        if args.rejudge:
+            run_path = results.find_run(args.run)
+            manifest = results.read_run_manifest(run_path)
+            records, _ = report.load_records(run_path)
+            _, _, moved, _ = report.judge_today(records, manifest.get("tier") or "full")
+            print("Re-judged against today's references.")
+            print("\n".join(f"  {line}" for line in moved) if moved else "  No verdict moved.")
     except (results.RunNotFound, verdict.BaselineError) as error:
         raise UsageError(str(error)) from None
     print(path)

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results, verdict
+from suite.reference import Reference
 
 #: Environment fields compared, with their labels, in the order they are printed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
@@ -125,10 +126,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     env_a, env_b = _environment(path_a, records_a), _environment(path_b, records_b)
     environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
                    if _show(env_a.get(key)) != _show(env_b.get(key))]
-    if benchmarks is None:
-        benchmarks = _registered()
     tier_a = env_a.get("tier") or "full"
-    baseline = verdict.load_baseline(tier_a) if tier_a not in ("full", "smoke") else None
+    baseline = verdict.load_baseline(tier_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
     grouped_a, grouped_b = _group(records_a), _group(records_b)
     names = [n for n in grouped_a if n in grouped_b]
     metrics, times = [], []
@@ -136,7 +135,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     for name in sorted(names, key=lambda n: (str(grouped_a[n][0].get("experiment") or "~"), n)):
         ok_a = [r for r in grouped_a[name] if r.get("status") == "ok"]
         ok_b = [r for r in grouped_b[name] if r.get("status") == "ok"]
-        references = _references(benchmarks.get(name), tier_a, baseline)
+        references = (_references(benchmarks.get(name), tier_a, baseline) if benchmarks is not None
+                      else _recorded_references(grouped_a[name]))
         for metric in sorted({m for r in ok_a + ok_b for m in (r.get("metrics") or {})}):
             stats_a = verdict.Stats.of([r["metrics"][metric] for r in ok_a if _is_number(r["metrics"].get(metric))])
             stats_b = verdict.Stats.of([r["metrics"][metric] for r in ok_b if _is_number(r["metrics"].get(metric))])
@@ -172,13 +172,17 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
                       warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b])
 
 
-def _registered() -> dict:
-    from suite import registry
+def _recorded_references(records: list[dict]) -> dict:
+    """``{metric: (reference A was judged against or None, documented reference or None)}`` from A's records.
 
-    try:
-        return {name: cls() for name, cls in registry.discover().items()}
-    except Exception:  # compare what the records say even when a benchmark module is broken
-        return {name: cls() for name, cls in registry.registered().items()}
+    Why from the records: a comparison must say what A was held to when it ran, and must work
+    without today's benchmark code (or TensorFlow).
+    """
+    newest = max(records, key=lambda r: str(r.get("finished_at") or ""))
+    stored = verdict.references_of_record(newest)
+    judged = {r.metric: r for r in stored[0]} if stored and stored[1] else {}
+    documented = {data["metric"]: Reference.from_dict(data) for data in newest.get("documented_references") or ()}
+    return {metric: (judged.get(metric), documented.get(metric)) for metric in set(judged) | set(documented)}
 
 
 def _references(benchmark, tier: str, baseline) -> dict:

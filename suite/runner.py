@@ -264,6 +264,7 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
     # Fixed at the start: records this run writes must not move the yardstick it is measured against.
     estimates = {(job.benchmark, job.tier): estimate_seconds(benchmarks[job.benchmark], job.tier)[0] for job in jobs}
+    stamps = _stamps(benchmarks, {job.tier for job in jobs})
     deferred: list[tuple[int, Job, results.JobClaim]] = []
     try:
         for index, job in enumerate(jobs, start=1):
@@ -279,7 +280,7 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
                 continue
             try:
                 _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
-                                 estimate_s, summary)
+                                 estimate_s, summary, stamps[(job.benchmark, job.tier)])
             finally:
                 claim.release()
         for index, job, claim in deferred:
@@ -291,7 +292,7 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
                     progress.job_kept(index, job, by_other_process=True)
                     continue
                 _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
-                                 estimates[(job.benchmark, job.tier)], summary)
+                                 estimates[(job.benchmark, job.tier)], summary, stamps[(job.benchmark, job.tier)])
             finally:
                 claim.release()
     finally:
@@ -300,6 +301,32 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
         pool.stop()
     summary["environment"] = pool.environment
     return summary
+
+
+def _stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
+    """What each record carries about its benchmark as it stood when the job ran.
+
+    Why in the record: a stored run is evidence. Its verdicts must come from the references it was
+    judged against then, and its report must render without today's benchmark code (or TensorFlow).
+    Computed once per run: the baseline and the code do not change under a running run.
+    """
+    from suite import verdict
+
+    baselines = {tier: verdict.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
+    stamps = {}
+    for tier in tiers:
+        for name, benchmark in benchmarks.items():
+            references, judged = verdict.references_for(benchmark, tier, baselines.get(tier))
+            stamps[(name, tier)] = {
+                "code_version": benchmark.code_version(),
+                "judged_against": {"judged": judged, "references": [r.to_dict() for r in references],
+                                   "baseline": verdict.baseline_provenance(tier, baselines.get(tier), name)},
+                "documented_references": [r.to_dict() for r in benchmark.references],
+                "source_cells": benchmark.source.cells,
+                "description": (type(benchmark).__doc__ or "").strip(),
+                "source_curves": dict(benchmark.source_curves or {}),
+            }
+    return stamps
 
 
 def _recorded(run_path: Path, job: Job) -> bool:
@@ -329,7 +356,7 @@ class _WorkerSlot:
 
 
 def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
-                     pool: _WorkerSlot, progress: Progress, estimate_s: float, summary: dict) -> None:
+                     pool: _WorkerSlot, progress: Progress, estimate_s: float, summary: dict, stamp: dict) -> None:
     """Train one job in the worker and publish its record (exactly one, whatever happens)."""
     progress.job_started(index, job)
     timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
@@ -360,7 +387,7 @@ def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path,
         pool.discard()
     wall_s = time.monotonic() - started
     record.setdefault("duration_s", wall_s)
-    full = _complete_record(record, job, benchmark, run_path, options, pool.environment, wall_s)
+    full = _complete_record(record, job, benchmark, run_path, options, pool.environment, wall_s, stamp)
     try:
         published = results.write_record(run_path, full, artefacts)
     except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
@@ -373,7 +400,7 @@ def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path,
 
 
 def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
-                     environment: dict, wall_s: float) -> dict:
+                     environment: dict, wall_s: float, stamp: dict) -> dict:
     settings = benchmark.settings_for(job.tier)
     base = {
         "run_id": run_path.name,
@@ -393,6 +420,7 @@ def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Pat
         "deterministic": options.deterministic,
         "settings": settings.to_dict(),
         "source_hash": benchmark.source_hash(),
+        **stamp,
         "environment": environment,
         "wall_s": wall_s,
         "finished_at": results.utc_now(),

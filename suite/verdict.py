@@ -294,6 +294,15 @@ def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[
     return tuple(judged), True
 
 
+def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | None:
+    """Where a quick-tier bound came from: the file, its calibration date and the code it measured."""
+    entry = (baseline or {}).get("benchmarks", {}).get(name)
+    if not entry:
+        return None
+    return {"file": f"baselines/{tier}.json", "calibrated_at": entry.get("calibrated_at"),
+            "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds")}
+
+
 def judge_run(benchmarks: dict, records: list[dict], tier: str, baseline: dict | None = None) -> list[BenchmarkVerdict]:
     """One verdict per benchmark that has records, in the order of ``benchmarks``."""
     by_name: dict[str, list[dict]] = {}
