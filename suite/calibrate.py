@@ -25,6 +25,7 @@ from pathlib import Path
 
 from suite import files, results
 from suite.constants import baselines_dir
+from suite.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
 RULE = " ".join(" ".join(__doc__.split("\n\n")[1:4]).split())
@@ -47,12 +48,6 @@ def floor_for(metric: str, mean: float) -> float:
     return max(RELATIVE_FLOOR * abs(mean), 1e-6)
 
 
-def t_quantile(probability: float, degrees_of_freedom: int) -> float:
-    from scipy import stats
-
-    return float(stats.t.ppf(probability, degrees_of_freedom))
-
-
 def false_alarm_probability(half_width: float, std: float, n: int) -> float:
     """P(one fresh seed lands outside mean ± half_width) under the Student-t predictive distribution."""
     from scipy import stats
@@ -64,9 +59,8 @@ def false_alarm_probability(half_width: float, std: float, n: int) -> float:
 
 
 def entry_bounds(metric: str, values: list[float], metrics_in_gate: int) -> dict:
-    n = len(values)
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    stats = Stats.of(values)
+    n, mean, std = stats.n, stats.mean, stats.std
     alpha = FAMILY_FALSE_ALARM / max(metrics_in_gate, 1)
     k = t_quantile(1 - alpha / 2, n - 1)
     statistical = k * std * math.sqrt(1 + 1 / n)

@@ -16,10 +16,8 @@ drawn is replaced by a message.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
-import re
 import shutil
 import time
 import traceback
@@ -36,7 +34,6 @@ from suite.registry import Source
 TEMPLATES = Path(__file__).parent / "templates"
 #: Metrics listed in an unjudged card before the rest fold into "more metrics".
 MAX_METRIC_ROWS = 6
-_CATALOGUE_ROW = re.compile(r"^\|\s*(\d{3}-[a-z]+)\s+([^|]*)\|([^|]*)\|([^|]*)\|\s*$")
 
 
 def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseline: dict | None = None,
@@ -165,19 +162,6 @@ class RecordedBenchmark:
         self.description = str(record.get("description") or "") or "Shown from its records only."
 
 
-@functools.lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, str]]:
-    """``{"001-a": {"label": "linear on circles", "setup": ..., "reference": ...}}`` from experiments.md."""
-    rows = {}
-    if sources.CATALOGUE.exists():
-        for line in sources.CATALOGUE.read_text(encoding="utf-8").splitlines():
-            match = _CATALOGUE_ROW.match(line.strip())
-            if match:
-                rows[match.group(1)] = {"label": match.group(2).strip(), "setup": match.group(3).strip(),
-                                        "reference": match.group(4).strip().replace("**", "")}
-    return rows
-
-
 def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, str]], list[str]]:
     """The environment as label/value pairs, and a warning per field that differs between records."""
     environments = [r["environment"] for r in records if isinstance(r.get("environment"), dict) and r["environment"]]
@@ -298,7 +282,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
     durations = [_float(r.get("duration_s")) for r in records]
     devices = sorted({str(r.get("device") or "-") for r in records})
     unjudged = benchmark_verdict.verdict in (verdict.ERROR, verdict.TIMEOUT, verdict.SKIPPED, verdict.UNJUDGED)
-    catalogued = catalogue().get(benchmark.source.experiment, {})
+    catalogued = sources.experiments().get(benchmark.source.experiment, {})
     common = {
         "benchmark": benchmark.name,
         "experiment": benchmark.source.experiment,

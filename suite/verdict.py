@@ -64,11 +64,15 @@ class Stats:
         return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (95% CI ± {self.ci95:.{digits}f}, n={self.n})"
 
 
-def student_t_975(degrees_of_freedom: int) -> float:
-    """The 97.5 % quantile of Student's t (two-sided 95 % interval)."""
+def t_quantile(probability: float, degrees_of_freedom: int) -> float:
+    """Student's t quantile: 0.975 for a two-sided 95 % interval, 1 - alpha/2 for a baseline's bound."""
     from scipy import stats
 
-    return float(stats.t.ppf(0.975, degrees_of_freedom))
+    return float(stats.t.ppf(probability, degrees_of_freedom))
+
+
+def student_t_975(degrees_of_freedom: int) -> float:
+    return t_quantile(0.975, degrees_of_freedom)
 
 
 @dataclass
