@@ -149,6 +149,10 @@ def add_parser(commands) -> None:
                              "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
                              "bit as calibrated, record the new code version; otherwise refuse")
     parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
+    parser.add_argument("--power", action="store_true",
+                        help="run nothing: print, for every metric of the baseline, the smallest shift one gate run "
+                             "catches, flag the metrics that cannot catch the regression the gate exists for "
+                             "(exit 1 when any is flagged)")
     parser.set_defaults(func=command_calibrate, deterministic=True)
 
 
@@ -159,6 +163,8 @@ def command_calibrate(args) -> int:
         raise UsageError("the full tier is judged against the documented references; calibrate quick or smoke")
     if args.restamp:
         return command_restamp(args)
+    if args.power:
+        return command_power(args)
     seeds = check_run_arguments(args)
     if seeds < MIN_SEEDS:
         raise UsageError(f"calibrating needs at least {MIN_SEEDS} seeds to estimate a spread; got {seeds}")
@@ -262,6 +268,24 @@ def restamp_differences(entry: dict, record: dict | None) -> list[str]:
         if measured is None or float(measured) != float(expected):
             moved.append(f"{metric} {expected!r} -> {measured!r}")
     return moved
+
+
+def command_power(args) -> int:
+    """The gate's power over the committed baseline (suite.gate_power), without running anything."""
+    from suite import gate_power, registry, verdict
+    from suite.cli import UsageError
+
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    try:
+        baseline = verdict.load_baseline(args.tier, output.parent) if output.exists() else None
+    except verdict.BaselineError as error:
+        raise UsageError(str(error)) from None
+    if not baseline:
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
+    gate_power.print_power(rows)
+    return 1 if any(row.flagged for row in rows) else 0
 
 
 def print_baseline(baseline: dict) -> None:

@@ -151,3 +151,14 @@ def test_restamp_carries_a_baseline_over_a_neutral_change_and_refuses_a_real_one
     assert json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["code_version"] == "0" * 16
     assert json.loads(before)["benchmarks"]["dlwp_dense512"]["metrics"] == \
         json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["metrics"]
+
+
+def test_the_power_check_flags_metrics_that_cannot_catch_their_regression():
+    """On the committed baseline: a 4-seed convnet bound is ~23 sigma wide and is flagged; 002-a's is not."""
+    completed = run_suite("calibrate", "--tier", "quick", "--power")
+    rows = {tuple(line.split()[:2]): line for line in completed.stdout.splitlines() if line.count(" ") > 3}
+    assert "leave [0, 1]" in rows[("convnet_mnist", "test_accuracy")]
+    assert "catches a drop of" in rows[("convnet_mnist", "test_accuracy")]
+    assert rows[("dlwp_dense512", "test_accuracy")].rstrip().endswith("ok")
+    flagged = sum(1 for line in rows.values() if not line.rstrip().endswith("ok"))
+    assert completed.returncode == (1 if flagged else 0), completed.stderr
