@@ -295,6 +295,10 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
                                  estimates[(job.benchmark, job.tier)], summary, stamps[(job.benchmark, job.tier)])
             finally:
                 claim.release()
+    except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
+        if results.is_storage_full(error) and not isinstance(error, results.StorageFull):
+            raise results.StorageFull(run_path, error) from error
+        raise
     finally:
         for _, _, claim in deferred:
             claim.release()
