@@ -180,6 +180,25 @@ def test_an_unusable_reports_folder_is_one_line_before_any_training(tmp_path, ma
     assert "[1/1]" not in completed.stderr
 
 
+def test_a_read_only_reports_folder_is_one_line_before_any_training(tmp_path):
+    mount_point = tmp_path / "read-only"
+    mount_point.mkdir()
+    if os.geteuid() != 0:
+        pytest.skip("mounting a read-only tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "ro,size=64k", "tmpfs", str(mount_point)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        completed = run_suite("run", "l2c_linear_circles", "--tier", "smoke",
+                              env={"SUITE_REPORTS_DIR": str(mount_point / "reports")})
+    finally:
+        subprocess.run(["umount", "-l", str(mount_point)], check=False)
+    assert completed.returncode == 2
+    line = _one_line_error(completed)
+    assert "Read-only file system" in line and "SUITE_REPORTS_DIR" in line
+
+
 # -- 6. a full disk --------------------------------------------------------------------------------
 @pytest.fixture
 def small_disk(tmp_path):
