@@ -27,6 +27,8 @@ import types
 #: Class attributes that decide what a benchmark computes. Prose (``references``' notes, the
 #: docstring, ``title``) and bookkeeping (``estimated_seconds``, ``tags``) are left out on purpose.
 COMPUTING_ATTRIBUTES = ("name", "dataset", "settings", "tiers", "version")
+#: Methods of the base class that identify or describe a benchmark rather than compute it.
+IDENTITY_METHODS = frozenset({"code_version", "source_hash", "__repr__"})
 #: Only code in these modules is followed: the benchmarks package and the benchmark files loaded from
 #: ``SUITE_BENCHMARK_PATH`` (imported as ``suite_extra_*``).
 FOLLOWED_PREFIXES = ("benchmarks.", "suite_extra_")
@@ -43,7 +45,7 @@ def code_version(benchmark_class: type) -> str:
             continue  # the base Benchmark's default hooks (fit, evaluate) compute too: they count
         for name, member in sorted(vars(klass).items()):
             function = member.__func__ if isinstance(member, (classmethod, staticmethod)) else member
-            if isinstance(function, types.FunctionType):
+            if isinstance(function, types.FunctionType) and name not in IDENTITY_METHODS:
                 digest.update(f"{klass.__qualname__}.{name}:".encode())
                 _hash_function(function, digest, seen)
     return digest.hexdigest()[:16]

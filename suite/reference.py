@@ -26,7 +26,7 @@ JUDGED_ON = ("mean", "every_seed", "fraction")
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SeedOutcome:
     """A named range of values one seed can land in, e.g. ("fails, loss near 1", 0.8, 1.2)."""
 
     label: str
@@ -54,7 +54,7 @@ class Reference:
     threshold: float | None = None
     judged_on: str = "mean"
     min_fraction: float = 1.0
-    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+    outcomes: tuple[SeedOutcome, ...] = field(default_factory=tuple)
     claim: str = ""  # the source's words, quoted in the report
 
     def __post_init__(self):
@@ -143,7 +143,7 @@ class Reference:
                    note=data.get("note", ""), kind=data.get("kind", "between"), threshold=data.get("threshold"),
                    judged_on=data.get("judged_on", "mean"), min_fraction=data.get("min_fraction", 1.0),
                    claim=data.get("claim", ""),
-                   outcomes=tuple(Outcome(str(label), low, high) for label, low, high in data.get("outcomes", ())))
+                   outcomes=tuple(SeedOutcome(str(label), low, high) for label, low, high in data.get("outcomes", ())))
 
     def differences(self, other: Reference) -> list[str]:
         """What changed from this reference to ``other``, in words (for ``report --rejudge``)."""

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from suite import Benchmark, Reference, Settings, Source, figures, report, results
-from suite.reference import Outcome as RefOutcome
+from suite.reference import SeedOutcome as RefOutcome
 
 DOC_001 = "001_48965531ca7b644d.txt"
 DOC_002 = "002_1cdcc223183fcc73.txt"
