@@ -36,7 +36,7 @@ from keras import layers
 from benchmarks import _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
-from suite.reference import Outcome as SeedOutcome
+from suite.reference import SeedOutcome
 from suite.training import accuracy, final_loss, full_batch_steps, predict_labels
 
 VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"

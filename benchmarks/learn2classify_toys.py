@@ -37,7 +37,7 @@ from keras import layers
 from benchmarks import _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
-from suite.reference import Outcome as OutcomeRange
+from suite.reference import SeedOutcome as OutcomeRange
 
 DOCUMENT = "001_48965531ca7b644d.txt"
 #: Versions and date of the calibration runs behind every bound below.

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from suite import files, results
 from suite.constants import baselines_dir
+from suite.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
 RULE = " ".join(" ".join(__doc__.split("\n\n")[1:4]).split())
@@ -47,12 +48,6 @@ def floor_for(metric: str, mean: float) -> float:
     return max(RELATIVE_FLOOR * abs(mean), 1e-6)
 
 
-def t_quantile(probability: float, degrees_of_freedom: int) -> float:
-    from scipy import stats
-
-    return float(stats.t.ppf(probability, degrees_of_freedom))
-
-
 def false_alarm_probability(half_width: float, std: float, n: int) -> float:
     """P(one fresh seed lands outside mean ± half_width) under the Student-t predictive distribution."""
     from scipy import stats
@@ -64,9 +59,8 @@ def false_alarm_probability(half_width: float, std: float, n: int) -> float:
 
 
 def entry_bounds(metric: str, values: list[float], metrics_in_gate: int) -> dict:
-    n = len(values)
-    mean = sum(values) / n
-    std = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    stats = Stats.of(values)
+    n, mean, std = stats.n, stats.mean, stats.std
     alpha = FAMILY_FALSE_ALARM / max(metrics_in_gate, 1)
     k = t_quantile(1 - alpha / 2, n - 1)
     statistical = k * std * math.sqrt(1 + 1 / n)
@@ -112,7 +106,7 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
         entries[name] = {
             "metrics": metrics,
             "seeds": sorted(r["seed"] for r in mine),
-            "source_hash": benchmark.source_hash(),
+            "code_version": benchmark.code_version(),
             "calibrated_at": results.utc_now(),
             "run_id": run_id,
             "environment": {key: environment.get(key) for key in
@@ -153,8 +147,12 @@ def add_parser(commands) -> None:
     parser.add_argument("--restamp", action="store_true",
                         help="after a change that must not move the numbers (docstring, note, refactor): rerun "
                              "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
-                             "bit as calibrated, record the new source hash; otherwise refuse")
+                             "bit as calibrated, record the new code version; otherwise refuse")
     parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
+    parser.add_argument("--power", action="store_true",
+                        help="run nothing: print, for every metric of the baseline, the smallest shift one gate run "
+                             "catches, flag the metrics that cannot catch the regression the gate exists for "
+                             "(exit 1 when any is flagged)")
     parser.set_defaults(func=command_calibrate, deterministic=True)
 
 
@@ -165,6 +163,8 @@ def command_calibrate(args) -> int:
         raise UsageError("the full tier is judged against the documented references; calibrate quick or smoke")
     if args.restamp:
         return command_restamp(args)
+    if args.power:
+        return command_power(args)
     seeds = check_run_arguments(args)
     if seeds < MIN_SEEDS:
         raise UsageError(f"calibrating needs at least {MIN_SEEDS} seeds to estimate a spread; got {seeds}")
@@ -193,11 +193,13 @@ def command_calibrate(args) -> int:
 def command_restamp(args) -> int:
     """Carry a baseline over a change of benchmark code that cannot change what it measures.
 
-    Every edit of a benchmark module changes its source hash, and the gate then warns that the
-    baseline was measured on other code. Recalibrating costs the whole spread again (hours for the
-    convnets); but when the code change is meant to be neutral, one seed settles it: seed 1 is
-    deterministic, so if it reproduces every calibrated metric bit for bit, the calibration still
-    describes the code. The bounds are left as they are; the entry records the evidence.
+    A change of the code that computes a benchmark (a refactor of its training loop, a renamed
+    helper) changes its code version, and the gate then warns that the baseline was measured on
+    other code. Prose (docstrings, comments, notes) does not count. Recalibrating costs the whole
+    spread again (hours for the convnets); but when the change is meant to be neutral, one seed
+    settles it: seed 1 is deterministic, so if it reproduces every calibrated metric bit for bit,
+    the calibration still describes the code. The bounds are left as they are; the entry records
+    the evidence.
     """
     from suite.cli import UsageError, check_run_arguments, execute_run, new_run, select
 
@@ -212,7 +214,7 @@ def command_restamp(args) -> int:
     if missing:
         raise UsageError(f"no baseline entry for {', '.join(missing)}: calibrate instead of restamping "
                          f"(python -m suite calibrate --tier {args.tier} {' '.join(missing)})")
-    stale = [b for b in chosen if entries[b.name].get("source_hash") != b.source_hash()]
+    stale = [b for b in chosen if entries[b.name].get("code_version") != b.code_version()]
     for benchmark in chosen:
         if benchmark not in stale:
             print(f"{benchmark.name}: baseline already made from this code", file=sys.stderr)
@@ -237,10 +239,10 @@ def command_restamp(args) -> int:
             continue
         entry["restamped"] = {
             "at": results.utc_now(), "run_id": run_path.name, "seed": 1,
-            "previous_source_hash": entry.get("source_hash"),
+            "previous_code_version": entry.get("code_version"),
             "evidence": "seed 1 reproduced every calibrated metric bit for bit under the new code",
         }
-        entry["source_hash"] = benchmark.source_hash()
+        entry["code_version"] = benchmark.code_version()
         print(f"{benchmark.name}: restamped (seed 1 reproduced {len(entry['metrics'])} metric(s) exactly)",
               file=sys.stderr)
     if len(refused) < len(stale):
@@ -266,6 +268,24 @@ def restamp_differences(entry: dict, record: dict | None) -> list[str]:
         if measured is None or float(measured) != float(expected):
             moved.append(f"{metric} {expected!r} -> {measured!r}")
     return moved
+
+
+def command_power(args) -> int:
+    """The gate's power over the committed baseline (suite.gate_power), without running anything."""
+    from suite import gate_power, registry, verdict
+    from suite.cli import UsageError
+
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    try:
+        baseline = verdict.load_baseline(args.tier, output.parent) if output.exists() else None
+    except verdict.BaselineError as error:
+        raise UsageError(str(error)) from None
+    if not baseline:
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
+    gate_power.print_power(rows)
+    return 1 if any(row.flagged for row in rows) else 0
 
 
 def print_baseline(baseline: dict) -> None:

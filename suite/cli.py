@@ -1,19 +1,21 @@
 """Command line: ``python -m suite list | run | report | compare | export | calibrate | data``.
 
 Exit codes of ``run``: 0 when every judged benchmark reproduces, 1 when any does
-not (or errors, or times out), 2 on a usage error, 130 when interrupted.
+not (or errors, or times out), 2 on a usage error, 3 when the disk filled (the run
+can be resumed), 130 when interrupted.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 
 from suite import constants
 
-EXIT_OK, EXIT_NOT_REPRODUCED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_NOT_REPRODUCED, EXIT_USAGE, EXIT_STORAGE_FULL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
 class UsageError(ValueError):
@@ -26,19 +28,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     listing = commands.add_parser("list", help="benchmarks with experiment id, source, placement and cost")
     listing.add_argument("--tag", action="append", default=[], help="only benchmarks with this tag")
+    listing.add_argument("--versions", action="store_true",
+                         help="add each benchmark's code version (the hash a baseline is checked against)")
     listing.set_defaults(func=command_list)
 
     run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
     run.add_argument("names", nargs="*", help="benchmark names, or 'all'")
     run.add_argument("--tag", action="append", default=[], help="select benchmarks by tag (repeatable)")
-    run.add_argument("--tier", default=constants.DEFAULT_TIER, help="full (documented settings), quick, smoke")
+    # Defaults of --tier, --device and --no-deterministic are applied after parsing, so that a resumed
+    # run can tell an option the user gave (and refuse it if it contradicts the run) from a default.
+    run.add_argument("--tier", default=None,
+                     help=f"full (documented settings), quick, smoke (default {constants.DEFAULT_TIER})")
     run.add_argument("--seeds", type=int, default=None,
                      help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
-    run.add_argument("--device", default="auto", help="auto (each benchmark's placement), cpu, gpu")
+    run.add_argument("--device", default=None, help="auto (each benchmark's placement; the default), cpu, gpu")
     run.add_argument("--resume", metavar="RUN",
                      help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
     run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
-    run.add_argument("--no-deterministic", dest="deterministic", action="store_false",
+    run.add_argument("--no-deterministic", dest="deterministic", action="store_false", default=None,
                      help="do not enable TensorFlow op determinism")
     run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
     run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
@@ -47,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     report = commands.add_parser("report", help="re-render the HTML report of a run from its records")
     report.add_argument("run", nargs="?", default="latest")
     report.add_argument("--compare-with", metavar="RUN_B", help="add the deltas and flags against another run")
+    report.add_argument("--rejudge", action="store_true",
+                        help="judge the run against today's references (not the ones it stored) and list the "
+                             "verdicts that moved")
     report.set_defaults(func=command_report)
 
     # Commands that live in their own modules; each module has ``add_parser(commands)``
@@ -101,7 +111,8 @@ def command_list(args) -> int:
         quick, _ = runner.estimate_seconds(benchmark, "quick")
         print(f"{benchmark.name:{width}} {benchmark.source.experiment:6} {benchmark.placement:12} "
               f"{','.join(benchmark.tags):30} {_duration(full):>7} {_duration(quick):>6}  "
-              f"{benchmark.source.document} {benchmark.source.cells}")
+              f"{benchmark.source.document} {benchmark.source.cells}"
+              + (f"  {benchmark.code_version()}" if args.versions else ""))
     print(f"\n{len(benchmarks)} benchmarks; times are one seed on this machine (measured where earlier runs exist).")
     return EXIT_OK
 
@@ -133,17 +144,59 @@ def select(names: list[str], tags: list[str]):
 
 # -- run -------------------------------------------------------------------------------------
 def check_run_arguments(args) -> int:
-    """Validate tier, device, seeds and timeout; return the number of seeds."""
-    if args.tier not in constants.TIERS:
-        raise UsageError(f"unknown tier {args.tier!r}; choose one of {', '.join(constants.TIERS)}")
-    if args.device not in constants.DEVICES:
-        raise UsageError(f"unknown device {args.device!r}; choose one of {', '.join(constants.DEVICES)}")
-    seeds = args.seeds if args.seeds is not None else (1 if args.tier == "smoke" else constants.DEFAULT_SEEDS)
+    """Validate tier, device, seeds and timeout before anything is created; return the number of seeds."""
+    tier = args.tier or constants.DEFAULT_TIER
+    device = args.device or "auto"
+    if tier not in constants.TIERS:
+        raise UsageError(f"unknown tier {tier!r}; choose one of {', '.join(constants.TIERS)}")
+    if device not in constants.DEVICES:
+        raise UsageError(f"unknown device {device!r}; choose one of {', '.join(constants.DEVICES)}")
+    seeds = args.seeds if args.seeds is not None else (1 if tier == "smoke" else constants.DEFAULT_SEEDS)
+    check_seeds(seeds)
+    check_timeout(args.timeout)
+    return seeds
+
+
+def check_seeds(seeds: int | None) -> None:
+    if seeds is None:
+        return
     if seeds < 1:
         raise UsageError(f"--seeds must be at least 1, got {seeds}")
-    if args.timeout is not None and args.timeout <= 0:
-        raise UsageError("--timeout must be a positive number of seconds")
-    return seeds
+    if seeds > constants.MAX_SEEDS:
+        raise UsageError(f"--seeds {seeds} is more than the suite allows ({constants.MAX_SEEDS}: each seed is a "
+                         "training run); ask for fewer")
+
+
+def check_timeout(timeout_s: float | None) -> None:
+    if timeout_s is None:
+        return
+    if not math.isfinite(timeout_s) or timeout_s <= 0:
+        raise UsageError(f"--timeout must be a positive, finite number of seconds, got {timeout_s}")
+    if timeout_s > constants.MAX_TIMEOUT_S:
+        raise UsageError(f"--timeout {timeout_s:g} s is longer than {constants.MAX_TIMEOUT_S // 86400:.0f} days; "
+                         "leave it out to use 10x each job's estimate")
+
+
+def check_reports_folder() -> None:
+    """The reports folder must be a writable folder, checked before any training (never after an hour)."""
+    from suite import results
+
+    problem = results.unusable_folder(constants.reports_dir())
+    if problem:
+        raise UsageError(f"the reports folder {constants.reports_dir()} cannot be used: {problem}; "
+                         "make it writable or point SUITE_REPORTS_DIR at a writable folder")
+
+
+def check_baseline(tier: str) -> None:
+    """A quick-tier run is judged against its baseline: a bad file is said now, not after training."""
+    from suite import verdict
+
+    if tier in ("full", "smoke"):
+        return
+    try:
+        verdict.load_baseline(tier)
+    except verdict.BaselineError as error:
+        raise UsageError(str(error)) from None
 
 
 def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool):
@@ -151,13 +204,20 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool)
     from suite import results
 
     run_path = results.run_dir(results.new_run_id(tier))
-    run_path.mkdir(parents=True, exist_ok=False)
-    (run_path / "records").mkdir()
-    results.write_run_manifest(run_path, {
-        "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
-        "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
-        "started_at": results.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
-    })
+    try:
+        run_path.mkdir(parents=True, exist_ok=False)
+        (run_path / "records").mkdir()
+        results.write_run_manifest(run_path, {
+            "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
+            "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
+            "started_at": results.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
+        })
+    except OSError as error:  # nothing has run yet: leave no half-made run folder behind
+        import shutil
+
+        shutil.rmtree(run_path, ignore_errors=True)
+        raise UsageError(f"cannot create the run folder {run_path}: {error.strerror or error}; free some space "
+                         "or point SUITE_REPORTS_DIR at another folder") from None
     return run_path
 
 
@@ -197,6 +257,13 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     except KeyboardInterrupt:
         interrupted = True
         summary = {}
+    except results.StorageFull:
+        try:  # say in the run folder why it stopped, if even that fits
+            results.write_run_manifest(run_path, {"finished_at": results.utc_now(), "stopped": "disk full",
+                                                  "wall_s": time.monotonic() - started}, name="finished.json")
+        except OSError:
+            pass
+        raise
     results.write_run_manifest(run_path, {
         "finished_at": results.utc_now(), "wall_s": time.monotonic() - started,
         "interrupted": interrupted, "environment": summary.get("environment", {}),
@@ -241,32 +308,83 @@ def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
     return asked
 
 
+def refuse_conflicting_resume_options(args, run_path, manifest: dict) -> None:
+    """``--resume`` continues a run as it was started: an option that contradicts it is refused, not ignored."""
+    own = {"tier": manifest.get("tier"), "device": manifest.get("device", "auto"),
+           "deterministic": manifest.get("deterministic", True)}
+    given = {"tier": args.tier, "device": args.device, "deterministic": args.deterministic}
+    conflicts = [f"--{key} {value}" if key != "deterministic" else "--no-deterministic"
+                 for key, value in given.items() if value is not None and value != own[key]]
+    names = [name for name in args.names if name != "all"]
+    if names and sorted(set(names)) != sorted(manifest.get("benchmarks") or []):
+        conflicts.append(" ".join(names))
+    if args.tag:
+        conflicts.append(" ".join(f"--tag {tag}" for tag in args.tag))
+    if conflicts:
+        settings = (f"tier {own['tier']}, device {own['device']}, deterministic "
+                    f"{'on' if own['deterministic'] else 'off'}, {len(manifest.get('benchmarks') or [])} benchmarks")
+        raise UsageError(f"{' '.join(conflicts)} cannot change run {run_path.name}, which has its own settings "
+                         f"({settings}); --resume takes only --seeds, --timeout and --no-report (start a new run "
+                         "for other settings)")
+
+
+def set_aside_damaged_records(run_path) -> None:
+    """Before resuming: damaged records are moved aside (never deleted) and their jobs run again."""
+    from suite import results
+
+    for problem, target in results.set_aside_damaged(run_path):
+        print(f"warning: record {problem.path.name} is damaged ({problem.reason}); moved to "
+              f"{target.relative_to(run_path)} and its job will run again", file=sys.stderr)
+
+
 def command_run(args) -> int:
     from suite import report, results, verdict
 
     seeds = check_run_arguments(args)
     if args.resume:
         run_path, manifest, benchmarks = open_run(args.resume)
-        tier, seeds = manifest.get("tier", args.tier), more_seeds(run_path, manifest, args.seeds)
-        deterministic = manifest.get("deterministic", args.deterministic)
-        device = manifest.get("device", args.device)
+        refuse_conflicting_resume_options(args, run_path, manifest)
+        tier = manifest.get("tier", constants.DEFAULT_TIER)
+        check_reports_folder()
+        check_baseline(tier)
+        seeds = more_seeds(run_path, manifest, args.seeds)
+        deterministic = manifest.get("deterministic", True)
+        device = manifest.get("device", "auto")
+        set_aside_damaged_records(run_path)
     else:
+        tier = args.tier or constants.DEFAULT_TIER
+        deterministic = True if args.deterministic is None else args.deterministic
+        device = args.device or "auto"
+        check_reports_folder()
+        check_baseline(tier)
         benchmarks = select(args.names, args.tag)
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
-        tier, deterministic, device = args.tier, args.deterministic, args.device
         run_path = new_run(benchmarks, tier, seeds, device, deterministic)
 
-    interrupted = execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout)
+    try:
+        interrupted = execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout)
+    except results.StorageFull as full:
+        print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
+              f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
+        return EXIT_STORAGE_FULL
     by_name = {b.name: b for b in benchmarks}
-    records = results.load_records(run_path)
-    verdicts = verdict.judge_run(by_name, records, tier)
+    scan = results.scan_records(run_path)
+    for warning in scan.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    records = scan.records
+    verdicts = verdict.judge_recorded(records, order=list(by_name))
     print_summary(verdicts)
     if tier != "full" and tier != "smoke":
         _warn_about_stale_baseline(benchmarks, tier)
     if args.report and records:
-        path = report.render(run_path, benchmarks=by_name)
-        print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
+        try:
+            path = report.render(run_path)
+        except OSError as error:  # the records are safe; only the page is missing
+            print(f"\nerror: the report could not be written ({error.strerror or error}); the records are kept: "
+                  f"python -m suite report {run_path.name} renders it later", file=sys.stderr)
+        else:
+            print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
     if interrupted:
         return EXIT_INTERRUPTED
     return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
@@ -282,8 +400,9 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
         if entry is None:
             print(f"note: {benchmark.name} has no entry in baselines/{tier}.json; it is not judged "
                   f"(python -m suite calibrate --tier {tier} {benchmark.name})", file=sys.stderr)
-        elif entry.get("source_hash") and entry["source_hash"] != benchmark.source_hash():
-            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated; "
+        elif entry.get("code_version") != benchmark.code_version():
+            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated (its code version "
+                  f"is {benchmark.code_version()}, the baseline's {entry.get('code_version') or 'unknown'}); "
                   f"recalibrate if the change was intended", file=sys.stderr)
 
 
@@ -301,7 +420,10 @@ def print_summary(verdicts) -> None:
             shown = rv.verdict if bench.verdict in ("REPRODUCED", "NOT REPRODUCED") else bench.verdict
             moved = ""
             if rv.reference.value is not None and rv.values and shown == "NOT REPRODUCED":
-                moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
+                if math.isnan(rv.stats.mean):
+                    moved = "  (the mean is NaN: a seed gave NaN)"
+                else:
+                    moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
             if rv.per_seed and rv.values:
                 # A per-seed rule is judged on the count of seeds, not on the mean: show the count and the rule.
                 print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.describe_count():67} {shown}")
@@ -316,15 +438,23 @@ def print_summary(verdicts) -> None:
 
 # -- report ----------------------------------------------------------------------------------
 def command_report(args) -> int:
-    from suite import report, results, schema
+    from suite import report, results, verdict
 
+    check_reports_folder()
     try:
-        path = report.render(args.run, compare_with=args.compare_with)
-    except results.RunNotFound as error:
+        path = report.render(args.run, compare_with=args.compare_with, rejudge=args.rejudge)
+        if args.rejudge:
+            run_path = results.find_run(args.run)
+            manifest = results.read_run_manifest(run_path)
+            records, _ = report.load_records(run_path)
+            _, _, moved, _ = report.judge_today(records, manifest.get("tier") or "full")
+            print("Re-judged against today's references.")
+            print("\n".join(f"  {line}" for line in moved) if moved else "  No verdict moved.")
+    except (results.RunNotFound, verdict.BaselineError) as error:
         raise UsageError(str(error)) from None
     # The page lists them too; a record left out must not go unnoticed by whoever runs the command.
-    for error in schema.nonconforming(path.parent):
-        print(f"warning: {error} (left out of the report)", file=sys.stderr)
+    for warning in results.scan_records(path.parent).warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     print(path)
     return EXIT_OK
 

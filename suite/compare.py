@@ -7,7 +7,8 @@ B - A, and flags:
 * ``OUT``  B's mean falls outside the bounds A is judged against (A's tier's references);
 * ``BIG``  the change exceeds the half-width of those bounds (for a one-sided or
   unjudged tier, the documented two-sided reference's half-width) — a shift as large
-  as the tolerance of the claim itself.
+  as the tolerance of the claim itself; a mean that turns infinite (divergence) is BIG;
+* ``NAN``  a seed gave NaN, so that run's mean is undefined and no change can be measured.
 
 Times: mean seconds per job in A and B and their ratio B / A (the machine is shared,
 so a ratio near 1 says little; a factor of 2 says something).
@@ -27,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import results, verdict
+from suite.reference import Reference
 
 #: Environment fields compared, with their labels, in the order they are printed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
@@ -83,6 +85,8 @@ class Comparison:
     packages_recorded: bool = True
     #: (benchmark, verdict in A, verdict in B) for every benchmark in both runs.
     verdicts: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Damaged record files left out of the comparison, one line each.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def flagged(self) -> list[MetricDelta]:
@@ -117,6 +121,7 @@ class Comparison:
             "times": [{"benchmark": row.benchmark, "seconds_a": row.seconds_a, "seconds_b": row.seconds_b,
                        "ratio": row.ratio} for row in self.times],
             "only_a": self.only_a, "only_b": self.only_b,
+            "warnings": self.warnings,
         })
 
 
@@ -172,7 +177,6 @@ def add_parser(commands) -> None:
 
 
 def command_compare(args) -> int:
-    from suite import schema
     from suite.cli import UsageError
 
     try:
@@ -181,8 +185,10 @@ def command_compare(args) -> int:
         raise UsageError(str(error)) from None
     try:
         comparison = compare_runs(args.run_a, args.run_b)
-    except (results.RunNotFound, schema.RecordSchemaError) as error:
+    except (results.RunNotFound, verdict.BaselineError) as error:
         raise UsageError(str(error)) from None
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     failures = comparison.failures(conditions)
     if args.json:
         document = comparison.to_dict()
@@ -221,17 +227,12 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     return environment
 
 
-def _load(run) -> tuple[Path, list[dict]]:
-    """A run's readable records; a record that does not conform to the schema stops the comparison
-    (``RecordSchemaError`` naming the file and the field): a gate must not pass on records it skipped."""
-    from suite import report, schema
+def _load(run) -> tuple[Path, list[dict], list[str]]:
+    from suite import report
 
     run_path = results.find_run(run)
-    nonconforming = schema.nonconforming(run_path)
-    if nonconforming:
-        raise nonconforming[0]
-    records, _ = report.load_records(run_path)
-    return run_path, records
+    records, problems = report.load_records(run_path)
+    return run_path, records, problems
 
 
 def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], bool]:
@@ -245,15 +246,13 @@ def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], b
 
 def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     """The differences between two runs (B relative to A)."""
-    path_a, records_a = _load(run_a)
-    path_b, records_b = _load(run_b)
+    path_a, records_a, problems_a = _load(run_a)
+    path_b, records_b, problems_b = _load(run_b)
     env_a, env_b = _environment(path_a, records_a), _environment(path_b, records_b)
     environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
                    if _show(env_a.get(key)) != _show(env_b.get(key))]
-    if benchmarks is None:
-        benchmarks = _registered()
     tier_a = env_a.get("tier") or "full"
-    baseline = verdict.load_baseline(tier_a) if tier_a not in ("full", "smoke") else None
+    baseline = verdict.load_baseline(tier_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
     grouped_a, grouped_b = _group(records_a), _group(records_b)
     names = [n for n in grouped_a if n in grouped_b]
     metrics, times = [], []
@@ -261,7 +260,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     for name in sorted(names, key=lambda n: (str(grouped_a[n][0].get("experiment") or "~"), n)):
         ok_a = [r for r in grouped_a[name] if r.get("status") == "ok"]
         ok_b = [r for r in grouped_b[name] if r.get("status") == "ok"]
-        references = _references(benchmarks.get(name), tier_a, baseline)
+        references = (_references(benchmarks.get(name), tier_a, baseline) if benchmarks is not None
+                      else _recorded_references(grouped_a[name]))
         for metric in sorted({m for r in ok_a + ok_b for m in (r.get("metrics") or {})}):
             stats_a = verdict.Stats.of([r["metrics"][metric] for r in ok_a if _is_number(r["metrics"].get(metric))])
             stats_b = verdict.Stats.of([r["metrics"][metric] for r in ok_b if _is_number(r["metrics"].get(metric))])
@@ -279,7 +279,9 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
                 if row.bounds == "-":
                     row.bounds = width_from.describe_bounds() + " (documented)"
             if stats_a.n and stats_b.n:
-                if math.isfinite(stats_a.mean) != math.isfinite(stats_b.mean):
+                if math.isnan(stats_a.mean) or math.isnan(stats_b.mean):
+                    row.flags.append("NAN")
+                elif math.isfinite(stats_a.mean) != math.isfinite(stats_b.mean):
                     row.flags.append("BIG")
                 elif row.half_width is not None and math.isfinite(row.delta) and abs(row.delta) > row.half_width:
                     row.flags.append("BIG")
@@ -292,31 +294,40 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
             times.append(TimeDelta(name, sum(seconds_a) / len(seconds_a), sum(seconds_b) / len(seconds_b)))
     packages, packages_recorded = _packages(path_a, path_b)
     tier_b = env_b.get("tier") or "full"
-    judged_a = verdict.judge_run(_with_recorded(benchmarks, records_a), records_a, tier_a, baseline)
-    judged_b = verdict.judge_run(_with_recorded(benchmarks, records_b), records_b, tier_b)
-    verdicts_a = {v.benchmark: v.verdict for v in judged_a}
-    verdicts_b = {v.benchmark: v.verdict for v in judged_b}
+    verdicts_a = _verdicts(records_a, benchmarks, tier_a, baseline)
+    baseline_b = verdict.load_baseline(tier_b) if benchmarks is not None and tier_b not in ("full", "smoke") else None
+    verdicts_b = _verdicts(records_b, benchmarks, tier_b, baseline_b)
     verdicts = [(name, verdicts_a[name], verdicts_b[name]) for name in sorted(set(verdicts_a) & set(verdicts_b))]
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
                       sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)),
-                      packages, packages_recorded, verdicts)
+                      packages=packages, packages_recorded=packages_recorded, verdicts=verdicts,
+                      warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b])
 
 
-def _with_recorded(benchmarks: dict, records: list[dict]) -> dict:
-    """The registered benchmarks plus a stand-in for each one only the records know (judged as unjudged)."""
+def _verdicts(records: list[dict], benchmarks: dict | None, tier: str, baseline) -> dict[str, str]:
+    """``{benchmark: verdict}`` as the report gives it: from what the records stored, or against
+    ``benchmarks`` when the caller holds them (a stand-in for any benchmark they do not include)."""
     from suite import report
 
-    known, _ = report.benchmarks_of(records, benchmarks)
-    return known
+    if benchmarks is None:
+        return {v.benchmark: v.verdict for v in verdict.judge_recorded(records)}
+    known = dict(benchmarks)
+    for record in records:
+        known.setdefault(record["benchmark"], report.RecordedBenchmark(record))
+    return {v.benchmark: v.verdict for v in verdict.judge_run(known, records, tier, baseline)}
 
 
-def _registered() -> dict:
-    from suite import registry
+def _recorded_references(records: list[dict]) -> dict:
+    """``{metric: (reference A was judged against or None, documented reference or None)}`` from A's records.
 
-    try:
-        return {name: cls() for name, cls in registry.discover().items()}
-    except Exception:  # compare what the records say even when a benchmark module is broken
-        return {name: cls() for name, cls in registry.registered().items()}
+    Why from the records: a comparison must say what A was held to when it ran, and must work
+    without today's benchmark code (or TensorFlow).
+    """
+    newest = max(records, key=lambda r: str(r.get("finished_at") or ""))
+    stored = verdict.references_of_record(newest)
+    judged = {r.metric: r for r in stored[0]} if stored and stored[1] else {}
+    documented = {data["metric"]: Reference.from_dict(data) for data in newest.get("documented_references") or ()}
+    return {metric: (judged.get(metric), documented.get(metric)) for metric in set(judged) | set(documented)}
 
 
 def _references(benchmark, tier: str, baseline) -> dict:
@@ -351,8 +362,10 @@ def _show(value) -> str:
 
 
 def number(value: float, signed: bool = False) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
+    if value is None:
         return "-"
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
     if not math.isfinite(value):
         return "inf" if value > 0 else "-inf"
     return f"{value:+.4g}" if signed else f"{value:.4g}"
@@ -361,6 +374,8 @@ def number(value: float, signed: bool = False) -> str:
 def _delta(row: MetricDelta) -> str:
     if row.mean_a == row.mean_b:  # also inf == inf: no change
         return "0"
+    if math.isnan(row.mean_a) or math.isnan(row.mean_b):
+        return "-"
     return number(row.delta, signed=True)
 
 
@@ -410,7 +425,7 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out(f"({len(comparison.metrics) - len(rows)} unflagged lines hidden; --all shows them)")
     out()
     out("OUT: B's mean leaves the bounds A is judged against; BIG: |delta| exceeds the bounds' half-width; "
-        "MISSING: measured in one run only.")
+        "NAN: a seed gave NaN, the mean is undefined; MISSING: measured in one run only.")
     out(f"{len(comparison.flagged)} of {len(comparison.metrics)} metric lines flagged.")
     if comparison.times:
         out()

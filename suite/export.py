@@ -62,7 +62,7 @@ def command_export(args) -> int:
                              "(or use --format csv)") from None
     try:
         loaded = [(path.name, records) for path, records in map(_read_run, args.runs)]
-    except (results.RunNotFound, ValueError) as error:
+    except results.RunNotFound as error:
         raise UsageError(str(error)) from None
     try:
         if args.format == "tensorboard":
@@ -81,11 +81,13 @@ def command_export(args) -> int:
 
 
 def _read_run(run) -> tuple[Path, list[dict]]:
-    """A run's records, each checked against the schema: an export with a row silently missing is worse than none."""
-    from suite import schema
-
+    """A run's trustworthy records; each damaged one (unreadable, or not conforming to the record schema)
+    is named on stderr with its field, and left out, as ``report`` and ``compare`` do."""
     path = results.find_run(run)
-    return path, schema.load_conforming(path)
+    scan = results.scan_records(path)
+    for warning in scan.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    return path, scan.records
 
 
 # -- the tables ---------------------------------------------------------------------------------
@@ -173,13 +175,10 @@ def history_table(loaded: list[tuple[str, list[dict]]]):
 
 
 def judge(records: list[dict]):
-    """The verdicts of one run's records, against the registered benchmarks (as the report judges them)."""
+    """The verdicts of one run's records, from the references they stored (as the report judges them)."""
     from suite import report, verdict
 
-    known, _ = report.benchmarks_of(records)
-    usable = [r for r in records if isinstance(r.get("metrics"), dict)]
-    tier = next((r.get("tier") for r in records if r.get("tier")), "full")
-    return verdict.judge_run(known, usable, tier)
+    return verdict.judge_recorded(records, order=list(report.recorded_benchmarks(records)))
 
 
 def to_csv(frame) -> str:

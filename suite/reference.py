@@ -26,7 +26,7 @@ JUDGED_ON = ("mean", "every_seed", "fraction")
 
 
 @dataclass(frozen=True)
-class Outcome:
+class SeedOutcome:
     """A named range of values one seed can land in, e.g. ("fails, loss near 1", 0.8, 1.2)."""
 
     label: str
@@ -54,7 +54,7 @@ class Reference:
     threshold: float | None = None
     judged_on: str = "mean"
     min_fraction: float = 1.0
-    outcomes: tuple[Outcome, ...] = field(default_factory=tuple)
+    outcomes: tuple[SeedOutcome, ...] = field(default_factory=tuple)
     claim: str = ""  # the source's words, quoted in the report
 
     def __post_init__(self):
@@ -128,13 +128,33 @@ class Reference:
             return f"<= {_fmt(self.threshold)}"
         return "inf / NaN"
 
-    def with_bounds(self, low: float, high: float, note: str) -> Reference:
-        """The same claim judged against other bounds (used by baselines for the quick tier)."""
-        from dataclasses import replace
+    # -- as stored in a record ------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        """Plain JSON data: a run stores the references it was judged against, as they stood then."""
+        return {"metric": self.metric, "value": self.value, "bounds": list(self.bounds) if self.bounds else None,
+                "note": self.note, "kind": self.kind, "threshold": self.threshold, "judged_on": self.judged_on,
+                "min_fraction": self.min_fraction, "claim": self.claim,
+                "outcomes": [[o.label, o.low, o.high] for o in self.outcomes]}
 
-        if self.kind == "diverges":
-            return replace(self, note=note)
-        return replace(self, kind="between", bounds=(low, high), threshold=None, note=note)
+    @classmethod
+    def from_dict(cls, data: dict) -> Reference:
+        bounds = data.get("bounds")
+        return cls(data["metric"], data.get("value"), bounds=tuple(bounds) if bounds else None,
+                   note=data.get("note", ""), kind=data.get("kind", "between"), threshold=data.get("threshold"),
+                   judged_on=data.get("judged_on", "mean"), min_fraction=data.get("min_fraction", 1.0),
+                   claim=data.get("claim", ""),
+                   outcomes=tuple(SeedOutcome(str(label), low, high) for label, low, high in data.get("outcomes", ())))
+
+    def differences(self, other: Reference) -> list[str]:
+        """What changed from this reference to ``other``, in words (for ``report --rejudge``)."""
+        changed = []
+        if (self.kind, self.bounds, self.threshold) != (other.kind, other.bounds, other.threshold):
+            changed.append(f"bounds {self.describe_bounds()} -> {other.describe_bounds()}")
+        if self.value != other.value:
+            changed.append(f"reported value {self.value} -> {other.value}")
+        if (self.judged_on, self.min_fraction) != (other.judged_on, other.min_fraction):
+            changed.append(f"rule {self.judged_on} -> {other.judged_on}")
+        return changed
 
 
 def _fmt(x: float) -> str:

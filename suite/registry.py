@@ -126,6 +126,8 @@ class Benchmark:
     parameter_count: int | None = None
     #: The source's logged values per epoch or step, drawn beside ours: {"accuracy": [...], ...}.
     source_curves: dict[str, list[float]] = {}
+    #: Bump when a change the code hash cannot see (a data file, say) changes what the benchmark computes.
+    version: str = ""
 
     # -- settings -------------------------------------------------------------------------
     def settings_for(self, tier: str) -> Settings:
@@ -202,11 +204,11 @@ class Benchmark:
         return hashlib.sha256(text.encode()).hexdigest()
 
     @classmethod
-    def module_path(cls) -> str:
-        try:
-            return str(inspect.getfile(cls))
-        except TypeError:
-            return ""
+    def code_version(cls) -> str:
+        """Hash of the code that computes this benchmark's numbers, prose left out (``suite.code_version``)."""
+        from suite.code_version import code_version
+
+        return code_version(cls)
 
     def __repr__(self):
         return f"<{type(self).__name__} {self.name!r}>"

@@ -17,10 +17,8 @@ drawn is replaced by a message.
 
 from __future__ import annotations
 
-import functools
 import math
 import os
-import re
 import shutil
 import time
 import traceback
@@ -31,25 +29,29 @@ import jinja2
 
 from suite import figures, files, forest, results, sources, verdict
 from suite.constants import reports_dir
+from suite.reference import Reference
 from suite.registry import Source
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Metrics listed in an unjudged card before the rest fold into "more metrics".
 MAX_METRIC_ROWS = 6
-_CATALOGUE_ROW = re.compile(r"^\|\s*(\d{3}-[a-z]+)\s+([^|]*)\|([^|]*)\|([^|]*)\|\s*$")
 
 
 def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseline: dict | None = None,
-           compare_with: str | Path | None = None) -> Path:
+           compare_with: str | Path | None = None, rejudge: bool = False) -> Path:
     """Write ``report.html`` in the run folder and copy it to ``reports/latest.html``; return its path.
 
-    ``baseline`` is the quick tier's calibration (``baselines/quick.json``) when not the committed one;
-    ``compare_with`` names another run whose means this run's are compared with (deltas and flags).
+    By default the run is judged against the references its records stored when its jobs ran, and
+    the page is built from the run folder alone (no benchmark code, no TensorFlow): an old run keeps
+    its verdicts. ``rejudge`` judges it against today's benchmarks on purpose and lists what moved.
+    ``benchmarks`` (tests, callers holding benchmark objects) judges against those objects instead;
+    ``baseline`` is the quick tier's calibration when not the committed one; ``compare_with`` names
+    another run whose means this run's are compared with (deltas and flags).
     """
     run_path = results.find_run(run)
     if compare_with:
         compare_with = results.find_run(compare_with)  # a misspelt run is the user's error, said at once
-    html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with)
+    html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with, rejudge=rejudge)
     output = run_path / "report.html"
     files.atomic_write_bytes(output, html.encode("utf-8"))
     _readable(output)
@@ -70,22 +72,29 @@ def _readable(path: Path) -> None:
 
 
 def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | None = None,
-          compare_with: str | Path | None = None) -> str:
+          compare_with: str | Path | None = None, rejudge: bool = False) -> str:
     """The page as a string (no file written)."""
     started = time.perf_counter()
     records, problems = load_records(run_path)
     manifest = results.read_run_manifest(run_path)
-    known, discovery_problem = benchmarks_of(records, benchmarks)
-    if discovery_problem:
-        problems.append(discovery_problem)
     tier = manifest.get("tier") or (records[0].get("tier") if records else "full")
-    verdicts = verdict.judge_run(known, records, tier, baseline)
+    if benchmarks is None and not rejudge:
+        known = recorded_benchmarks(records)
+        verdicts = verdict.judge_recorded(records, order=list(known))
+    else:
+        known, verdicts, moved, discovery_problem = judge_today(records, tier, benchmarks, baseline)
+        if discovery_problem:
+            problems.append(discovery_problem)
+        if rejudge:
+            problems.insert(0, "Re-judged against today's references, not the ones stored with the run. "
+                            + (f"Verdicts that moved: {' | '.join(moved)}" if moved else "No verdict moved."))
     comparison = None
     if compare_with:
         from suite import compare
 
         try:
-            comparison = compare.compare_runs(compare_with, run_path, benchmarks=known)
+            comparison = compare.compare_runs(compare_with, run_path,
+                                              benchmarks=known if rejudge or benchmarks is not None else None)
         except Exception as error:  # the report stands without its comparison
             problems.append(f"comparison with {compare_with} failed: {type(error).__name__}: {error}")
     html = build_html(run_path, manifest, records, verdicts, known, problems=problems, comparison=comparison,
@@ -94,37 +103,38 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
 
 
 def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
-    """Every readable record of the run, and one line per file that could not be read or does not conform
-    to the record schema (naming the file and the field)."""
-    from suite import schema
-
-    records, problems = [], []
-    for path in sorted((run_path / "records").glob("*.json")):
-        try:
-            record = results.read_record(path)
-            schema.validate_record(record, path)
-            if not isinstance(record.get("benchmark"), str) or "status" not in record:
-                raise ValueError("no benchmark name or status")
-            record.setdefault("metrics", {})
-            if not isinstance(record["metrics"], dict):
-                record["metrics"] = {}
-            record["metrics"] = {k: v for k, v in record["metrics"].items() if isinstance(v, (int, float))}
-            records.append(record)
-        except schema.RecordSchemaError as error:
-            problems.append(f"{error}; left out of this report")
-        except Exception as error:
-            problems.append(f"record {path.name} skipped: {type(error).__name__}: {error}")
-    return records, problems
+    """Every trustworthy record of the run, and one line per damaged file (named, left out)."""
+    scan = results.scan_records(run_path)
+    for record in scan.records:
+        if not isinstance(record.get("metrics"), dict):
+            record["metrics"] = {}
+        record["metrics"] = {k: v for k, v in record["metrics"].items()
+                             if isinstance(v, (int, float)) and not isinstance(v, bool)}
+    return scan.records, scan.warnings()
 
 
-def benchmarks_of(records: list[dict], benchmarks: dict | None = None) -> tuple[dict, str]:
-    """The benchmarks the records are judged against: the registered ones (or ``benchmarks``), plus a
-    stand-in built from the records for each benchmark no longer registered; and a discovery problem."""
-    known, problem = _benchmarks(benchmarks)
-    for record in records:
+def recorded_benchmarks(records: list[dict]) -> dict:
+    """One stand-in per benchmark, from what its newest record says, in catalogue order."""
+    newest = {}
+    for record in sorted(records, key=lambda r: str(r.get("finished_at") or "")):
+        newest[record["benchmark"]] = record
+    ordered = sorted(newest.values(), key=lambda r: (sources.order(str(r.get("source_document") or "")),
+                                                     str(r.get("experiment") or "~"), r["benchmark"]))
+    return {record["benchmark"]: RecordedBenchmark(record) for record in ordered}
+
+
+def judge_today(records: list[dict], tier: str, benchmarks: dict | None = None, baseline: dict | None = None):
+    """Judge the records against today's benchmark code: (benchmarks, verdicts, moved lines, problem).
+
+    ``moved`` lists every verdict that differs from the one the records stored, and why.
+    """
+    known, discovery_problem = _benchmarks(benchmarks)
+    for record in records:  # records of benchmarks no longer registered still get a card
         if record["benchmark"] not in known:
             known[record["benchmark"]] = RecordedBenchmark(record)
-    return known, problem
+    verdicts = verdict.judge_run(known, records, tier, baseline)
+    moved = verdict.moved_verdicts(verdict.judge_recorded(records, order=list(known)), verdicts)
+    return known, verdicts, moved, discovery_problem
 
 
 def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:
@@ -140,30 +150,17 @@ def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:
 
 
 class RecordedBenchmark:
-    """Stand-in for a benchmark that is no longer registered: what its records say about it."""
-
-    references: tuple = ()
-    source_curves: dict = {}
+    """A benchmark as its record describes it: what the report needs, without its code or TensorFlow."""
 
     def __init__(self, record: dict):
         self.name = record["benchmark"]
         self.title = str(record.get("title") or "")
-        self.source = Source(str(record.get("source_document") or "unknown"), str(record.get("experiment") or "?"))
+        self.source = Source(str(record.get("source_document") or "unknown"), str(record.get("experiment") or "?"),
+                             cells=str(record.get("source_cells") or ""))
         self.tags = tuple(str(t) for t in (record.get("tags") or ()))
-        self.__doc__ = "Not registered in this checkout: shown from its records only."
-
-
-@functools.lru_cache(maxsize=1)
-def catalogue() -> dict[str, dict[str, str]]:
-    """``{"001-a": {"label": "linear on circles", "setup": ..., "reference": ...}}`` from experiments.md."""
-    rows = {}
-    if sources.CATALOGUE.exists():
-        for line in sources.CATALOGUE.read_text(encoding="utf-8").splitlines():
-            match = _CATALOGUE_ROW.match(line.strip())
-            if match:
-                rows[match.group(1)] = {"label": match.group(2).strip(), "setup": match.group(3).strip(),
-                                        "reference": match.group(4).strip().replace("**", "")}
-    return rows
+        self.references = tuple(Reference.from_dict(data) for data in record.get("documented_references") or ())
+        self.source_curves = dict(record.get("source_curves") or {})
+        self.description = str(record.get("description") or "") or "Shown from its records only."
 
 
 def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, str]], list[str]]:
@@ -342,7 +339,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
     durations = [_float(r.get("duration_s")) for r in records]
     devices = sorted({str(r.get("device") or "-") for r in records})
     unjudged = benchmark_verdict.verdict in (verdict.ERROR, verdict.TIMEOUT, verdict.SKIPPED, verdict.UNJUDGED)
-    catalogued = catalogue().get(benchmark.source.experiment, {})
+    catalogued = sources.experiments().get(benchmark.source.experiment, {})
     common = {
         "benchmark": benchmark.name,
         "experiment": benchmark.source.experiment,
@@ -426,7 +423,7 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
         "claims": list(dict.fromkeys(
             [rv.reference.claim for rv in benchmark_verdict.references if rv.reference.claim]
             + [r.claim for r in getattr(benchmark, "references", ()) if r.claim])),
-        "doc": (type(benchmark).__doc__ or getattr(benchmark, "__doc__", "") or "").strip(),
+        "doc": (getattr(benchmark, "description", "") or type(benchmark).__doc__ or "").strip(),
         "verdict": benchmark_verdict.verdict,
         "detail": benchmark_verdict.detail,
         "statuses": benchmark_verdict.statuses,

@@ -16,24 +16,84 @@ which layout it holds.
 
 from __future__ import annotations
 
+import errno
 import io
 import json
 import math
 import os
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from suite import schema
 from suite.constants import RECORD_SCHEMA_VERSION, reports_dir
-from suite.files import atomic_write_bytes
+from suite.files import atomic_write_bytes, publish_once
 
-STATUSES = ("ok", "error", "timeout", "skipped")
+#: Fields every record has whatever its status; a file without them is not a record of this suite.
+REQUIRED_FIELDS = {"benchmark": str, "tier": str, "seed": int, "status": str}
+#: Damaged records are moved here (inside the run folder), never deleted: they may be evidence.
+DAMAGED_FOLDER = "damaged"
 
 
 class RunNotFound(ValueError):
     pass
+
+
+class DamagedRecord(ValueError):
+    """A record file that cannot be trusted: not JSON, another schema, or lacking a required field."""
+
+    def __init__(self, path: Path, reason: str):
+        super().__init__(f"{path.name}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class StorageFull(OSError):
+    """The disk (or quota) holding the run folder is full: the run stops and can be resumed later."""
+
+    def __init__(self, path: Path, error: OSError):
+        free = _free_bytes(path)
+        free_text = f", {free / 1e6:.1f} MB free" if free is not None else ""
+        super().__init__(error.errno, f"no space left on the disk holding {path}{free_text}")
+        self.path = path
+
+
+def is_storage_full(error: BaseException) -> bool:
+    return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
+
+
+def unusable_folder(folder: Path) -> str:
+    """Why ``folder`` cannot hold output (not a folder, cannot be created, read-only), or "" when it can.
+
+    Tested by doing: create it, write and remove a small file. Permission bits alone would lie for
+    root and for read-only mounts.
+    """
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check."):
+            pass
+    except FileExistsError:
+        return "a file stands where a folder of its path should be"
+    except OSError as error:
+        return error.strerror or str(error)
+    return ""
+
+
+def _free_bytes(path: Path) -> int | None:
+    for candidate in (path, *path.parents):
+        try:
+            stats = os.statvfs(candidate)
+        except OSError:
+            continue
+        return stats.f_bavail * stats.f_frsize
+    return None
 
 
 def runs_dir() -> Path:
@@ -97,30 +157,65 @@ def to_jsonable(value: Any) -> Any:
     return value
 
 
-def write_record(run_path: Path, record: dict, artefacts: dict[str, Any] | None = None) -> Path:
-    """Write one job's record (and its artefacts) once; refuses to overwrite an existing record."""
+def write_record(run_path: Path, record: dict, artefacts: dict[str, Any] | None = None) -> Path | None:
+    """Publish one job's record (and its artefacts) once: its path, or None when another writer was first.
+
+    Why publish-once rather than refuse-if-exists: two processes may finish the same job (two
+    ``--resume`` of one run, a retried cluster task). The first record stays as it is, whole; the
+    second is dropped and the caller says so. A full disk raises ``StorageFull`` and leaves no file.
+    """
     path = record_path(run_path, record["benchmark"], record["tier"], record["seed"])
     if path.exists():
-        raise FileExistsError(f"record {path} exists; records are never rewritten (start a new run)")
+        return None
     record = {"schema_version": RECORD_SCHEMA_VERSION, **record}
-    if artefacts:
-        buffer = io.BytesIO()
-        arrays = {key: np.asarray(value) for key, value in artefacts.items()}
-        np.savez_compressed(buffer, **arrays)
-        artefact_path = path.with_suffix(".npz")
-        atomic_write_bytes(artefact_path, buffer.getvalue())
-        record["artefacts_file"] = artefact_path.name
-    payload = json.dumps(to_jsonable(record), indent=1, sort_keys=False).encode()
-    atomic_write_bytes(path, payload)
-    return path
+    try:
+        if artefacts:
+            buffer = io.BytesIO()
+            arrays = {key: np.asarray(value) for key, value in artefacts.items()}
+            np.savez_compressed(buffer, **arrays)
+            artefact_path = path.with_suffix(".npz")
+            if not publish_once(artefact_path, buffer.getvalue()):
+                # Left by a writer that never published its record (a crash, a full disk) or by a
+                # concurrent writer of the same job: never touch it, use a name of our own.
+                import secrets
+
+                artefact_path = path.with_name(f"{path.stem}.{secrets.token_hex(4)}.npz")
+                publish_once(artefact_path, buffer.getvalue())
+            record["artefacts_file"] = artefact_path.name
+        payload = json.dumps(to_jsonable(record), indent=1, sort_keys=False).encode()
+        return path if publish_once(path, payload) else None
+    except OSError as error:
+        if is_storage_full(error):
+            raise StorageFull(run_path, error) from error
+        raise
 
 
 def read_record(path: Path) -> dict:
-    with open(path) as stream:
-        record = json.load(stream)
+    """One record, checked: raises ``DamagedRecord`` (naming the file and the problem) when unusable."""
+    try:
+        with open(path, encoding="utf-8") as stream:
+            record = json.load(stream)
+    except UnicodeDecodeError:
+        raise DamagedRecord(path, "not text (random or binary bytes)") from None
+    except json.JSONDecodeError as error:
+        reason = "empty file" if error.pos == 0 and not error.doc.strip() else f"not valid JSON ({error})"
+        raise DamagedRecord(path, reason) from None
+    if not isinstance(record, dict):
+        raise DamagedRecord(path, f"holds a JSON {type(record).__name__}, not an object")
     version = record.get("schema_version")
     if version != RECORD_SCHEMA_VERSION:
-        raise ValueError(f"{path}: schema_version {version!r}, this suite reads {RECORD_SCHEMA_VERSION}")
+        raise DamagedRecord(path, f"schema_version {version!r}; this suite reads {RECORD_SCHEMA_VERSION}")
+    for field_name, kind in REQUIRED_FIELDS.items():
+        if not isinstance(record.get(field_name), kind) or isinstance(record.get(field_name), bool):
+            raise DamagedRecord(path, f"field {field_name!r} missing or not a {kind.__name__}")
+    try:
+        schema.validate_record(record, path)
+    except schema.RecordSchemaError as error:
+        raise DamagedRecord(path, f"does not conform to {schema.RECORD_SCHEMA_PATH.name}: "
+                                  f"field {error.field!r}: {error.problem}") from None
+    if path.name != record_stem(record["benchmark"], record["tier"], record["seed"]) + ".json":
+        raise DamagedRecord(path, f"holds {record['benchmark']} {record['tier']} seed {record['seed']}, "
+                                  "not the job its name says")
     record["record_path"] = str(path)
     return record
 
@@ -133,9 +228,53 @@ def read_artefacts(record: dict) -> dict[str, np.ndarray]:
         return {key: arrays[key] for key in arrays.files}
 
 
+@dataclass(frozen=True)
+class RecordScan:
+    """The records of a run folder that can be trusted, and the files that cannot."""
+
+    records: list[dict]
+    damaged: list[DamagedRecord]
+
+    def warnings(self) -> list[str]:
+        return [f"record {problem.path} is damaged ({problem.reason}) and was left out" for problem in self.damaged]
+
+
+def scan_records(run: str | os.PathLike) -> RecordScan:
+    """Read every record file of a run; damaged ones are listed, not raised, so one bad file hides nothing."""
+    records, damaged = [], []
+    for path in sorted((find_run(run) / "records").glob("*.json")):
+        try:
+            records.append(read_record(path))
+        except DamagedRecord as problem:
+            damaged.append(problem)
+        except OSError as error:
+            damaged.append(DamagedRecord(path, f"cannot be read ({error.strerror or error})"))
+    return RecordScan(records, damaged)
+
+
 def load_records(run: str | os.PathLike) -> list[dict]:
-    records_dir = find_run(run) / "records"
-    return [read_record(path) for path in sorted(records_dir.glob("*.json"))]
+    """The trustworthy records of a run (damaged files are left out: ``scan_records`` names them)."""
+    return scan_records(run).records
+
+
+def set_aside_damaged(run_path: Path) -> list[tuple[DamagedRecord, Path]]:
+    """Move every damaged record (and its artefacts) into ``damaged/``, so that ``--resume`` reruns its job.
+
+    Moved, never deleted: a damaged file may still say what happened. The new name carries the time,
+    so a job damaged twice keeps both files.
+    """
+    moved = []
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    for problem in scan_records(run_path).damaged:
+        target_dir = run_path / DAMAGED_FOLDER
+        target_dir.mkdir(exist_ok=True)
+        target = target_dir / f"{problem.path.stem}.{stamp}{problem.path.suffix}"
+        os.replace(problem.path, target)
+        artefacts = problem.path.with_suffix(".npz")
+        if artefacts.exists():
+            os.replace(artefacts, target_dir / f"{artefacts.stem}.{stamp}.npz")
+        moved.append((problem, target))
+    return moved
 
 
 def load(*runs: str | os.PathLike, long: bool = False):
@@ -192,3 +331,36 @@ def read_run_manifest(run_path: Path) -> dict:
 
 def utc_now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+class JobClaim:
+    """An exclusive claim on one job of a run, held while a process trains it.
+
+    Why: two processes resuming the same run (or shards sharing a folder) must not train the same
+    job at once. The claim is an ``flock`` on ``locks/<job>.lock``: the kernel releases it when the
+    holder exits for any reason, kill -9 included, so a dead claimant never blocks a job forever.
+    """
+
+    def __init__(self, run_path: Path, benchmark: str, tier: str, seed: int):
+        import fcntl
+
+        self._fcntl = fcntl
+        locks = run_path / "locks"
+        locks.mkdir(exist_ok=True)
+        self.path = locks / (record_stem(benchmark, tier, seed) + ".lock")
+        self._handle = open(self.path, "a")  # noqa: SIM115 (held open for as long as the claim lasts)
+
+    def try_acquire(self) -> bool:
+        try:
+            self._fcntl.flock(self._handle, self._fcntl.LOCK_EX | self._fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def wait(self) -> None:
+        """Block until the process holding the claim has finished (or died)."""
+        self._fcntl.flock(self._handle, self._fcntl.LOCK_EX)
+
+    def release(self) -> None:
+        if not self._handle.closed:
+            self._handle.close()  # closing drops the flock

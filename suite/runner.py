@@ -15,7 +15,7 @@ import os
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from suite import results
@@ -44,7 +44,6 @@ class RunOptions:
     device: str = "auto"
     deterministic: bool = True
     timeout_s: float | None = None  # None: from each benchmark's estimate
-    environment_overrides: dict = field(default_factory=dict)
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
@@ -96,7 +95,7 @@ class _Worker:
 
         self.process = context.Process(
             target=worker.main,
-            args=(child_end, options.deterministic, dict(options.environment_overrides)),
+            args=(child_end, options.deterministic, os.getpid()),
             daemon=True,
         )
         self.process.start()
@@ -163,6 +162,10 @@ class Progress:
     """One line per job on stderr, plus an in-place line for the epochs/steps of the current job."""
 
     LOG_PROGRESS_EVERY_S = 60.0
+    #: Seconds of work the declared estimates are trusted for before measured speed takes over.
+    #: Why: the first jobs of a run are often toys of a second each; their speed ratio (or a worker's
+    #: TensorFlow import) says little about an hour of convnets, so it is blended in gradually.
+    PRIOR_WEIGHT_S = 60.0
 
     def __init__(self, total_jobs: int, estimated_total_s: float, stream=None):
         self.total_jobs = total_jobs
@@ -171,17 +174,28 @@ class Progress:
         self.started = time.monotonic()
         self.interactive = self.stream.isatty()
         self.done_estimate_s = 0.0
+        self.done_actual_s = 0.0
         self.last_logged_progress = time.monotonic()
 
     def elapsed(self) -> float:
         return time.monotonic() - self.started
 
     def remaining(self) -> float:
-        # Scale what is left of the estimate by how fast we have been so far.
+        """What is left of the estimate, scaled by how fast the finished jobs ran against theirs.
+
+        The speed ratio counts job durations only (worker start-up is in the estimate once) and is
+        shrunk toward 1 by ``PRIOR_WEIGHT_S`` of pretend on-time work.
+        """
         left = max(self.estimated_total_s - self.done_estimate_s, 0.0)
-        if self.done_estimate_s > 0:
-            left *= self.elapsed() / self.done_estimate_s
-        return left
+        ratio = (self.done_actual_s + self.PRIOR_WEIGHT_S) / (self.done_estimate_s + self.PRIOR_WEIGHT_S)
+        return left * ratio
+
+    def worker_ready(self) -> None:
+        # The one-off start-up cost is in the run's estimate; once paid it is no longer "left".
+        if not getattr(self, "_worker_start_counted", False):
+            self._worker_start_counted = True
+            self.done_estimate_s += min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
+            self.done_actual_s += min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
 
     def job_started(self, index: int, job: Job) -> None:
         self._line(f"[{index}/{self.total_jobs}] {job.benchmark} ({job.tier}, seed {job.seed}) ...")
@@ -199,13 +213,25 @@ class Progress:
             self._line(f"    {job.benchmark} seed {job.seed}: {unit} {done}/{total}, "
                        f"elapsed {_clock(self.elapsed())}")
 
-    def job_kept(self, index: int, job: Job, estimate_s: float) -> None:
+    def job_kept(self, index: int, job: Job, by_other_process: bool = False) -> None:
         # A kept record costs no time now, and the run's estimate left it out: counting it as done
         # would make the remaining time look shorter than it is.
-        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: kept (resume: its record exists)")
+        why = "recorded by the other process" if by_other_process else "kept (resume: its record exists)"
+        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: {why}")
+
+    def job_deferred(self, index: int, job: Job) -> None:
+        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: another process is running "
+                   "it; waiting for it after the other jobs")
+
+    def job_waiting(self, index: int, job: Job) -> None:
+        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: waiting for the other process")
+
+    def recorded_twice(self, job: Job) -> None:
+        self._line(f"    seed {job.seed} of {job.benchmark} recorded twice; the first record is kept")
 
     def job_finished(self, index: int, job: Job, status: str, duration_s: float, estimate_s: float) -> None:
         self.done_estimate_s += estimate_s
+        self.done_actual_s += duration_s
         if self.interactive:
             self.stream.write("\r" + " " * 60 + "\r")
         self._line(
@@ -229,69 +255,156 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
             progress: Progress) -> dict:
     """Run ``jobs``, skipping those whose record exists (resume). Returns a summary for the manifest.
 
-    Raises KeyboardInterrupt after cleaning up when the user presses Ctrl-C.
+    A job another process is training (a second ``--resume`` of the same run) is left to it and
+    waited for at the end; if that process died without a record, this one trains the job.
+    Raises KeyboardInterrupt after cleaning up when the user presses Ctrl-C, and
+    ``results.StorageFull`` when a record cannot be written for want of disk space.
     """
-    worker: _Worker | None = None
-    environment: dict = {}
-    summary = {"completed": 0, "resumed": 0}
+    pool = _WorkerSlot(options)
+    summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
     # Fixed at the start: records this run writes must not move the yardstick it is measured against.
     estimates = {(job.benchmark, job.tier): estimate_seconds(benchmarks[job.benchmark], job.tier)[0] for job in jobs}
+    stamps = _stamps(benchmarks, {job.tier for job in jobs})
+    deferred: list[tuple[int, Job, results.JobClaim]] = []
     try:
         for index, job in enumerate(jobs, start=1):
-            benchmark = benchmarks[job.benchmark]
             estimate_s = estimates[(job.benchmark, job.tier)]
-            if results.record_path(run_path, job.benchmark, job.tier, job.seed).exists():
+            if _recorded(run_path, job):
                 summary["resumed"] += 1
-                progress.job_kept(index, job, estimate_s)
+                progress.job_kept(index, job)
                 continue
-            progress.job_started(index, job)
-            timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
-            started = time.monotonic()
-            record, artefacts = None, {}
+            claim = results.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+            if not claim.try_acquire():
+                progress.job_deferred(index, job)
+                deferred.append((index, job, claim))
+                continue
             try:
-                if worker is None:
-                    worker = _Worker(options)
-                    environment = worker.environment
-                worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
-                             "device": options.device})
-                while True:
-                    remaining = timeout_s - (time.monotonic() - started)
-                    message = worker.receive(max(remaining, 0.0))
-                    if message is None:
-                        record = {"status": "timeout",
-                                  "error": f"stopped after {timeout_s:.0f} s (timeout); raise it with --timeout"}
-                        worker.stop()
-                        worker = None
-                        break
-                    if message["type"] == "progress":
-                        progress.job_progress(job, message["done"], message["total"], message["unit"])
-                    elif message["type"] == "result":
-                        record, artefacts = message["record"], message.get("artefacts") or {}
-                        break
-            except WorkerDied as death:
-                record = {"status": "error", "error": f"{death} while running this job"}
-                if worker is not None:
-                    worker.stop()
-                worker = None
-            wall_s = time.monotonic() - started
-            record.setdefault("duration_s", wall_s)
-            full = _complete_record(record, job, benchmark, run_path, options, environment, wall_s)
+                _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
+                                 estimate_s, summary, stamps[(job.benchmark, job.tier)])
+            finally:
+                claim.release()
+        for index, job, claim in deferred:
+            progress.job_waiting(index, job)
+            claim.wait()
             try:
-                results.write_record(run_path, full, artefacts)
-            except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
-                full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
-                results.write_record(run_path, full, None)
-            summary["completed"] += 1
-            progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)
+                if _recorded(run_path, job):
+                    summary["recorded_elsewhere"] += 1
+                    progress.job_kept(index, job, by_other_process=True)
+                    continue
+                _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
+                                 estimates[(job.benchmark, job.tier)], summary, stamps[(job.benchmark, job.tier)])
+            finally:
+                claim.release()
+    except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
+        if results.is_storage_full(error) and not isinstance(error, results.StorageFull):
+            raise results.StorageFull(run_path, error) from error
+        raise
     finally:
-        if worker is not None:
-            worker.stop()
-    summary["environment"] = environment
+        for _, _, claim in deferred:
+            claim.release()
+        pool.stop()
+    summary["environment"] = pool.environment
     return summary
 
 
+def _stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
+    """What each record carries about its benchmark as it stood when the job ran.
+
+    Why in the record: a stored run is evidence. Its verdicts must come from the references it was
+    judged against then, and its report must render without today's benchmark code (or TensorFlow).
+    Computed once per run: the baseline and the code do not change under a running run.
+    """
+    from suite import verdict
+
+    baselines = {tier: verdict.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
+    stamps = {}
+    for tier in tiers:
+        for name, benchmark in benchmarks.items():
+            references, judged = verdict.references_for(benchmark, tier, baselines.get(tier))
+            stamps[(name, tier)] = {
+                "code_version": benchmark.code_version(),
+                "judged_against": {"judged": judged, "references": [r.to_dict() for r in references],
+                                   "baseline": verdict.baseline_provenance(tier, baselines.get(tier), name)},
+                "documented_references": [r.to_dict() for r in benchmark.references],
+                "source_cells": benchmark.source.cells,
+                "description": (type(benchmark).__doc__ or "").strip(),
+                "source_curves": dict(benchmark.source_curves or {}),
+            }
+    return stamps
+
+
+def _recorded(run_path: Path, job: Job) -> bool:
+    return results.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
+
+
+class _WorkerSlot:
+    """The one worker of a sequential run: started on first use, replaced after a death or a timeout."""
+
+    def __init__(self, options: RunOptions):
+        self.options = options
+        self.worker: _Worker | None = None
+        self.environment: dict = {}
+
+    def get(self) -> _Worker:
+        if self.worker is None:
+            self.worker = _Worker(self.options)
+            self.environment = self.worker.environment
+        return self.worker
+
+    def discard(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        self.worker = None
+
+    stop = discard
+
+
+def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
+                     pool: _WorkerSlot, progress: Progress, estimate_s: float, summary: dict, stamp: dict) -> None:
+    """Train one job in the worker and publish its record (exactly one, whatever happens)."""
+    progress.job_started(index, job)
+    timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
+    record, artefacts = None, {}
+    started = time.monotonic()
+    try:
+        # The job's clock starts once a worker is ready: importing TensorFlow is not the job's time.
+        worker = pool.get()
+        progress.worker_ready()
+        started = time.monotonic()
+        worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
+                     "device": options.device})
+        while True:
+            remaining = timeout_s - (time.monotonic() - started)
+            message = worker.receive(max(remaining, 0.0))
+            if message is None:
+                record = {"status": "timeout",
+                          "error": f"stopped after {timeout_s:.0f} s (timeout); raise it with --timeout"}
+                pool.discard()
+                break
+            if message["type"] == "progress":
+                progress.job_progress(job, message["done"], message["total"], message["unit"])
+            elif message["type"] == "result":
+                record, artefacts = message["record"], message.get("artefacts") or {}
+                break
+    except WorkerDied as death:
+        record = {"status": "error", "error": f"{death} while running this job"}
+        pool.discard()
+    wall_s = time.monotonic() - started
+    record.setdefault("duration_s", wall_s)
+    full = _complete_record(record, job, benchmark, run_path, options, pool.environment, wall_s, stamp)
+    try:
+        published = results.write_record(run_path, full, artefacts)
+    except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
+        full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
+        published = results.write_record(run_path, full, None)
+    if not published:
+        progress.recorded_twice(job)
+    summary["completed"] += 1
+    progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)
+
+
 def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
-                     environment: dict, wall_s: float) -> dict:
+                     environment: dict, wall_s: float, stamp: dict) -> dict:
     settings = benchmark.settings_for(job.tier)
     base = {
         "run_id": run_path.name,
@@ -311,6 +424,7 @@ def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Pat
         "deterministic": options.deterministic,
         "settings": settings.to_dict(),
         "source_hash": benchmark.source_hash(),
+        **stamp,
         "environment": environment,
         "wall_s": wall_s,
         "finished_at": results.utc_now(),

@@ -1,4 +1,4 @@
-"""The source documents the experiments come from: titles and order, read from ``sources/experiments.md``."""
+"""The catalogue ``sources/experiments.md``, read in one place: documents (titles, order) and experiment rows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from suite.constants import PROJECT_ROOT
 
 CATALOGUE = PROJECT_ROOT / "sources" / "experiments.md"
 _HEADING = re.compile(r"^##\s+(\S+\.txt)\s+[—-]+\s+(.*)$")
+_EXPERIMENT_ROW = re.compile(r"^\|\s*(\d{3}-[a-z]+)\s+([^|]*)\|([^|]*)\|([^|]*)\|\s*$")
 
 
 @functools.lru_cache(maxsize=1)
@@ -32,5 +33,14 @@ def order(document: str) -> int:
     return names.index(document) if document in names else len(names)
 
 
-def path(document: str):
-    return PROJECT_ROOT / "sources" / document
+@functools.lru_cache(maxsize=1)
+def experiments() -> dict[str, dict[str, str]]:
+    """``{"001-a": {"label": "linear on circles", "setup": ..., "reference": ...}}``: the catalogue's rows."""
+    rows = {}
+    if CATALOGUE.exists():
+        for line in CATALOGUE.read_text(encoding="utf-8").splitlines():
+            match = _EXPERIMENT_ROW.match(line.strip())
+            if match:
+                rows[match.group(1)] = {"label": match.group(2).strip(), "setup": match.group(3).strip(),
+                                        "reference": match.group(4).strip().replace("**", "")}
+    return rows

@@ -64,11 +64,15 @@ class Stats:
         return f"{self.mean:.{digits}f} ± {self.std:.{digits}f} (95% CI ± {self.ci95:.{digits}f}, n={self.n})"
 
 
-def student_t_975(degrees_of_freedom: int) -> float:
-    """The 97.5 % quantile of Student's t (two-sided 95 % interval)."""
+def t_quantile(probability: float, degrees_of_freedom: int) -> float:
+    """Student's t quantile: 0.975 for a two-sided 95 % interval, 1 - alpha/2 for a baseline's bound."""
     from scipy import stats
 
-    return float(stats.t.ppf(0.975, degrees_of_freedom))
+    return float(stats.t.ppf(probability, degrees_of_freedom))
+
+
+def student_t_975(degrees_of_freedom: int) -> float:
+    return t_quantile(0.975, degrees_of_freedom)
 
 
 @dataclass
@@ -162,15 +166,127 @@ def judge_benchmark(name: str, references: tuple[Reference, ...], records: list[
     return BenchmarkVerdict(name, REPRODUCED, reference_verdicts, statuses)
 
 
+def references_of_record(record: dict) -> tuple[tuple[Reference, ...], bool] | None:
+    """The references a job was judged against when it ran, or None for a record made before they were stored."""
+    stored = record.get("judged_against")
+    if not isinstance(stored, dict):
+        return None
+    return tuple(Reference.from_dict(data) for data in stored.get("references", ())), bool(stored.get("judged"))
+
+
+def judge_recorded(records: list[dict], order: list[str] | None = None) -> list[BenchmarkVerdict]:
+    """Verdicts from what the records say they were judged against: an old run keeps its verdicts.
+
+    Needs no benchmark code (and so no TensorFlow). All seeds of a benchmark are judged against the
+    references of its newest record; where a resumed run's records disagree (a bound changed between
+    sittings), the verdict says so. Records from before references were stored are not judged here:
+    ``report --rejudge`` judges them against today's references, on purpose.
+    """
+    by_name: dict[str, list[dict]] = {}
+    for record in records:
+        by_name.setdefault(record["benchmark"], []).append(record)
+    names = [n for n in (order or []) if n in by_name] + sorted(n for n in by_name if n not in (order or []))
+    verdicts = []
+    for name in names:
+        group = by_name[name]
+        stored = [(r.get("finished_at") or "", references_of_record(r)) for r in group]
+        known = [(when, refs) for when, refs in stored if refs is not None]
+        if not known:
+            verdict = judge_benchmark(name, (), group, judged=False)
+            if verdict.verdict == UNJUDGED:
+                verdict.detail = ("recorded before runs stored their references; "
+                                  "`python -m suite report RUN --rejudge` judges it against today's")
+            verdicts.append(verdict)
+            continue
+        references, judged = max(known, key=lambda item: item[0])[1]
+        verdict = judge_benchmark(name, references, group, judged=judged)
+        if len({json.dumps([r.to_dict() for r in refs[0]], sort_keys=True) for _, refs in known}) > 1:
+            verdict.detail = (verdict.detail + "; " if verdict.detail else "") + (
+                "its seeds were recorded against different references; judged against the newest")
+        verdicts.append(verdict)
+    return verdicts
+
+
+def moved_verdicts(stored: list[BenchmarkVerdict], today: list[BenchmarkVerdict]) -> list[str]:
+    """One line per verdict that differs between the stored judgement and today's, with why."""
+    before = {v.benchmark: v for v in stored}
+    lines = []
+    for now in today:
+        then = before.get(now.benchmark)
+        if then is None:
+            continue
+        old_refs = {rv.reference.metric: rv for rv in then.references}
+        new_refs = {rv.reference.metric: rv for rv in now.references}
+        reasons = []
+        for metric in sorted(set(old_refs) | set(new_refs)):
+            old, new = old_refs.get(metric), new_refs.get(metric)
+            if old is None:
+                reasons.append(f"{metric}: new reference {new.reference.describe_bounds()} ({new.verdict})")
+            elif new is None:
+                reasons.append(f"{metric}: reference removed (was {old.verdict})")
+            elif old.verdict != new.verdict or old.reference.differences(new.reference):
+                change = "; ".join(old.reference.differences(new.reference)) or "same reference"
+                reasons.append(f"{metric}: {old.verdict} -> {new.verdict} ({change})")
+        if then.verdict != now.verdict or reasons:
+            lines.append(f"{now.benchmark}: {then.verdict} -> {now.verdict}"
+                         + (f"; {'; '.join(reasons)}" if reasons else ""))
+    return lines
+
+
 def _first_line(text: str) -> str:
     return text.strip().splitlines()[0] if text.strip() else ""
 
 
+class BaselineError(ValueError):
+    """A baseline file that cannot be used: its message names the file, the field and the fix."""
+
+
+#: Fields each calibrated metric of a baseline entry must have to judge a run.
+BASELINE_METRIC_FIELDS = ("mean", "low", "high")
+
+
 def load_baseline(tier: str, directory: Path | None = None) -> dict:
+    """The tier's baseline (``{}`` when there is none), checked field by field before anything trusts it."""
     path = (directory or baselines_dir()) / f"{tier}.json"
     if not path.exists():
         return {}
-    return json.loads(path.read_text())
+    fix = f"restore it (git checkout {path.name}) or recalibrate (python -m suite calibrate --tier {tier})"
+    try:
+        baseline = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BaselineError(f"baseline {path} is not valid JSON ({error}); {fix}") from None
+    except OSError as error:
+        raise BaselineError(f"baseline {path} cannot be read ({error.strerror or error}); {fix}") from None
+    for field_path, problem in baseline_problems(baseline):
+        raise BaselineError(f"baseline {path}: {field_path} {problem}; {fix}")
+    return baseline
+
+
+def baseline_problems(baseline) -> list[tuple[str, str]]:
+    """(field, problem) for every field a verdict needs that is missing or unusable."""
+    if not isinstance(baseline, dict):
+        return [("the file", f"holds a JSON {type(baseline).__name__}, not an object")]
+    entries = baseline.get("benchmarks")
+    if not isinstance(entries, dict):
+        return [("'benchmarks'", "is missing or not an object")]
+    problems = []
+    for name, entry in entries.items():
+        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+        if not isinstance(metrics, dict):
+            problems.append((f"benchmarks.{name}.metrics", "is missing or not an object"))
+            continue
+        for metric, calibration in metrics.items():
+            where = f"benchmarks.{name}.metrics.{metric}"
+            if not isinstance(calibration, dict):
+                problems.append((where, "is not an object"))
+                continue
+            for key in BASELINE_METRIC_FIELDS:
+                value = calibration.get(key)
+                if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+                    problems.append((f"{where}.{key}", "is missing or not a finite number"))
+            if not problems and calibration["low"] > calibration["high"]:
+                problems.append((where, f"has low {calibration['low']} above high {calibration['high']}"))
+    return problems
 
 
 def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[tuple[Reference, ...], bool]:
@@ -193,6 +309,15 @@ def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[
                                 bounds=(calibration["low"], calibration["high"]), note=note,
                                 claim=documented.claim if documented else ""))
     return tuple(judged), True
+
+
+def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | None:
+    """Where a quick-tier bound came from: the file, its calibration date and the code it measured."""
+    entry = (baseline or {}).get("benchmarks", {}).get(name)
+    if not entry:
+        return None
+    return {"file": f"baselines/{tier}.json", "calibrated_at": entry.get("calibrated_at"),
+            "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds")}
 
 
 def judge_run(benchmarks: dict, records: list[dict], tier: str, baseline: dict | None = None) -> list[BenchmarkVerdict]:

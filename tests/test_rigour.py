@@ -122,32 +122,43 @@ def test_calibrate_refuses_too_few_seeds():
 
 @pytest.mark.slow
 def test_restamp_carries_a_baseline_over_a_neutral_change_and_refuses_a_real_one(tmp_path):
-    """A docstring edit changes the source hash, not the numbers: seed 1 proves it, bit for bit."""
+    """A refactor of computing code changes the code version, not the numbers: seed 1 proves it, bit for bit."""
     environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines")}
     calibrated = run_suite("calibrate", "dlwp_dense512", "--tier", "smoke", "--seeds", "3", env=environment)
     assert calibrated.returncode == 0, calibrated.stderr[-2000:]
     baseline_path = tmp_path / "baselines" / "smoke.json"
-    genuine_hash = json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["source_hash"]
+    genuine_hash = json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["code_version"]
 
     def write_entry(**changes):
         baseline = json.loads(baseline_path.read_text())
         baseline["benchmarks"]["dlwp_dense512"].update(changes)
         baseline_path.write_text(json.dumps(baseline))
 
-    write_entry(source_hash="0" * 64)  # as if the module had been edited since calibration
+    write_entry(code_version="0" * 16)  # as if the code had been refactored since calibration
     restamped = run_suite("calibrate", "dlwp_dense512", "--tier", "smoke", "--restamp", env=environment)
     assert restamped.returncode == 0, restamped.stderr[-2000:]
     entry = json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]
-    assert entry["source_hash"] == genuine_hash
-    assert entry["restamped"]["previous_source_hash"] == "0" * 64 and entry["restamped"]["seed"] == 1
+    assert entry["code_version"] == genuine_hash
+    assert entry["restamped"]["previous_code_version"] == "0" * 16 and entry["restamped"]["seed"] == 1
 
     metrics = entry["metrics"]
     metrics["test_accuracy"]["values"][0] += 0.01  # seed 1 as if the code had changed the result
-    write_entry(source_hash="0" * 64, metrics=metrics)
+    write_entry(code_version="0" * 16, metrics=metrics)
     before = baseline_path.read_text()
     refused = run_suite("calibrate", "dlwp_dense512", "--tier", "smoke", "--restamp", env=environment)
     assert refused.returncode == 1
     assert "not restamped" in refused.stderr and "test_accuracy" in refused.stderr and "Recalibrate" in refused.stderr
-    assert json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["source_hash"] == "0" * 64
+    assert json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["code_version"] == "0" * 16
     assert json.loads(before)["benchmarks"]["dlwp_dense512"]["metrics"] == \
         json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["metrics"]
+
+
+def test_the_power_check_flags_metrics_that_cannot_catch_their_regression():
+    """On the committed baseline: a 4-seed convnet bound is ~23 sigma wide and is flagged; 002-a's is not."""
+    completed = run_suite("calibrate", "--tier", "quick", "--power")
+    rows = {tuple(line.split()[:2]): line for line in completed.stdout.splitlines() if line.count(" ") > 3}
+    assert "leave [0, 1]" in rows[("convnet_mnist", "test_accuracy")]
+    assert "catches a drop of" in rows[("convnet_mnist", "test_accuracy")]
+    assert rows[("dlwp_dense512", "test_accuracy")].rstrip().endswith("ok")
+    flagged = sum(1 for line in rows.values() if not line.rstrip().endswith("ok"))
+    assert completed.returncode == (1 if flagged else 0), completed.stderr

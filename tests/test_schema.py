@@ -47,3 +47,13 @@ def test_a_record_that_does_not_conform_names_the_file_and_the_field(change, fie
     assert message.startswith("record runs/x/records/b__smoke__s1.json does not conform to record.schema.json: "
                               f"field {field!r}: ")
     assert "\n" not in message
+
+
+@pytest.mark.damaged_records
+def test_the_record_reader_treats_a_record_that_does_not_conform_as_damaged(tmp_path):
+    from suite import results
+
+    path = results.write_record(tmp_path / "run", make_record(metrics={"test_accuracy": "high"}))
+    with pytest.raises(results.DamagedRecord, match="field 'metrics.test_accuracy': 'high' is not of type"):
+        results.read_record(path)
+    assert [p.path for p in results.scan_records(tmp_path / "run").damaged] == [path]

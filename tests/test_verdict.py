@@ -7,7 +7,7 @@ import math
 import pytest
 
 from suite import Reference
-from suite.reference import Outcome
+from suite.reference import SeedOutcome as Outcome
 from suite.verdict import (
     ERROR,
     NOT_REPRODUCED,

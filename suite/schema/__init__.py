@@ -1,9 +1,10 @@
 """The published JSON Schema of a job record, and the check that names the file and the field.
 
 Other programs read the records directly; ``record.schema.json`` tells them what a
-record holds, and ``validate_record`` holds the suite to it. Readers call it after
-parsing a record, so a record that does not conform is reported as "this file, this
-field, this problem" instead of failing somewhere later with a KeyError.
+record holds, and ``validate_record`` holds the suite to it. The record reader
+(``results.read_record``) calls it after parsing, so a record that does not conform
+is a damaged record named as "this file, this field, this problem" (and set aside by
+``--resume``) instead of failing somewhere later with a KeyError.
 """
 
 from __future__ import annotations
@@ -70,44 +71,3 @@ def validate_record(record: dict, path, remedy: str = "") -> dict:
         raise RecordSchemaError(path, field, problem + more, remedy)
     return record
 
-
-def nonconforming(run_path: Path) -> list[RecordSchemaError]:
-    """One error per record of the run that parses, has this suite's ``schema_version`` and does not conform,
-    each saying what to do about it. Records that do not parse or carry another version are left to the
-    record reader, which names them."""
-    from suite.constants import RECORD_SCHEMA_VERSION
-
-    errors = []
-    for path in sorted((Path(run_path) / "records").glob("*.json")):
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        if not isinstance(record, dict) or record.get("schema_version") != RECORD_SCHEMA_VERSION:
-            continue
-        try:
-            validate_record(record, path, remedy(run_path))
-        except RecordSchemaError as error:
-            errors.append(error)
-    return errors
-
-
-def load_conforming(run_path: Path) -> list[dict]:
-    """Every record of the run, read and validated; raises ``RecordSchemaError`` naming the first file and
-    field that does not conform, or ``ValueError`` naming a file that cannot be read, for commands whose
-    output must not silently miss a job."""
-    from suite import results
-
-    records = []
-    for path in sorted((Path(run_path) / "records").glob("*.json")):
-        try:
-            record = results.read_record(path)
-        except ValueError as error:
-            raise ValueError(f"record {path} cannot be read ({error}); {remedy(run_path)}") from None
-        records.append(validate_record(record, path, remedy(run_path)))
-    return records
-
-
-def remedy(run_path: Path) -> str:
-    """What to do about a bad record: it is one job's result, so recording that job again replaces it."""
-    return f"delete it and record that job again with `python -m suite run --resume {Path(run_path).name}`"

@@ -1,0 +1,108 @@
+"""The power of the regression gate: which regression each gated metric can catch, and which it cannot.
+
+A bound that no plausible regression can cross is a check that cannot fail. For every metric in a
+baseline this module computes the smallest shift of the metric's true mean that one gate run (one
+seed, as ``tox -e regression`` runs it) catches with probability ``POWER``, under the same Student-t
+predictive model the bounds were made with:
+
+    detectable shift = half-width + t(POWER, n-1) * s * sqrt(1 + 1/n)
+
+and flags the metrics whose detectable shift is larger than the regression the gate exists for:
+
+* an accuracy that cannot catch a drop of ``ACCURACY_DROP`` (2 points), or whose bounds leave [0, 1];
+* for a claim that a net fails (a documented upper bound on an accuracy), an upper bound above
+  ``FAILING_NET_CEILING``: the gate would not notice the net starting to learn;
+* a loss that cannot catch a rise of ``LOSS_RISE`` (10 %).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+POWER = 0.9
+ACCURACY_DROP = 0.02
+FAILING_NET_CEILING = 0.9
+LOSS_RISE = 0.10
+
+
+@dataclass(frozen=True)
+class MetricPower:
+    benchmark: str
+    metric: str
+    n: int
+    low: float
+    high: float
+    detectable_shift: float
+    problems: tuple[str, ...]
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.problems)
+
+
+def detectable_shift(half_width: float, std: float, n: int) -> float:
+    """Smallest shift of the true mean that one fresh seed shows outside the bounds with probability POWER."""
+    from suite.verdict import t_quantile
+
+    if n < 2 or not math.isfinite(std):
+        return math.inf
+    return half_width + t_quantile(POWER, n - 1) * std * math.sqrt(1 + 1 / n)
+
+
+def kind_of(metric: str) -> str:
+    if "accuracy" in metric or metric.endswith("_acc"):
+        return "accuracy"
+    if "loss" in metric:
+        return "loss"
+    return "other"
+
+
+def assess(baseline: dict, failing_claims: set[tuple[str, str]] = frozenset()) -> list[MetricPower]:
+    """One row per gated metric; ``failing_claims`` holds (benchmark, metric) whose claim is that a net fails."""
+    rows = []
+    for name, entry in baseline.get("benchmarks", {}).items():
+        for metric, calibration in entry.get("metrics", {}).items():
+            low, high = calibration["low"], calibration["high"]
+            half_width = (high - low) / 2
+            shift = detectable_shift(half_width, calibration.get("std", math.nan), int(calibration.get("n", 0)))
+            problems = []
+            kind = kind_of(metric)
+            if kind == "accuracy":
+                if low < 0 or high > 1:
+                    problems.append(f"bounds [{low:.3g}, {high:.3g}] leave [0, 1]")
+                if (name, metric) in failing_claims:
+                    if high > FAILING_NET_CEILING:
+                        problems.append(f"upper bound {high:.3g} > {FAILING_NET_CEILING}: a net starting to learn "
+                                        "would pass")
+                elif shift > ACCURACY_DROP:
+                    problems.append(f"catches a drop of {shift:.3g} at the least, not {ACCURACY_DROP}")
+            elif kind == "loss":
+                mean = abs(calibration.get("mean", math.nan))
+                if not shift <= LOSS_RISE * mean:
+                    problems.append(f"catches a rise of {shift:.3g} at the least, more than "
+                                    f"{LOSS_RISE:.0%} of {mean:.3g}")
+            rows.append(MetricPower(name, metric, int(calibration.get("n", 0)), low, high, shift, tuple(problems)))
+    return rows
+
+
+def failing_claims_of(benchmarks: dict) -> set[tuple[str, str]]:
+    """(benchmark, metric) pairs whose documented claim bounds an accuracy from above: "the net fails"."""
+    return {(name, reference.metric) for name, benchmark in benchmarks.items()
+            for reference in getattr(benchmark, "references", ())
+            if kind_of(reference.metric) == "accuracy" and reference.kind == "at_most"}
+
+
+def print_power(rows: list[MetricPower], stream=None) -> None:
+    import sys
+
+    stream = stream or sys.stdout
+    print(f"{'benchmark':34} {'metric':24} {'n':>3} {'bounds':>22} {'detects':>9}  problem", file=stream)
+    for row in rows:
+        bounds = f"[{row.low:.4g}, {row.high:.4g}]"
+        print(f"{row.benchmark:34} {row.metric:24} {row.n:>3} {bounds:>22} {row.detectable_shift:>9.3g}  "
+              f"{'; '.join(row.problems) or 'ok'}", file=stream)
+    flagged = [row for row in rows if row.flagged]
+    print(f"\n{len(flagged)} of {len(rows)} gated metrics cannot catch the regression the gate exists for "
+          f"(detects: the smallest shift of the mean one gate run catches with probability {POWER:.0%}).",
+          file=stream)
