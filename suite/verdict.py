@@ -5,7 +5,8 @@ the seeds that finished (or per seed, when the claim says so); the benchmark is
 REPRODUCED when every reference is. The spread (std and a Student-t 95 % interval)
 is shown beside the mean but does not change the verdict.
 
-``full`` runs are judged against the documented references; ``quick`` runs against
+``full`` runs are judged against the documented references (their two-sided bounds derived from
+the port's calibration in ``baselines/full.json``, see ``suite.full_calibration``); ``quick`` runs against
 the committed baseline ``baselines/quick.json`` (the reduced setting has no
 documented number); ``smoke`` runs are not judged, only checked to finish.
 """
@@ -279,6 +280,12 @@ def baseline_problems(baseline) -> list[tuple[str, str]]:
 def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[tuple[Reference, ...], bool]:
     """The references a run of ``tier`` is judged against, and whether the tier is judged at all."""
     if tier == "full":
+        uncalibrated = [r.metric for r in benchmark.references if r.uses_calibration and r.bounds is None]
+        if uncalibrated:
+            raise BaselineError(
+                f"{baselines_dir() / 'full.json'} has no calibration for {benchmark.name} "
+                f"({', '.join(uncalibrated)}), so its full-tier bounds cannot be derived; calibrate it: "
+                f"python -m suite calibrate --tier full {benchmark.name} --seeds 3")
         return tuple(benchmark.references), True
     if tier == "smoke":
         return (), False
