@@ -40,7 +40,7 @@ from suite.artefacts import prefixed
 from suite.reference import SeedOutcome as OutcomeRange
 
 DOCUMENT = "001_48965531ca7b644d.txt"
-#: Versions and date of the calibration runs behind every bound below.
+#: Versions and date of the calibration runs behind the one-sided claims' notes below.
 STACK = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 #: At most one of the 200 points on the wrong side of the threshold.
 SEPARATES = 0.995
@@ -122,14 +122,6 @@ def _separates(port: str, value: float = 1.0, *, claim: str) -> Reference:
         note=f"one-sided: separates = at most one of 200 points on the wrong side of τ (the spirals' origin "
              f"pair makes 0.995 the best possible there); judged on the mean over seeds, so every seed must "
              f"(nearly) separate. Port seeds 1-5: {port} ({STACK}).",
-    )
-
-
-def _loss_near(reported: float, low: float, high: float, port: str, *, claim: str) -> Reference:
-    """Two-sided loss bound by the suite's policy: centred on the reported value, w = max(3σ_port, 10 %)."""
-    return Reference(
-        "final_loss", reported, bounds=(low, high), claim=claim,
-        note=f"centred on reported {reported}, half-width max(3σ, 10 % of it); port seeds 1-5: {port} ({STACK}).",
     )
 
 
@@ -225,8 +217,7 @@ class HiddenSigmoidLayer(_TwoClassToy):
         _separates("mean 1.0000, std 0.0000",
                    claim="Does the network learn decision boundaries that separate the red points from the "
                          "blue points? Yes :-) Stop asking!"),
-        _loss_near(0.0075, 0.00351, 0.01149, "mean 0.00806, std 0.00133, half-width 0.00399",
-                   claim="Training loss is 0.007520979867181552"),
+        Reference.calibrated("final_loss", 0.0075, claim="Training loss is 0.007520979867181552"),
     )
 
     def build_model(self, settings):
@@ -383,8 +374,7 @@ class LinearMiddleLayer(_TwoClassToy):
     }
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Loss = 0.0079 (its boundary picture, In [26])"),
-        _loss_near(0.0079, 0.00546, 0.01034, "mean 0.00859, std 0.00081, half-width 0.00244",
-                   claim="Training loss is 0.007911623492409614"),
+        Reference.calibrated("final_loss", 0.0079, claim="Training loss is 0.007911623492409614"),
         Reference.at_most(
             "smallest_separating_width", 4, judged_on="every_seed",
             claim="What is the smallest n for which the network learns? 2 / 3 / 4",
@@ -493,8 +483,7 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
-        _loss_near(0.0038, 0.00132, 0.00628, "mean 0.00350, std 0.00083, half-width 0.00248",
-                   claim="Training loss is 0.0038198568255794776"),
+        Reference.calibrated("final_loss", 0.0038, claim="Training loss is 0.0038198568255794776"),
     )
 
     def build_model(self, settings):
@@ -553,11 +542,10 @@ class SpiralRelu(_TwoClassToy):
         _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
                    claim="Did your network eventually learn a decision boundary that separated the red and "
                          "blue points? Yes -- and it is quite a beautiful boundary indeed!"),
-        # The policy's 3σ on a bimodal loss (separating seeds ~0.005, the others 0.015-0.08) gives
-        # [-0.0954, 0.1004]; the lower end is clipped at 0 (a loss is >= 0). It says little: the
-        # accuracy claim above is the one that decides.
-        _loss_near(0.0025, 0.0, 0.10043, "mean 0.03183, std 0.03264, half-width 0.09793, bimodal; "
-                   "lower end clipped at 0", claim="Training loss is 0.0025375174764556054"),
+        Reference.calibrated(
+            "final_loss", 0.0025, claim="Training loss is 0.0025375174764556054",
+            note="The loss is bimodal (separating seeds end near 0.005, the others at 0.015-0.08), so 3 std is "
+                 "wide and the bound says little: the accuracy claim above is the one that decides"),
     )
 
     def build_model(self, settings):
@@ -599,8 +587,7 @@ class SpiralSigmoid(_TwoClassToy):
         _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
                    claim="Does the decision boundary nicely separate the blue and red points? "
                          "Yes! It is spirally in a way that separates the spirals..."),
-        _loss_near(0.0425, 0.01591, 0.06909, "mean 0.00671, std 0.00886, half-width 0.02659",
-                   claim="Training loss is 0.04252073973239017"),
+        Reference.calibrated("final_loss", 0.0425, claim="Training loss is 0.04252073973239017"),
     )
 
     def build_model(self, settings):
