@@ -244,7 +244,7 @@ def calibrated_references(benchmark) -> list[Reference]:
     return [reference for reference in benchmark.references if reference.uses_calibration]
 
 
-def build_entries(benchmark, records: list[dict], run_id: str, git_commit: str | None) -> tuple[dict, list[str]]:
+def build_entries(benchmark, records: list[dict], run_id: str) -> tuple[dict, list[str]]:
     """Metric entries measured by one run's records of one benchmark, and what could not be calibrated."""
     mine = sorted((r for r in records if r["benchmark"] == benchmark.name), key=lambda r: r["seed"])
     failed = [r for r in mine if r["status"] != "ok"]
@@ -270,7 +270,7 @@ def build_entries(benchmark, records: list[dict], run_id: str, git_commit: str |
             "floor": floor_for(reference.metric, reference.value),
             "environment": {key: environment.get(key) for key in
                             ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
-            "date": finished[:10] or None, "run_id": run_id, "commit": git_commit,
+            "date": finished[:10] or None, "run_id": run_id, "commit": environment.get("git_commit"),
             "code_version": benchmark.code_version(),
             "provenance": f"python -m suite calibrate --tier full, from the records of run {run_id}",
         }
