@@ -28,7 +28,7 @@ from pathlib import Path
 
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.reference import Reference
-from suite.verdict import BaselineError, Stats
+from suite.verdict import BaselineError, Stats, is_finite_number, metric_entries
 
 FILE_NAME = "full.json"
 SPREAD_MULTIPLIER = 3
@@ -96,37 +96,24 @@ def load(file: Path | None = None) -> dict:
 
 def problems(data) -> list[tuple[str, str]]:
     """(field, problem) for every field a bound needs that is missing or unusable."""
-    if not isinstance(data, dict) or not isinstance(data.get("benchmarks"), dict):
-        return [("'benchmarks'", "is missing or not an object")]
-    found = []
-    for name, benchmark in data["benchmarks"].items():
-        metrics = benchmark.get("metrics") if isinstance(benchmark, dict) else None
-        if not isinstance(metrics, dict):
-            found.append((f"benchmarks.{name}.metrics", "is missing or not an object"))
+    entries, found = metric_entries(data)
+    for where, entry in entries:
+        missing = [key for key in REQUIRED_FIELDS if key not in entry]
+        if missing:
+            found.append((where, f"lacks {', '.join(missing)}"))
             continue
-        for metric, entry in metrics.items():
-            where = f"benchmarks.{name}.metrics.{metric}"
-            if not isinstance(entry, dict):
-                found.append((where, "is not an object"))
-                continue
-            missing = [key for key in REQUIRED_FIELDS if key not in entry]
-            if missing:
-                found.append((where, f"lacks {', '.join(missing)}"))
-                continue
-            n = entry["n"]
-            if not isinstance(n, int) or n < 1 or len(entry["seeds"]) != n:
-                found.append((f"{where}.n", f"is {n!r}, not the number of seeds ({len(entry['seeds'])})"))
-            elif not _finite(entry["mean"]) or not _finite(entry["floor"]):
-                found.append((where, "has a mean or floor that is not a finite number"))
-            elif n > 1 and not (_finite(entry["std"]) and entry["std"] >= 0):
-                found.append((f"{where}.std", "is missing or negative with more than one seed"))
-            elif entry.get("values") is not None and len(entry["values"]) != n:
-                found.append((f"{where}.values", f"holds {len(entry['values'])} values for {n} seeds"))
+        n = entry["n"]
+        if not isinstance(n, int) or n < 1 or len(entry["seeds"]) != n:
+            found.append((f"{where}.n", f"is {n!r}, not the number of seeds ({len(entry['seeds'])})"))
+        elif not is_finite_number(entry["mean"]) or not is_finite_number(entry["floor"]):
+            found.append((where, "has a mean or floor that is not a finite number"))
+        elif n > 1 and not (is_finite_number(entry["std"]) and entry["std"] >= 0):
+            found.append((f"{where}.std", "is missing or negative with more than one seed"))
+        elif entry.get("values") is not None and len(entry["values"]) != n:
+            found.append((f"{where}.values", f"holds {len(entry['values'])} values for {n} seeds"))
     return found
 
 
-def _finite(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
 def entry_for(data: dict, name: str, metric: str) -> dict | None:
