@@ -114,8 +114,6 @@ def problems(data) -> list[tuple[str, str]]:
     return found
 
 
-
-
 def entry_for(data: dict, name: str, metric: str) -> dict | None:
     return data.get("benchmarks", {}).get(name, {}).get("metrics", {}).get(metric)
 
