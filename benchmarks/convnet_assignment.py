@@ -9,7 +9,7 @@
   test accuracy passes 0.95: "the model with no dropout at all was the fastest to reach 95% accuracy
   after just about 120 batches (of 50)".
 
-The network and the Flux optimisers are in ``benchmarks/_convnet.py``.
+The network is in ``benchmarks/_convnet.py``, the Flux optimisers in ``benchmarks/_flux.py``.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 import numpy as np
 
-from benchmarks import _convnet, _mnist
+from benchmarks import _convnet, _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 
 _VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
@@ -56,7 +56,7 @@ class ConvnetMnist(Benchmark):
 
     Port notes (Flux -> Keras):
     * ``Flux.Optimise.ADADelta()`` has rho 0.9, epsilon 1e-8 and no learning rate; Keras 3's
-      ``Adadelta`` defaults to learning rate 0.001, so it is set to 1.0 (``_convnet.flux_adadelta``).
+      ``Adadelta`` defaults to learning rate 0.001, so it is set to 1.0 (``_flux.adadelta``).
     * Flux's ``crossentropy`` on the softmax output adds eps(Float32) inside the log; Keras clips the
       probabilities at 1e-7. Both only matter for probabilities that underflow.
     * ``DataLoader(..., batchsize=50, shuffle=true)`` iterated 10 times with ``ncycle`` reshuffles every
@@ -119,7 +119,7 @@ class ConvnetMnist(Benchmark):
 
     def build_model(self, settings):
         model = _convnet.conv_net(_convnet.OPTIMAL_DROPOUT)
-        model.compile(optimizer=_convnet.flux_adadelta(), loss="sparse_categorical_crossentropy",
+        model.compile(optimizer=_flux.adadelta(), loss="sparse_categorical_crossentropy",
                       metrics=["accuracy"])
         return model
 
@@ -303,7 +303,7 @@ class ConvnetDropoutStudy(Benchmark):
 
     def build_model(self, settings, dropout_rates=_convnet.OPTIMAL_DROPOUT):
         model = _convnet.conv_net(dropout_rates)
-        model.compile(optimizer=_convnet.flux_adam(), loss="sparse_categorical_crossentropy")
+        model.compile(optimizer=_flux.adam(), loss="sparse_categorical_crossentropy")
         return model
 
     def run(self, settings, seed) -> Outcome:

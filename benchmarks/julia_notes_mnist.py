@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist, _mnist_mlp
+from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.training import accuracy, final_loss, full_batch_steps
 
@@ -27,8 +27,8 @@ class _JuliaNotesBenchmark(Benchmark):
     """Shared data slicing and training of the two notebook experiments (not registered).
 
     Flux-vs-Keras differences that matter here:
-    * ``Flux.crossentropy`` of this Flux (Tracker era) has no clipping: ``_mnist_mlp.flux_crossentropy``.
-    * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_mnist_mlp.flux_adam``.
+    * ``Flux.crossentropy`` of this Flux (Tracker era) has no clipping: ``_flux.crossentropy``.
+    * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_flux.adam``.
     * ``Descent(η)`` is plain SGD without momentum, as ``keras.optimizers.SGD(η)``.
     * The notebook feeds Float64 images (``to1D``) into Float32 weights, so Flux computes in Float64;
       we compute in float32. Unlike 001-l (see ``learn2classify_mnist``) no probability comes near
@@ -65,15 +65,15 @@ class _JuliaNotesBenchmark(Benchmark):
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
         history = full_batch_steps(
-            model, _mnist_mlp.flux_crossentropy, self.make_optimizer(settings), data["x_train"], data["y_train"],
+            model, _flux.crossentropy, self.make_optimizer(settings), data["x_train"], data["y_train"],
             settings.steps, monitor={"heldout": (data["x_heldout_loss"], data["y_heldout_loss"])},
             monitor_every=settings.monitor_every, progress=self.report_progress,
         )
         metrics = {
             "train_accuracy": accuracy(model, data["x_train"], data["labels_train"]),
             "heldout_accuracy": accuracy(model, data["x_heldout"], data["labels_heldout"]),
-            "train_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_train"], data["y_train"]),
-            "heldout_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_heldout_loss"],
+            "train_loss": final_loss(model, _flux.crossentropy, data["x_train"], data["y_train"]),
+            "heldout_loss": final_loss(model, _flux.crossentropy, data["x_heldout_loss"],
                                        data["y_heldout_loss"]),
         }
         return Outcome(metrics=metrics, history=history, weights=model.get_weights())
@@ -180,4 +180,4 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
         ])
 
     def make_optimizer(self, settings):
-        return _mnist_mlp.flux_adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8
+        return _flux.adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8

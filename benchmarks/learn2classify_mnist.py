@@ -19,7 +19,7 @@ Flux-vs-Keras differences that matter for all of them (encoded in ``benchmarks/_
   second attempt) did not diverge in 50 steps in any of 3 seeds (peak loss ~21).
 * Our first port wrote the loss as ``tf.where(y > 0, y * log(p), 0)``: right values, but its gradient
   0 * (1/p) is NaN once a *wrong* class's p underflows, and 001-l went NaN at epoch 26 in every seed.
-  Julia's Bool strong zero gives 0 there; ``_mnist_mlp.flux_crossentropy`` now does too (tested).
+  Julia's Bool strong zero gives 0 there; ``_flux.crossentropy`` now does too (tested).
 * ``evalcb`` prints ``loss(X, Y)`` on all 60 000 training images and ``accuracy(test_X, test_Y)``,
   throttled to one print per 1-10 s: only the first print (after step 1) has a known step.
 * Several networks put a relu *before* the softmax. A relu output unit that dies never wins the
@@ -33,7 +33,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist, _mnist_mlp
+from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
 from suite.reference import SeedOutcome
@@ -108,8 +108,8 @@ class _MiniBatchEpochs(_Learn2ClassifyMnist):
 
     def train_and_evaluate(self, model, settings, seed):
         data = self.load_data(settings, seed)
-        model.compile(optimizer=_mnist_mlp.flux_adam(settings.learning_rate),
-                      loss=_mnist_mlp.flux_crossentropy_per_sample, metrics=["accuracy"],
+        model.compile(optimizer=_flux.adam(settings.learning_rate),
+                      loss=_flux.crossentropy_per_sample, metrics=["accuracy"],
                       steps_per_execution=settings.steps_per_execution)
         fit = model.fit(data["x_train"], data["y_train"], epochs=settings.epochs, batch_size=settings.batch_size,
                         shuffle=True, validation_data=(data["x_test"], data["y_test"]), verbose=0,
@@ -117,7 +117,7 @@ class _MiniBatchEpochs(_Learn2ClassifyMnist):
         names = {"loss": "loss", "accuracy": "accuracy", "val_loss": "test_loss", "val_accuracy": "test_accuracy"}
         history = {names[key]: [float(v) for v in values] for key, values in fit.history.items() if key in names}
         history["epoch"] = list(range(1, settings.epochs + 1))
-        metrics = self.test_metrics(model, data, _mnist_mlp.flux_crossentropy)
+        metrics = self.test_metrics(model, data, _flux.crossentropy)
         return data, metrics, history
 
 
@@ -225,7 +225,7 @@ class _FullBatch(_Learn2ClassifyMnist):
 
     def train_full_batch(self, model, loss_fn, data, settings) -> dict:
         return full_batch_steps(
-            model, loss_fn, _mnist_mlp.flux_adam(settings.learning_rate), data["x_train"], data["y_train"],
+            model, loss_fn, _flux.adam(settings.learning_rate), data["x_train"], data["y_train"],
             settings.steps, monitor={"test": (data["x_test"], data["y_test"])},
             monitor_every=settings.monitor_every, progress=self.report_progress,
         )
@@ -233,8 +233,8 @@ class _FullBatch(_Learn2ClassifyMnist):
     def run(self, settings, seed) -> Outcome:
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
-        history = self.train_full_batch(model, _mnist_mlp.flux_crossentropy, data, settings)
-        metrics = self.test_metrics(model, data, _mnist_mlp.flux_crossentropy)
+        history = self.train_full_batch(model, _flux.crossentropy, data, settings)
+        metrics = self.test_metrics(model, data, _flux.crossentropy)
         metrics["dead_output_units"] = float(_mnist_mlp.dead_output_units(model, data["x_test"]))
         return Outcome(metrics=metrics, history=history, artefacts=self.picture_artefacts(model, data),
                        weights=model.get_weights())
@@ -301,12 +301,12 @@ class Learn2ClassifyMseLoss(_FullBatch):
         crossentropy_model = self.build_model(settings)
         crossentropy_model.set_weights(mse_model.get_weights())  # same start: only the loss differs
 
-        history = self.train_full_batch(mse_model, _mnist_mlp.flux_mse, data, settings)
-        metrics = self.test_metrics(mse_model, data, _mnist_mlp.flux_mse)
+        history = self.train_full_batch(mse_model, _flux.mse, data, settings)
+        metrics = self.test_metrics(mse_model, data, _flux.mse)
         metrics["dead_output_units"] = float(_mnist_mlp.dead_output_units(mse_model, data["x_test"]))
 
-        ce_history = self.train_full_batch(crossentropy_model, _mnist_mlp.flux_crossentropy, data, settings)
-        ce_metrics = self.test_metrics(crossentropy_model, data, _mnist_mlp.flux_crossentropy)
+        ce_history = self.train_full_batch(crossentropy_model, _flux.crossentropy, data, settings)
+        ce_metrics = self.test_metrics(crossentropy_model, data, _flux.crossentropy)
         ce_metrics["dead_output_units"] = float(_mnist_mlp.dead_output_units(crossentropy_model, data["x_test"]))
         metrics.update({f"crossentropy__{key}": value for key, value in ce_metrics.items()})
         history.update({f"crossentropy_{key}": value for key, value in ce_history.items() if key != "step"})
@@ -402,7 +402,7 @@ class Learn2ClassifyLearningRate1(_FullBatch):
     def run(self, settings, seed) -> Outcome:
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
-        history = full_batch_steps(model, _mnist_mlp.flux_crossentropy, _mnist_mlp.flux_adam(settings.learning_rate),
+        history = full_batch_steps(model, _flux.crossentropy, _flux.adam(settings.learning_rate),
                                    data["x_train"], data["y_train"], settings.steps, progress=self.report_progress)
         metrics = {
             "peak_loss": _mnist_mlp.peak_loss(history["loss"]),

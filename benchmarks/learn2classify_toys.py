@@ -9,9 +9,9 @@ labels) and what separates (one hidden sigmoid layer, 0/1 labels, deeper nets on
 spiral). Every experiment here reproduces one cell; the failures are claims too.
 
 Port notes that hold for every class below:
-* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``flux_adam()`` uses 1e-8, as one fused
+* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``_flux.FusedAdam`` uses 1e-8, as one fused
   ``ResourceApplyAdam`` kernel per variable (the Keras Adam update, ~1.5x faster here; see
-  ``_toy_training.FluxAdam``).
+  its docstring).
 * Flux ``Dense`` initialises weights glorot-uniform and biases zero, as Keras does; the
   draws differ (another RNG), so a seed here is not the notebook's run.
 * The notebook computed in Float64 (its data) with Float32 weights; the port is Float32.
@@ -34,7 +34,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _toy_data, _toy_training
+from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
 from suite.reference import SeedOutcome as OutcomeRange
@@ -305,7 +305,7 @@ class WidthStepsSweep(_TwoClassToy):
         losses = np.zeros((len(widths), len(checkpoints)))
         for row, width in enumerate(widths):
             model = hidden_sigmoid_layer(width)
-            optimizer = _toy_training.flux_adam()
+            optimizer = _flux.FusedAdam()
             trained, curve = 0, []
             for column, (checkpoint, steps) in enumerate(zip(checkpoints, checkpoint_steps, strict=True)):
                 done_before = row * checkpoint_steps[-1] + trained

@@ -22,7 +22,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist
+from benchmarks import _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 
 #: Layer widths of Ciresan et al. (2010), as ``cmgsnet_cpu`` in the source.
@@ -187,13 +187,13 @@ class DeepMlpCiresan(Benchmark):
         stack.append(layers.Dense(10))  # logits: the source's softmax is commented out
         model = keras.Sequential(stack)
         model.compile(
-            optimizer=keras.optimizers.Adam(learning_rate=0.001, epsilon=1e-8),  # Flux ADAM()
+            optimizer=_flux.adam(),  # Flux ADAM()
             loss=keras.losses.CategoricalCrossentropy(from_logits=True),  # logitcrossentropy
             metrics=["accuracy"],
         )
         return model
 
-    def train_one_epoch(self, model, data, settings, seed, epoch):
+    def train_one_epoch(self, model, data, settings, seed):
         """One source "epoch": 10 ordered passes over the six blocks of 10 000."""
         model.fit(data["x_train"], data["y_train"], batch_size=settings.batch_size,
                   epochs=settings.passes_per_epoch, shuffle=False, verbose=0)
@@ -210,7 +210,7 @@ class DeepMlpCiresan(Benchmark):
         head = settings.train_accuracy_images
         history = {key: [] for key in ("epoch", "loss", "train_accuracy", "test_loss", "test_accuracy")}
         for epoch in range(1, settings.epochs + 1):
-            self.train_one_epoch(model, data, settings, seed, epoch)
+            self.train_one_epoch(model, data, settings, seed)
             # The source's per-epoch log: loss(X, Y) on all training images (unrotated also in 004-e),
             # accuracy on images 1-2000, loss and accuracy on the test set. One forward pass each over
             # train and test; the numbers are computed from the logits in NumPy.
@@ -274,11 +274,7 @@ class DeepMlpRotations(DeepMlpCiresan):
     title = "Deep MLP (Ciresan widths) trained on images rotated by up to ±π/8"
     source = Source("004_376a62fc22c4e898.txt", "004-e", cells="Data Augmentation")
     settings = DeepMlpCiresan.settings.replace(epochs=10, max_angle_rad=math.pi / 8)
-    tiers = {
-        "quick": dict(epochs=3, passes_per_epoch=1, batch_size=1_000, train_size=10_000, test_size=2_000),
-        "smoke": dict(epochs=1, passes_per_epoch=1, batch_size=1_000, train_size=2_000, test_size=500,
-                      train_accuracy_images=500),
-    }
+    # tiers: 004-d's (the same slices; only the rotations differ)
     # Full: measured 4039 s for seed 1 on 2026-11-23 (idle machine, 6-7 min per 10-pass epoch), as
     # predicted pro rata from 004-d (100 of its 150 passes, plus rotating 600 000 images per epoch).
     # Quick and smoke measured on the loaded machine, as 004-d's.
@@ -290,7 +286,7 @@ class DeepMlpRotations(DeepMlpCiresan):
         ),
     )
 
-    def train_one_epoch(self, model, data, settings, seed, epoch):
+    def train_one_epoch(self, model, data, settings, seed):
         """One source "epoch" over the fixed list of rotated blocks (the same list every epoch)."""
         passes = RotatedPasses(data["raw_train"], data["y_train"], batch_size=settings.batch_size,
                                repeats=settings.passes_per_epoch, max_angle=settings.max_angle_rad, seed=seed)

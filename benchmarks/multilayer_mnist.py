@@ -18,7 +18,7 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist, _mnist_mlp
+from benchmarks import _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.training import accuracy, final_loss, full_batch_steps
 
@@ -28,7 +28,7 @@ class MultilayerSingleHidden(Benchmark):
     """004-b: the 784-32-10 network after 200 full-batch ADAM steps.
 
     Flux-vs-Keras differences that matter: ``ADAM()`` is η 0.001 with ε = 1e-8 (Keras 1e-7);
-    ``logitcrossentropy`` = mean over the batch of -Σ y·logsoftmax (``_mnist_mlp.logit_crossentropy``);
+    ``logitcrossentropy`` = mean over the batch of -Σ y·logsoftmax (``_flux.logit_crossentropy``);
     Dense initialisers are glorot-uniform / zero on both sides. The notebook ran on a GPU in Float32
     (``Float32.(...) |> gpu``), as we do on CPU. MLDatasets' images are stored transposed, so Flux's
     784-vector lists the pixels in another (fixed) order than ours: a permutation of the inputs that a
@@ -79,7 +79,7 @@ class MultilayerSingleHidden(Benchmark):
     def train_phase(self, model, data, settings, steps: int, monitor_every: int) -> dict:
         # opt = Flux.setup(ADAM(), m): every phase starts with a fresh optimiser state.
         return full_batch_steps(
-            model, _mnist_mlp.logit_crossentropy, _mnist_mlp.flux_adam(settings.learning_rate),
+            model, _flux.logit_crossentropy, _flux.adam(settings.learning_rate),
             data["x_train"], data["y_train"], steps, monitor={"test": (data["x_test"], data["y_test"])},
             monitor_every=monitor_every, progress=self.report_progress,
         )
@@ -89,8 +89,8 @@ class MultilayerSingleHidden(Benchmark):
         return {
             f"{prefix}train_subset_accuracy": accuracy(model, subset, data["labels_subset"]),
             f"{prefix}test_accuracy": accuracy(model, data["x_test"], data["labels_test"]),
-            f"{prefix}train_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_train"], data["y_train"]),
-            f"{prefix}test_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_test"], data["y_test"]),
+            f"{prefix}train_loss": final_loss(model, _flux.logit_crossentropy, data["x_train"], data["y_train"]),
+            f"{prefix}test_loss": final_loss(model, _flux.logit_crossentropy, data["x_test"], data["y_test"]),
         }
 
     def run(self, settings, seed) -> Outcome:

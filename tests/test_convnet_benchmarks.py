@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from benchmarks import _convnet
+from benchmarks import _convnet, _flux
 from benchmarks.convnet_assignment import permute_pixels
 from benchmarks.learn2classify_robustness import rotate_images, shift_images
 from benchmarks.multilayer_deep import RotatedPasses, logit_loss_and_accuracy, rotate_batch, rotate_image
@@ -32,9 +32,9 @@ def test_conv_net_layers_and_parameters(rates):
 
 
 def test_flux_optimisers_have_flux_defaults():
-    adadelta = _convnet.flux_adadelta()
+    adadelta = _flux.adadelta()
     assert float(adadelta.learning_rate) == 1.0 and adadelta.rho == 0.9 and adadelta.epsilon == 1e-8
-    adam = _convnet.flux_adam()
+    adam = _flux.adam()
     assert float(adam.learning_rate) == pytest.approx(0.001) and adam.epsilon == 1e-8
 
 
