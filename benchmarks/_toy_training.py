@@ -1,28 +1,14 @@
-"""Training and judging helpers shared by the toy benchmarks (001-a..j, 004-a); private module.
+"""Judging helpers shared by the toy benchmarks (001-a..j, 004-a); private module.
 
 The notebooks train with ``Flux.train!(loss, params(m), Iterators.repeated((X, Y), n), ADAM())``:
-n full-batch steps of Adam on the mean squared error. ``train_full_batch`` does exactly
-that through ``suite.training.full_batch_steps`` (all steps inside one compiled loop), with
-Flux's Adam and mse from ``_flux``.
+n full-batch steps of Adam on the mean squared error, which the benchmarks call directly as
+``suite.training.full_batch_steps`` with ``_flux``'s mse and Adam. What they share afterwards is
+here: the model's outputs, the threshold accuracy and the decision-boundary picture.
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from benchmarks import _flux
-from suite.training import final_loss, full_batch_steps
-
-
-def train_full_batch(model, x, y, steps: int, optimizer=None, *, progress=None) -> dict[str, list]:
-    """``steps`` Adam steps on the full batch; the history has ``step``, ``loss`` (before each step)."""
-    optimizer = optimizer or _flux.FusedAdam()
-    return full_batch_steps(model, _flux.mse, optimizer, x, y, steps, progress=progress)
-
-
-def loss_of(model, x, y) -> float:
-    """``loss(X, Y)`` as the notebooks print it after training."""
-    return final_loss(model, _flux.mse, x, y)
 
 
 def outputs(model, x) -> np.ndarray:

@@ -38,6 +38,7 @@ from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
 from suite.reference import SeedOutcome as OutcomeRange
+from suite.training import final_loss, full_batch_steps
 
 DOCUMENT = "001_48965531ca7b644d.txt"
 #: Versions and date of the calibration runs behind the one-sided claims' notes below.
@@ -74,8 +75,9 @@ class _TwoClassToy(Benchmark):
     def run(self, settings, seed) -> Outcome:
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
-        history = _toy_training.train_full_batch(model, data["x"], data["y"], settings.steps,
-                                                 progress=self.report_progress)
+        # Flux.train!(loss, params(m), Iterators.repeated((X, Y), n), ADAM()) with loss(x, y) = mse(m(x), y)
+        history = full_batch_steps(model, _flux.mse, _flux.FusedAdam(), data["x"], data["y"], settings.steps,
+                                   progress=self.report_progress)
         metrics = self.judge(model, data, settings)
         artefacts = _toy_training.decision_artefacts(model, data["x"], data["y"], settings.threshold,
                                                      settings.extent, settings.resolution)
@@ -85,7 +87,7 @@ class _TwoClassToy(Benchmark):
     def judge(model, data, settings) -> dict[str, float]:
         accuracy = _toy_training.threshold_accuracy(model, data["x"], data["y"], settings.threshold)
         return {
-            "final_loss": _toy_training.loss_of(model, data["x"], data["y"]),
+            "final_loss": final_loss(model, _flux.mse, data["x"], data["y"]),
             "train_accuracy": accuracy,
             "separates": float(accuracy >= SEPARATES),
         }
@@ -313,11 +315,10 @@ class WidthStepsSweep(_TwoClassToy):
                 def progress(done, _total, offset=done_before):
                     self.report_progress(offset + done, total_steps)
 
-                segment = _toy_training.train_full_batch(model, x, y, steps - trained, optimizer,
-                                                         progress=progress)
+                segment = full_batch_steps(model, _flux.mse, optimizer, x, y, steps - trained, progress=progress)
                 curve.extend(segment["loss"])
                 trained = steps
-                losses[row, column] = _toy_training.loss_of(model, x, y)
+                losses[row, column] = final_loss(model, _flux.mse, x, y)
                 metrics[f"loss_n{width}_{checkpoint}steps"] = losses[row, column]
                 metrics[f"accuracy_n{width}_{checkpoint}steps"] = _toy_training.threshold_accuracy(
                     model, x, y, settings.threshold)
@@ -398,7 +399,7 @@ class LinearMiddleLayer(_TwoClassToy):
             def progress(done, _total, offset=index * settings.steps):
                 self.report_progress(offset + done, total_steps)
 
-            curve = _toy_training.train_full_batch(model, x, y, settings.steps, progress=progress)
+            curve = full_batch_steps(model, _flux.mse, _flux.FusedAdam(), x, y, settings.steps, progress=progress)
             judged = self.judge(model, data, settings)
             metrics.update({f"loss_n{width}": judged["final_loss"], f"accuracy_n{width}": judged["train_accuracy"],
                             f"separates_n{width}": judged["separates"]})

@@ -20,6 +20,7 @@ from keras import layers
 
 from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import final_loss, full_batch_steps
 
 STACK = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 
@@ -124,9 +125,10 @@ class WideVersusDeepRegression(Benchmark):
             def progress(done, _total, offset=index * settings.steps):
                 self.report_progress(offset + done, 2 * settings.steps)
 
-            curve = _toy_training.train_full_batch(model, x, y, settings.steps,
-                                                   _flux.adam(amsgrad=True), progress=progress)
-            metrics[f"mse_{architecture}"] = _toy_training.loss_of(model, x, y)
+            # Flux.train!(loss, params(m), repeated((x, y), n), AMSGrad()) with loss = mse
+            curve = full_batch_steps(model, _flux.mse, _flux.adam(amsgrad=True), x, y, settings.steps,
+                                     progress=progress)
+            metrics[f"mse_{architecture}"] = final_loss(model, _flux.mse, x, y)
             history[f"loss_{architecture}"] = curve["loss"]
             artefacts[f"curve_{architecture}"] = _toy_training.outputs(model, data["curve_x_normalised"])
             weights.extend(model.get_weights())
