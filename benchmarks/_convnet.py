@@ -1,4 +1,4 @@
-"""The convnet of the 003 assignment and the Flux optimisers it trains with (private: not a benchmark module).
+"""The convnet of the 003 assignment and its data and evaluation (private: not a benchmark module).
 
 The network is the Keras ``mnist_cnn`` example as the source replicates it in Flux (cells of Question 1-3):
 
@@ -52,20 +52,6 @@ def conv_net(dropout_rates: tuple[float, float] = OPTIMAL_DROPOUT) -> keras.Sequ
         stack.append(layers.Dropout(dense_dropout))
     stack.append(layers.Dense(10, activation="softmax"))
     return keras.Sequential(stack)
-
-
-def flux_adadelta() -> keras.optimizers.Optimizer:
-    """Flux ``ADADelta()``: rho 0.9, epsilon 1e-8 and no learning rate, i.e. Keras' ``Adadelta`` at 1.0.
-
-    Keras 3's default learning rate for Adadelta is 0.001, which would train a thousand times slower.
-    The update rule is the same on both sides: ``delta = sqrt(acc_delta + eps) / sqrt(acc_grad + eps) * g``.
-    """
-    return keras.optimizers.Adadelta(learning_rate=1.0, rho=0.9, epsilon=1e-8)
-
-
-def flux_adam(learning_rate: float = 0.001) -> keras.optimizers.Optimizer:
-    """Flux ``ADAM()``: beta (0.9, 0.999), epsilon 1e-8 (Keras' default epsilon is 1e-7)."""
-    return keras.optimizers.Adam(learning_rate=learning_rate, beta_1=0.9, beta_2=0.999, epsilon=1e-8)
 
 
 def images(x: np.ndarray) -> np.ndarray:

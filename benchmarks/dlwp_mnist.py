@@ -43,27 +43,14 @@ class DlwpDense512(Benchmark):
         "accuracy": [0.9244, 0.9682, 0.9795, 0.9843, 0.9883],
         "loss": [0.2587, 0.1052, 0.0689, 0.0500, 0.0375],
     }
-    # Bounds: centred on the reported value, half-width max(3 sigma of the port, floor); floor 0.005 for
-    # accuracies, 10 % of the value for losses. Calibrated on 5 seeds of the full tier.
+    # Two-sided bounds: centred on the reported value, half-width max(3 std of the port, floor), from the
+    # port's calibration in baselines/full.json (5 seeds of the full tier); the note says so in numbers.
     references = (
-        Reference(
-            "test_accuracy", 0.9776, bounds=(0.9719, 0.9833),
-            claim="test_acc: 0.9775999784469604",
-            note="centred on reported 0.9776, half-width max(3σ, 0.005) = 0.0057; port seeds 1-5: "
-                 "mean 0.9792, std 0.0019 (TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22)",
-        ),
-        Reference(
-            "train_accuracy", 0.9883, bounds=(0.9833, 0.9933),
-            claim="We quickly reach an accuracy of 0.989 (98.9%) on the training data.",
-            note="final-epoch training accuracy; centred on reported 0.9883, half-width max(3σ, 0.005) = 0.005; "
-                 "port seeds 1-5: mean 0.9904, std 0.0004 (TF 2.21.0, Keras 3.15.1, Python 3.11, CPU, 2026-11-22)",
-        ),
-        Reference(
-            "test_loss", 0.0722, bounds=(0.0599, 0.0845),
-            claim="313/313 - loss: 0.0722 - accuracy: 0.9776",
-            note="centred on reported 0.0722, half-width max(3σ, 10 %) = 0.0123; port seeds 1-5: "
-                 "mean 0.0669, std 0.0041 (TF 2.21.0, Keras 3.15.1, Python 3.11, CPU, 2026-11-22)",
-        ),
+        Reference.calibrated("test_accuracy", 0.9776, claim="test_acc: 0.9775999784469604"),
+        Reference.calibrated("train_accuracy", 0.9883,
+                             claim="We quickly reach an accuracy of 0.989 (98.9%) on the training data.",
+                             note="Final-epoch training accuracy."),
+        Reference.calibrated("test_loss", 0.0722, claim="313/313 - loss: 0.0722 - accuracy: 0.9776"),
     )
 
     def load_data(self, settings, seed):

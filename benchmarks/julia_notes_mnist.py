@@ -18,19 +18,17 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist, _mnist_mlp
+from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.training import accuracy, final_loss, full_batch_steps
-
-VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 
 
 class _JuliaNotesBenchmark(Benchmark):
     """Shared data slicing and training of the two notebook experiments (not registered).
 
     Flux-vs-Keras differences that matter here:
-    * ``Flux.crossentropy`` of this Flux (Tracker era) has no clipping: ``_mnist_mlp.flux_crossentropy``.
-    * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_mnist_mlp.flux_adam``.
+    * ``Flux.crossentropy`` of this Flux (Tracker era) has no clipping: ``_flux.crossentropy``.
+    * ``ADAM(η)`` has ε = 1e-8 (Keras 1e-7): ``_flux.adam``.
     * ``Descent(η)`` is plain SGD without momentum, as ``keras.optimizers.SGD(η)``.
     * The notebook feeds Float64 images (``to1D``) into Float32 weights, so Flux computes in Float64;
       we compute in float32. Unlike 001-l (see ``learn2classify_mnist``) no probability comes near
@@ -67,15 +65,15 @@ class _JuliaNotesBenchmark(Benchmark):
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
         history = full_batch_steps(
-            model, _mnist_mlp.flux_crossentropy, self.make_optimizer(settings), data["x_train"], data["y_train"],
+            model, _flux.crossentropy, self.make_optimizer(settings), data["x_train"], data["y_train"],
             settings.steps, monitor={"heldout": (data["x_heldout_loss"], data["y_heldout_loss"])},
             monitor_every=settings.monitor_every, progress=self.report_progress,
         )
         metrics = {
             "train_accuracy": accuracy(model, data["x_train"], data["labels_train"]),
             "heldout_accuracy": accuracy(model, data["x_heldout"], data["labels_heldout"]),
-            "train_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_train"], data["y_train"]),
-            "heldout_loss": final_loss(model, _mnist_mlp.flux_crossentropy, data["x_heldout_loss"],
+            "train_loss": final_loss(model, _flux.crossentropy, data["x_train"], data["y_train"]),
+            "heldout_loss": final_loss(model, _flux.crossentropy, data["x_heldout_loss"],
                                        data["y_heldout_loss"]),
         }
         return Outcome(metrics=metrics, history=history, weights=model.get_weights())
@@ -110,26 +108,12 @@ class JuliaNotesSoftmax5k(_JuliaNotesBenchmark):
         "heldout_loss": _mnist_mlp.sparse_source_curve({1: 2.37, 500: 0.39}, 500),
     }
     references = (
-        Reference("train_accuracy", 0.9122, bounds=(0.9072, 0.9172),
-                  claim="sum(prediction(i) == y[i] for i in 1:5000)/5000 -> 0.9122",
-                  note="centred on reported 0.9122, half-width max(3σ, 0.005)=0.005 (3σ = 0.0043);"
-                       " port seeds 1-5: mean 0.9139, std 0.0014 (3σ of seeds 1-3 gave 0.0054) "
-                       "(" + VERSIONS + ")"),
-        Reference("heldout_accuracy", 0.8857, bounds=(0.8807, 0.8907),
-                  claim="sum(prediction(i) == y[i] for i in 5001:60000)/55000 -> 0.8856727272727273",
-                  note="centred on reported 0.8857, half-width max(3σ, 0.005)=0.005;"
-                       " port seeds 1-5: mean 0.8846, std 0.0007 "
-                       "(" + VERSIONS + ")"),
-        Reference("train_loss", 0.34, bounds=(0.306, 0.374),
-                  claim="loss(train): 0.34 (last printed)",
-                  note="centred on reported 0.34, half-width max(3σ, 10 %)=0.034;"
-                       " port seeds 1-5: mean 0.3408, std 0.0010 "
-                       "(" + VERSIONS + ")"),
-        Reference("heldout_loss", 0.39, bounds=(0.351, 0.429),
-                  claim="loss(test): 0.39 (last printed, images 5001-6000)",
-                  note="centred on reported 0.39, half-width max(3σ, 10 %)=0.039;"
-                       " port seeds 1-5: mean 0.3884, std 0.0018 "
-                       "(" + VERSIONS + ")"),
+        Reference.calibrated("train_accuracy", 0.9122,
+                             claim="sum(prediction(i) == y[i] for i in 1:5000)/5000 -> 0.9122"),
+        Reference.calibrated("heldout_accuracy", 0.8857,
+                             claim="sum(prediction(i) == y[i] for i in 5001:60000)/55000 -> 0.8856727272727273"),
+        Reference.calibrated("train_loss", 0.34, claim="loss(train): 0.34 (last printed)"),
+        Reference.calibrated("heldout_loss", 0.39, claim="loss(test): 0.39 (last printed, images 5001-6000)"),
     )
 
     def build_model(self, settings):
@@ -178,26 +162,12 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
         "heldout_loss": _mnist_mlp.sparse_source_curve({1: 2.04, 500: 0.15}, 500),
     }
     references = (
-        Reference("train_accuracy", 0.9815, bounds=(0.9757, 0.9873),
-                  claim="sum(prediction2(i) == y[i] for i in 1:50000)/50000 -> 0.9815",
-                  note="centred on reported 0.9815, half-width max(3σ, 0.005)=0.0058;"
-                       " port seeds 1-3: mean 0.9855, std 0.0019 "
-                       "(" + VERSIONS + ")"),
-        Reference("heldout_accuracy", 0.9607, bounds=(0.9557, 0.9657),
-                  claim="sum(prediction2(i) == y[i] for i in 50001:60000)/10000 -> 0.9607",
-                  note="centred on reported 0.9607, half-width max(3σ, 0.005)=0.005;"
-                       " port seeds 1-3: mean 0.9612, std 0.0002 "
-                       "(" + VERSIONS + ")"),
-        Reference("train_loss", 0.07, bounds=(0.0508, 0.0892),
-                  claim="loss(train): 0.07 (last printed)",
-                  note="centred on reported 0.07, half-width max(3σ, 10 %)=0.0192;"
-                       " port seeds 1-3: mean 0.0554, std 0.0064 "
-                       "(" + VERSIONS + ")"),
-        Reference("heldout_loss", 0.15, bounds=(0.1305, 0.1695),
-                  claim="loss(test): 0.15 (last printed, images 50001-60000)",
-                  note="centred on reported 0.15, half-width max(3σ, 10 %)=0.0195;"
-                       " port seeds 1-3: mean 0.1422, std 0.0065 "
-                       "(" + VERSIONS + ")"),
+        Reference.calibrated("train_accuracy", 0.9815,
+                             claim="sum(prediction2(i) == y[i] for i in 1:50000)/50000 -> 0.9815"),
+        Reference.calibrated("heldout_accuracy", 0.9607,
+                             claim="sum(prediction2(i) == y[i] for i in 50001:60000)/10000 -> 0.9607"),
+        Reference.calibrated("train_loss", 0.07, claim="loss(train): 0.07 (last printed)"),
+        Reference.calibrated("heldout_loss", 0.15, claim="loss(test): 0.15 (last printed, images 50001-60000)"),
     )
 
     def build_model(self, settings):
@@ -210,4 +180,4 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
         ])
 
     def make_optimizer(self, settings):
-        return _mnist_mlp.flux_adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8
+        return _flux.adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
-from benchmarks import _convnet, _mnist
+from benchmarks import _convnet, _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 
 #: The four directions of a shift, as (rows down, columns right) per pixel.
@@ -160,13 +160,13 @@ class OffCentreTiltedDigits(Benchmark):
         # MirroredStrategy: Keras 3.15's multi-step loop fails there ("You must feed a value for
         # placeholder tensor ... while/cond/Placeholder"), tested with two logical CPUs.
         steps_per_execution = 1 if tf.distribute.has_strategy() else 50
-        model.compile(optimizer=_convnet.flux_adam(), loss="sparse_categorical_crossentropy",
+        model.compile(optimizer=_flux.adam(), loss="sparse_categorical_crossentropy",
                       steps_per_execution=steps_per_execution)
         return model
 
     def build_convnet(self, settings):
         model = _convnet.conv_net(_convnet.OPTIMAL_DROPOUT)
-        model.compile(optimizer=_convnet.flux_adadelta(), loss="sparse_categorical_crossentropy")
+        model.compile(optimizer=_flux.adadelta(), loss="sparse_categorical_crossentropy")
         return model
 
     def build_model(self, settings):

@@ -9,9 +9,9 @@ labels) and what separates (one hidden sigmoid layer, 0/1 labels, deeper nets on
 spiral). Every experiment here reproduces one cell; the failures are claims too.
 
 Port notes that hold for every class below:
-* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``flux_adam()`` uses 1e-8, as one fused
+* Flux ``ADAM()`` has ε = 1e-8, Keras' Adam 1e-7: ``_flux.FusedAdam`` uses 1e-8, as one fused
   ``ResourceApplyAdam`` kernel per variable (the Keras Adam update, ~1.5x faster here; see
-  ``_toy_training.FluxAdam``).
+  its docstring).
 * Flux ``Dense`` initialises weights glorot-uniform and biases zero, as Keras does; the
   draws differ (another RNG), so a seed here is not the notebook's run.
 * The notebook computed in Float64 (its data) with Float32 weights; the port is Float32.
@@ -34,13 +34,14 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _toy_data, _toy_training
+from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
 from suite.reference import SeedOutcome as OutcomeRange
+from suite.training import final_loss, full_batch_steps
 
 DOCUMENT = "001_48965531ca7b644d.txt"
-#: Versions and date of the calibration runs behind every bound below.
+#: Versions and date of the calibration runs behind the one-sided claims' notes below.
 STACK = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 #: At most one of the 200 points on the wrong side of the threshold.
 SEPARATES = 0.995
@@ -74,8 +75,9 @@ class _TwoClassToy(Benchmark):
     def run(self, settings, seed) -> Outcome:
         data = self.load_data(settings, seed)
         model = self.build_model(settings)
-        history = _toy_training.train_full_batch(model, data["x"], data["y"], settings.steps,
-                                                 progress=self.report_progress)
+        # Flux.train!(loss, params(m), Iterators.repeated((X, Y), n), ADAM()) with loss(x, y) = mse(m(x), y)
+        history = full_batch_steps(model, _flux.mse, _flux.FusedAdam(), data["x"], data["y"], settings.steps,
+                                   progress=self.report_progress)
         metrics = self.judge(model, data, settings)
         artefacts = _toy_training.decision_artefacts(model, data["x"], data["y"], settings.threshold,
                                                      settings.extent, settings.resolution)
@@ -85,7 +87,7 @@ class _TwoClassToy(Benchmark):
     def judge(model, data, settings) -> dict[str, float]:
         accuracy = _toy_training.threshold_accuracy(model, data["x"], data["y"], settings.threshold)
         return {
-            "final_loss": _toy_training.loss_of(model, data["x"], data["y"]),
+            "final_loss": final_loss(model, _flux.mse, data["x"], data["y"]),
             "train_accuracy": accuracy,
             "separates": float(accuracy >= SEPARATES),
         }
@@ -122,14 +124,6 @@ def _separates(port: str, value: float = 1.0, *, claim: str) -> Reference:
         note=f"one-sided: separates = at most one of 200 points on the wrong side of τ (the spirals' origin "
              f"pair makes 0.995 the best possible there); judged on the mean over seeds, so every seed must "
              f"(nearly) separate. Port seeds 1-5: {port} ({STACK}).",
-    )
-
-
-def _loss_near(reported: float, low: float, high: float, port: str, *, claim: str) -> Reference:
-    """Two-sided loss bound by the suite's policy: centred on the reported value, w = max(3σ_port, 10 %)."""
-    return Reference(
-        "final_loss", reported, bounds=(low, high), claim=claim,
-        note=f"centred on reported {reported}, half-width max(3σ, 10 % of it); port seeds 1-5: {port} ({STACK}).",
     )
 
 
@@ -225,8 +219,7 @@ class HiddenSigmoidLayer(_TwoClassToy):
         _separates("mean 1.0000, std 0.0000",
                    claim="Does the network learn decision boundaries that separate the red points from the "
                          "blue points? Yes :-) Stop asking!"),
-        _loss_near(0.0075, 0.00351, 0.01149, "mean 0.00806, std 0.00133, half-width 0.00399",
-                   claim="Training loss is 0.007520979867181552"),
+        Reference.calibrated("final_loss", 0.0075, claim="Training loss is 0.007520979867181552"),
     )
 
     def build_model(self, settings):
@@ -314,7 +307,7 @@ class WidthStepsSweep(_TwoClassToy):
         losses = np.zeros((len(widths), len(checkpoints)))
         for row, width in enumerate(widths):
             model = hidden_sigmoid_layer(width)
-            optimizer = _toy_training.flux_adam()
+            optimizer = _flux.FusedAdam()
             trained, curve = 0, []
             for column, (checkpoint, steps) in enumerate(zip(checkpoints, checkpoint_steps, strict=True)):
                 done_before = row * checkpoint_steps[-1] + trained
@@ -322,11 +315,10 @@ class WidthStepsSweep(_TwoClassToy):
                 def progress(done, _total, offset=done_before):
                     self.report_progress(offset + done, total_steps)
 
-                segment = _toy_training.train_full_batch(model, x, y, steps - trained, optimizer,
-                                                         progress=progress)
+                segment = full_batch_steps(model, _flux.mse, optimizer, x, y, steps - trained, progress=progress)
                 curve.extend(segment["loss"])
                 trained = steps
-                losses[row, column] = _toy_training.loss_of(model, x, y)
+                losses[row, column] = final_loss(model, _flux.mse, x, y)
                 metrics[f"loss_n{width}_{checkpoint}steps"] = losses[row, column]
                 metrics[f"accuracy_n{width}_{checkpoint}steps"] = _toy_training.threshold_accuracy(
                     model, x, y, settings.threshold)
@@ -383,8 +375,7 @@ class LinearMiddleLayer(_TwoClassToy):
     }
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Loss = 0.0079 (its boundary picture, In [26])"),
-        _loss_near(0.0079, 0.00546, 0.01034, "mean 0.00859, std 0.00081, half-width 0.00244",
-                   claim="Training loss is 0.007911623492409614"),
+        Reference.calibrated("final_loss", 0.0079, claim="Training loss is 0.007911623492409614"),
         Reference.at_most(
             "smallest_separating_width", 4, judged_on="every_seed",
             claim="What is the smallest n for which the network learns? 2 / 3 / 4",
@@ -408,7 +399,7 @@ class LinearMiddleLayer(_TwoClassToy):
             def progress(done, _total, offset=index * settings.steps):
                 self.report_progress(offset + done, total_steps)
 
-            curve = _toy_training.train_full_batch(model, x, y, settings.steps, progress=progress)
+            curve = full_batch_steps(model, _flux.mse, _flux.FusedAdam(), x, y, settings.steps, progress=progress)
             judged = self.judge(model, data, settings)
             metrics.update({f"loss_n{width}": judged["final_loss"], f"accuracy_n{width}": judged["train_accuracy"],
                             f"separates_n{width}": judged["separates"]})
@@ -493,8 +484,7 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
-        _loss_near(0.0038, 0.00132, 0.00628, "mean 0.00350, std 0.00083, half-width 0.00248",
-                   claim="Training loss is 0.0038198568255794776"),
+        Reference.calibrated("final_loss", 0.0038, claim="Training loss is 0.0038198568255794776"),
     )
 
     def build_model(self, settings):
@@ -553,11 +543,10 @@ class SpiralRelu(_TwoClassToy):
         _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
                    claim="Did your network eventually learn a decision boundary that separated the red and "
                          "blue points? Yes -- and it is quite a beautiful boundary indeed!"),
-        # The policy's 3σ on a bimodal loss (separating seeds ~0.005, the others 0.015-0.08) gives
-        # [-0.0954, 0.1004]; the lower end is clipped at 0 (a loss is >= 0). It says little: the
-        # accuracy claim above is the one that decides.
-        _loss_near(0.0025, 0.0, 0.10043, "mean 0.03183, std 0.03264, half-width 0.09793, bimodal; "
-                   "lower end clipped at 0", claim="Training loss is 0.0025375174764556054"),
+        Reference.calibrated(
+            "final_loss", 0.0025, claim="Training loss is 0.0025375174764556054",
+            note="The loss is bimodal (separating seeds end near 0.005, the others at 0.015-0.08), so 3 std is "
+                 "wide and the bound says little: the accuracy claim above is the one that decides"),
     )
 
     def build_model(self, settings):
@@ -599,8 +588,7 @@ class SpiralSigmoid(_TwoClassToy):
         _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
                    claim="Does the decision boundary nicely separate the blue and red points? "
                          "Yes! It is spirally in a way that separates the spirals..."),
-        _loss_near(0.0425, 0.01591, 0.06909, "mean 0.00671, std 0.00886, half-width 0.02659",
-                   claim="Training loss is 0.04252073973239017"),
+        Reference.calibrated("final_loss", 0.0425, claim="Training loss is 0.04252073973239017"),
     )
 
     def build_model(self, settings):

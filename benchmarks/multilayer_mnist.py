@@ -18,11 +18,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _mnist, _mnist_mlp
+from benchmarks import _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.training import accuracy, final_loss, full_batch_steps
-
-VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 
 
 @register
@@ -30,7 +28,7 @@ class MultilayerSingleHidden(Benchmark):
     """004-b: the 784-32-10 network after 200 full-batch ADAM steps.
 
     Flux-vs-Keras differences that matter: ``ADAM()`` is η 0.001 with ε = 1e-8 (Keras 1e-7);
-    ``logitcrossentropy`` = mean over the batch of -Σ y·logsoftmax (``_mnist_mlp.logit_crossentropy``);
+    ``logitcrossentropy`` = mean over the batch of -Σ y·logsoftmax (``_flux.logit_crossentropy``);
     Dense initialisers are glorot-uniform / zero on both sides. The notebook ran on a GPU in Float32
     (``Float32.(...) |> gpu``), as we do on CPU. MLDatasets' images are stored transposed, so Flux's
     784-vector lists the pixels in another (fixed) order than ours: a permutation of the inputs that a
@@ -54,19 +52,12 @@ class MultilayerSingleHidden(Benchmark):
     estimated_seconds = {"full": 60.0, "quick": 5.0, "smoke": 3.0}
     parameter_count = 25_450  # nparam(m) in the notes
     references = (
-        Reference("train_subset_accuracy", 0.915, bounds=(0.9003, 0.9297),
-                  claim="accuracy(m, Xsmall, Ysmall) = 0.915",
-                  note="centred on reported 0.915, half-width max(3σ, 0.005)=0.0147; port seeds 1-5: mean 0.9207, "
-                       "std 0.0049 (3σ of seeds 1-3 gave 0.0188) (" + VERSIONS + ")"),
-        Reference("test_accuracy", 0.9239, bounds=(0.9179, 0.9299),
-                  claim="accuracy(m, tX, tY) = 0.9239",
-                  note="centred on reported 0.9239, half-width max(3σ, 0.005)=0.0060; port seeds 1-5: mean 0.9241, "
-                       "std 0.0020 (3σ of seeds 1-3 gave 0.0069) (" + VERSIONS + ")"),
-        Reference("train_loss", 0.2787, bounds=(0.2419, 0.3155),
-                  claim="(l, accuracy(m, Xsmall, Ysmall), accuracy(m, tX, tY)) = (0.27870157f0, 0.915, 0.9239)",
-                  note="loss on all 60 000 training images after the 200 steps (printed by evalcb before the 8000 "
-                       "more); centred on 0.2787, half-width max(3σ, 10 %)=0.0368; port seeds 1-5: mean 0.2728, "
-                       "std 0.0123 (3σ of seeds 1-3 gave 0.0459) (" + VERSIONS + ")"),
+        Reference.calibrated("train_subset_accuracy", 0.915, claim="accuracy(m, Xsmall, Ysmall) = 0.915"),
+        Reference.calibrated("test_accuracy", 0.9239, claim="accuracy(m, tX, tY) = 0.9239"),
+        Reference.calibrated(
+            "train_loss", 0.2787,
+            claim="(l, accuracy(m, Xsmall, Ysmall), accuracy(m, tX, tY)) = (0.27870157f0, 0.915, 0.9239)",
+            note="Loss on all 60 000 training images after the 200 steps (printed by evalcb before the 8000 more)"),
     )
 
     def load_data(self, settings, seed):
@@ -88,7 +79,7 @@ class MultilayerSingleHidden(Benchmark):
     def train_phase(self, model, data, settings, steps: int, monitor_every: int) -> dict:
         # opt = Flux.setup(ADAM(), m): every phase starts with a fresh optimiser state.
         return full_batch_steps(
-            model, _mnist_mlp.logit_crossentropy, _mnist_mlp.flux_adam(settings.learning_rate),
+            model, _flux.logit_crossentropy, _flux.adam(settings.learning_rate),
             data["x_train"], data["y_train"], steps, monitor={"test": (data["x_test"], data["y_test"])},
             monitor_every=monitor_every, progress=self.report_progress,
         )
@@ -98,8 +89,8 @@ class MultilayerSingleHidden(Benchmark):
         return {
             f"{prefix}train_subset_accuracy": accuracy(model, subset, data["labels_subset"]),
             f"{prefix}test_accuracy": accuracy(model, data["x_test"], data["labels_test"]),
-            f"{prefix}train_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_train"], data["y_train"]),
-            f"{prefix}test_loss": final_loss(model, _mnist_mlp.logit_crossentropy, data["x_test"], data["y_test"]),
+            f"{prefix}train_loss": final_loss(model, _flux.logit_crossentropy, data["x_train"], data["y_train"]),
+            f"{prefix}test_loss": final_loss(model, _flux.logit_crossentropy, data["x_test"], data["y_test"]),
         }
 
     def run(self, settings, seed) -> Outcome:
@@ -146,13 +137,6 @@ class MultilayerSingleHiddenOverfit(MultilayerSingleHidden):
     }
     estimated_seconds = {"full": 1800.0, "quick": 15.0, "smoke": 4.0}
     references = (
-        Reference("train_subset_accuracy", 1.0, bounds=(0.995, 1.005),
-                  claim="accuracy(m, Xsmall, Ysmall) = 1.0",
-                  note="centred on reported 1.0, half-width max(3σ, 0.005) = the floor 0.005; port seeds 1-3: "
-                       "mean 1.0, std 0 (" + VERSIONS + ")"),
-        Reference("test_accuracy", 0.9621, bounds=(0.9564, 0.9678),
-                  claim="accuracy(m, tX, tY) = 0.9621",
-                  note="centred on reported 0.9621, half-width max(3σ, 0.005) = 3σ = 0.0057; port seeds 1-3: "
-                       "0.9596, 0.9633, 0.9608, mean 0.9612, std 0.0019 (the floor 0.005 of the one-seed "
-                       "bound before seeds 2-3 grew to 3σ) (" + VERSIONS + ")"),
+        Reference.calibrated("train_subset_accuracy", 1.0, claim="accuracy(m, Xsmall, Ysmall) = 1.0"),
+        Reference.calibrated("test_accuracy", 0.9621, claim="accuracy(m, tX, tY) = 0.9621"),
     )

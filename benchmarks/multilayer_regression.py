@@ -18,8 +18,9 @@ import keras
 import numpy as np
 from keras import layers
 
-from benchmarks import _toy_data, _toy_training
+from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import final_loss, full_batch_steps
 
 STACK = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 
@@ -37,8 +38,8 @@ class WideVersusDeepRegression(Benchmark):
       input scale), which differ by a few per cent (both ≈ U[0, π]) and only move the
       drawn curve, not a judged number.
     * ``Flux.leakyrelu`` has slope 0.01 (Keras' default is 0.2): passed explicitly.
-    * ``Flux.AMSGrad()`` = η 0.001, β (0.9, 0.999), ε 1e-8 → ``keras.optimizers.Adam(amsgrad=True,
-      epsilon=1e-8)``. Optimisers.jl's AMSGrad has no bias correction and starts its moment
+    * ``Flux.AMSGrad()`` = η 0.001, β (0.9, 0.999), ε 1e-8 → ``_flux.adam(amsgrad=True)``, Keras' Adam with
+      ε 1e-8. Optimisers.jl's AMSGrad has no bias correction and starts its moment
       estimates at ε; Keras' does bias-correct, so the first steps are a few times smaller
       here. After 2000 steps both sit at the same optimum of a 46- or 34-parameter fit.
     * The data is seeded from the job's seed: each seed is a fresh simulated sample, as
@@ -64,12 +65,9 @@ class WideVersusDeepRegression(Benchmark):
     parameter_count = 46  # "46 parameters in 2 layers" (model 1; model 2 has 34)
     source_curves = {}
     references = (
-        Reference("mse_wide", 0.2517, bounds=(0.20301, 0.30039), claim="Model 1, 2000 iterations, loss=0.25166646",
-                  note="centred on reported 0.2517, half-width max(3σ, 10 %)=0.04869; port seeds 1-5: mean "
-                       f"0.26494, std 0.01623 (sample noise MSE 0.2333-0.2650) ({STACK})."),
-        Reference("mse_deep", 0.2537, bounds=(0.22001, 0.28739), claim="Model 2, 2000 iterations, loss=0.25371048",
-                  note="centred on reported 0.2537, half-width max(3σ, 10 %)=0.03369; port seeds 1-5: mean "
-                       f"0.26105, std 0.01123 ({STACK})."),
+        Reference.calibrated("mse_wide", 0.2517, claim="Model 1, 2000 iterations, loss=0.25166646",
+                             note="The samples' own noise MSE was 0.2333-0.2650 in seeds 1-5"),
+        Reference.calibrated("mse_deep", 0.2537, claim="Model 2, 2000 iterations, loss=0.25371048"),
         Reference.at_most(
             "mse_gap", 0.0125, value=abs(0.25166646 - 0.25371048),
             claim="In this simulation setup, the performance of the two network architectures is hard to "
@@ -127,9 +125,10 @@ class WideVersusDeepRegression(Benchmark):
             def progress(done, _total, offset=index * settings.steps):
                 self.report_progress(offset + done, 2 * settings.steps)
 
-            curve = _toy_training.train_full_batch(model, x, y, settings.steps,
-                                                   _toy_training.flux_adam(amsgrad=True), progress=progress)
-            metrics[f"mse_{architecture}"] = _toy_training.loss_of(model, x, y)
+            # Flux.train!(loss, params(m), repeated((x, y), n), AMSGrad()) with loss = mse
+            curve = full_batch_steps(model, _flux.mse, _flux.adam(amsgrad=True), x, y, settings.steps,
+                                     progress=progress)
+            metrics[f"mse_{architecture}"] = final_loss(model, _flux.mse, x, y)
             history[f"loss_{architecture}"] = curve["loss"]
             artefacts[f"curve_{architecture}"] = _toy_training.outputs(model, data["curve_x_normalised"])
             weights.extend(model.get_weights())

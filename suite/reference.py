@@ -2,12 +2,15 @@
 
 A ``Reference`` is one claim about one metric. Four kinds cover the sources:
 
-* two-sided bounds around a reported number ("test accuracy 0.9776");
+* two-sided bounds around a reported number ("test accuracy 0.9776"): declared with
+  ``Reference.calibrated``, their bounds and note come from the port's calibration in
+  ``baselines/full.json`` (``suite.full_calibration``);
 * ``at_least`` / ``at_most`` for one-sided claims ("> 0.85", "the loss stays >= 0.5");
 * ``diverges`` for "Loss is infinite".
 
 Every bound carries a ``note`` saying how it was chosen (seeds, mean, std, versions,
-date): a bound nobody can explain is a bound nobody can trust.
+date): a bound nobody can explain is a bound nobody can trust. For a calibrated bound the
+note is generated from the calibration it was derived from, never written by hand.
 
 How the claim is judged over seeds is part of the claim: on the mean (the default);
 in every seed ("it always fails"); or in at least ``min_fraction`` of the seeds.
@@ -56,13 +59,22 @@ class Reference:
     min_fraction: float = 1.0
     outcomes: tuple[SeedOutcome, ...] = field(default_factory=tuple)
     claim: str = ""  # the source's words, quoted in the report
+    uses_calibration: bool = False
+    calibration: dict | None = field(default=None, hash=False)
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"Reference {self.metric!r}: kind {self.kind!r} is not one of {KINDS}")
         if self.judged_on not in JUDGED_ON:
             raise ValueError(f"Reference {self.metric!r}: judged_on {self.judged_on!r} is not one of {JUDGED_ON}")
-        if self.kind == "between":
+        if self.uses_calibration and self.kind != "between":
+            raise ValueError(f"Reference {self.metric!r}: only a two-sided reference is calibrated")
+        if self.uses_calibration and self.value is None:
+            raise ValueError(f"Reference {self.metric!r}: a calibrated bound is centred on the reported value")
+        if self.kind == "between" and self.uses_calibration and self.bounds is None:
+            if self.judged_on != "mean":
+                raise ValueError(f"Reference {self.metric!r}: a claim judged per seed declares its band=(low, high)")
+        elif self.kind == "between":
             if self.bounds is None or len(self.bounds) != 2:
                 raise ValueError(f"Reference {self.metric!r}: a two-sided reference needs bounds=(low, high)")
             low, high = self.bounds
@@ -90,17 +102,32 @@ class Reference:
         kw.setdefault("judged_on", "every_seed")
         return cls(metric, math.inf, kind="diverges", note=note, **kw)
 
+    @classmethod
+    def calibrated(cls, metric: str, value: float, *, band: tuple[float, float] | None = None,
+                         note: str = "", **kw) -> Reference:
+        """A two-sided claim around the reported ``value``, its bound derived from ``baselines/full.json``.
+
+        The bound is centred on ``value`` with a half-width of max(3 std of the port, floor), and its
+        note is generated from the calibration (see ``suite.full_calibration``). A claim judged per
+        seed names the ``band`` of its outcome instead; the calibration then only fills the note.
+        ``note`` adds what the calibration cannot say (why a claim is judged per seed, say).
+        """
+        if band is not None and kw.get("judged_on", "mean") == "mean":
+            raise ValueError(f"Reference {metric!r}: a band is for a claim judged per seed; a claim judged on "
+                             "the mean gets its bounds from baselines/full.json")
+        return cls(metric, value, bounds=tuple(band) if band is not None else None, note=note, uses_calibration=True, **kw)
+
     # -- judging one value ------------------------------------------------------------------
     @property
     def low(self) -> float | None:
         if self.kind == "between":
-            return self.bounds[0]
+            return self.bounds[0] if self.bounds else None
         return self.threshold if self.kind == "at_least" else None
 
     @property
     def high(self) -> float | None:
         if self.kind == "between":
-            return self.bounds[1]
+            return self.bounds[1] if self.bounds else None
         return self.threshold if self.kind == "at_most" else None
 
     def holds_for(self, value: float | None) -> bool:
@@ -115,11 +142,16 @@ class Reference:
             return value >= self.threshold
         if self.kind == "at_most":
             return value <= self.threshold
+        if self.bounds is None:
+            raise ValueError(f"{self.metric}: no calibration in baselines/full.json, so no bounds to judge against "
+                             "(python -m suite calibrate --tier full NAME)")
         low, high = self.bounds
         return low <= value <= high
 
     def describe_bounds(self) -> str:
         """The acceptance region in one short human string: "[0.975, 0.982]", ">= 0.85", "non-finite"."""
+        if self.kind == "between" and self.bounds is None:
+            return "not calibrated"
         if self.kind == "between":
             return f"[{_fmt(self.bounds[0])}, {_fmt(self.bounds[1])}]"
         if self.kind == "at_least":
@@ -134,7 +166,8 @@ class Reference:
         return {"metric": self.metric, "value": self.value, "bounds": list(self.bounds) if self.bounds else None,
                 "note": self.note, "kind": self.kind, "threshold": self.threshold, "judged_on": self.judged_on,
                 "min_fraction": self.min_fraction, "claim": self.claim,
-                "outcomes": [[o.label, o.low, o.high] for o in self.outcomes]}
+                "outcomes": [[o.label, o.low, o.high] for o in self.outcomes],
+                "uses_calibration": self.uses_calibration, "calibration": self.calibration}
 
     @classmethod
     def from_dict(cls, data: dict) -> Reference:
@@ -142,7 +175,8 @@ class Reference:
         return cls(data["metric"], data.get("value"), bounds=tuple(bounds) if bounds else None,
                    note=data.get("note", ""), kind=data.get("kind", "between"), threshold=data.get("threshold"),
                    judged_on=data.get("judged_on", "mean"), min_fraction=data.get("min_fraction", 1.0),
-                   claim=data.get("claim", ""),
+                   claim=data.get("claim", ""), uses_calibration=bool(data.get("uses_calibration", False)),
+                   calibration=data.get("calibration"),
                    outcomes=tuple(SeedOutcome(str(label), low, high) for label, low, high in data.get("outcomes", ())))
 
     def differences(self, other: Reference) -> list[str]:

@@ -215,7 +215,11 @@ class Benchmark:
 
 
 def register(cls: type[Benchmark]) -> type[Benchmark]:
-    """Class decorator: add a benchmark to the registry, checking its declaration first."""
+    """Class decorator: add a benchmark to the registry, checking its declaration first.
+
+    Calibrated references (``Reference.calibrated``) get their bounds and notes here, from
+    ``baselines/full.json``; one without an entry is left unresolved until it is calibrated.
+    """
     if not (isinstance(cls, type) and issubclass(cls, Benchmark)):
         raise TypeError(f"@register expects a Benchmark subclass, got {cls!r}")
     _validate(cls)
@@ -226,6 +230,10 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
             f"benchmark name {cls.name!r} is registered twice: by {_qualified(existing)} and by "
             f"{_qualified(cls)}; give one of them another name"
         )
+    # Two-sided full-tier bounds are derived from the port's calibration (baselines/full.json).
+    from suite import full_calibration
+
+    cls.references = full_calibration.resolve(cls.name, tuple(cls.references))
     _REGISTRY[cls.name] = cls
     return cls
 

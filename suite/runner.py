@@ -320,7 +320,12 @@ def _stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str
     stamps = {}
     for tier in tiers:
         for name, benchmark in benchmarks.items():
-            references, judged = verdict.references_for(benchmark, tier, baselines.get(tier))
+            try:
+                references, judged = verdict.references_for(benchmark, tier, baselines.get(tier))
+            except verdict.BaselineError:
+                # Only a full-tier calibration run gets here (``run`` refuses an uncalibrated full tier
+                # before it starts): its records are what the calibration is made from, not judged.
+                references, judged = (), False
             stamps[(name, tier)] = {
                 "code_version": benchmark.code_version(),
                 "judged_against": {"judged": judged, "references": [r.to_dict() for r in references],

@@ -5,7 +5,8 @@ the seeds that finished (or per seed, when the claim says so); the benchmark is
 REPRODUCED when every reference is. The spread (std and a Student-t 95 % interval)
 is shown beside the mean but does not change the verdict.
 
-``full`` runs are judged against the documented references; ``quick`` runs against
+``full`` runs are judged against the documented references (their two-sided bounds derived from
+the port's calibration in ``baselines/full.json``, see ``suite.full_calibration``); ``quick`` runs against
 the committed baseline ``baselines/quick.json`` (the reduced setting has no
 documented number); ``smoke`` runs are not judged, only checked to finish.
 """
@@ -262,36 +263,53 @@ def load_baseline(tier: str, directory: Path | None = None) -> dict:
     return baseline
 
 
-def baseline_problems(baseline) -> list[tuple[str, str]]:
-    """(field, problem) for every field a verdict needs that is missing or unusable."""
-    if not isinstance(baseline, dict):
-        return [("the file", f"holds a JSON {type(baseline).__name__}, not an object")]
-    entries = baseline.get("benchmarks")
-    if not isinstance(entries, dict):
-        return [("'benchmarks'", "is missing or not an object")]
-    problems = []
-    for name, entry in entries.items():
-        metrics = entry.get("metrics") if isinstance(entry, dict) else None
+def metric_entries(data) -> tuple[list[tuple[str, dict]], list[tuple[str, str]]]:
+    """Every ``(field path, entry)`` under ``benchmarks.<name>.metrics.<metric>`` of a baseline-shaped
+    file (quick.json, full.json), and ``(field path, problem)`` for what is not shaped like one."""
+    if not isinstance(data, dict):
+        return [], [("the file", f"holds a JSON {type(data).__name__}, not an object")]
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        return [], [("'benchmarks'", "is missing or not an object")]
+    entries, problems = [], []
+    for name, benchmark in benchmarks.items():
+        metrics = benchmark.get("metrics") if isinstance(benchmark, dict) else None
         if not isinstance(metrics, dict):
             problems.append((f"benchmarks.{name}.metrics", "is missing or not an object"))
             continue
-        for metric, calibration in metrics.items():
+        for metric, entry in metrics.items():
             where = f"benchmarks.{name}.metrics.{metric}"
-            if not isinstance(calibration, dict):
+            if isinstance(entry, dict):
+                entries.append((where, entry))
+            else:
                 problems.append((where, "is not an object"))
-                continue
-            for key in BASELINE_METRIC_FIELDS:
-                value = calibration.get(key)
-                if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
-                    problems.append((f"{where}.{key}", "is missing or not a finite number"))
-            if not problems and calibration["low"] > calibration["high"]:
-                problems.append((where, f"has low {calibration['low']} above high {calibration['high']}"))
+    return entries, problems
+
+
+def is_finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def baseline_problems(baseline) -> list[tuple[str, str]]:
+    """(field, problem) for every field a verdict needs that is missing or unusable."""
+    entries, problems = metric_entries(baseline)
+    for where, calibration in entries:
+        bad = [key for key in BASELINE_METRIC_FIELDS if not is_finite_number(calibration.get(key))]
+        problems += [(f"{where}.{key}", "is missing or not a finite number") for key in bad]
+        if not bad and calibration["low"] > calibration["high"]:
+            problems.append((where, f"has low {calibration['low']} above high {calibration['high']}"))
     return problems
 
 
 def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[tuple[Reference, ...], bool]:
     """The references a run of ``tier`` is judged against, and whether the tier is judged at all."""
     if tier == "full":
+        uncalibrated = [r.metric for r in benchmark.references if r.uses_calibration and r.bounds is None]
+        if uncalibrated:
+            raise BaselineError(
+                f"{baselines_dir() / 'full.json'} has no calibration for {benchmark.name} "
+                f"({', '.join(uncalibrated)}), so its full-tier bounds cannot be derived; calibrate it: "
+                f"python -m suite calibrate --tier full {benchmark.name} --seeds 3")
         return tuple(benchmark.references), True
     if tier == "smoke":
         return (), False

@@ -21,7 +21,7 @@ def digits():
     return np.asarray(data["x_test"][:64]), np.asarray(data["y_test"][:64])
 
 
-# -- 003: the network and its optimisers -----------------------------------------------------------
+# -- 003: the network -----------------------------------------------------------------------------
 @pytest.mark.parametrize("rates", [_convnet.NO_DROPOUT, _convnet.OPTIMAL_DROPOUT, _convnet.HIGH_DROPOUT])
 def test_conv_net_layers_and_parameters(rates):
     model = _convnet.conv_net(rates)
@@ -29,13 +29,6 @@ def test_conv_net_layers_and_parameters(rates):
     dropout = [layer.rate for layer in model.layers if layer.__class__.__name__ == "Dropout"]
     assert dropout == [rate for rate in rates if rate]
     assert model.layers[-2 if not rates[1] else -3].units == 128  # Dense(12544, 128) before the output
-
-
-def test_flux_optimisers_have_flux_defaults():
-    adadelta = _convnet.flux_adadelta()
-    assert float(adadelta.learning_rate) == 1.0 and adadelta.rho == 0.9 and adadelta.epsilon == 1e-8
-    adam = _convnet.flux_adam()
-    assert float(adam.learning_rate) == pytest.approx(0.001) and adam.epsilon == 1e-8
 
 
 def test_crossentropy_and_accuracy():

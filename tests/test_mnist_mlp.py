@@ -1,56 +1,12 @@
-"""The Flux-faithful losses and the small helpers of ``benchmarks/_mnist_mlp.py``."""
+"""The evaluation helpers of ``benchmarks/_mnist_mlp.py``."""
 
 from __future__ import annotations
 
 import math
 
 import numpy as np
-import pytest
 
 from benchmarks import _mnist_mlp
-
-
-def test_flux_crossentropy_is_mean_over_batch_of_minus_log_true_probability():
-    y = np.array([[0, 1, 0], [1, 0, 0]], dtype="float32")
-    p = np.array([[0.2, 0.5, 0.3], [0.25, 0.25, 0.5]], dtype="float32")
-    expected = -(math.log(0.5) + math.log(0.25)) / 2
-    assert float(_mnist_mlp.flux_crossentropy(y, p)) == pytest.approx(expected, rel=1e-6)
-    per_sample = _mnist_mlp.flux_crossentropy_per_sample(y, p).numpy()
-    assert per_sample == pytest.approx([-math.log(0.5), -math.log(0.25)], rel=1e-6)
-
-
-def test_flux_crossentropy_is_infinite_when_a_true_probability_underflows():
-    # Old Flux has no epsilon: 001-o's "Loss is infinite" needs this.
-    y = np.array([[0, 1, 0]], dtype="float32")
-    p = np.array([[1.0, 0.0, 0.0]], dtype="float32")
-    assert float(_mnist_mlp.flux_crossentropy(y, p)) == math.inf
-
-
-def test_flux_crossentropy_ignores_underflow_of_wrong_classes_like_julia_bools():
-    # false * -Inf == 0 in Julia: a zero probability of a wrong class must not give NaN.
-    y = np.array([[0, 1, 0]], dtype="float32")
-    p = np.array([[0.0, 1.0, 0.0]], dtype="float32")
-    assert float(_mnist_mlp.flux_crossentropy(y, p)) == 0.0
-
-
-def test_logit_crossentropy_matches_softmax_crossentropy():
-    logits = np.array([[2.0, -1.0, 0.5], [0.0, 0.0, 3.0]], dtype="float32")
-    y = np.array([[1, 0, 0], [0, 1, 0]], dtype="float32")
-    p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
-    expected = -np.mean(np.log(p[[0, 1], [0, 1]]))
-    assert float(_mnist_mlp.logit_crossentropy(y, logits)) == pytest.approx(expected, rel=1e-5)
-
-
-def test_flux_mse_is_mean_over_all_entries():
-    y = np.zeros((2, 2), dtype="float32")
-    p = np.array([[1.0, 0.0], [0.0, 3.0]], dtype="float32")
-    assert float(_mnist_mlp.flux_mse(y, p)) == pytest.approx(10.0 / 4)
-
-
-def test_flux_adam_has_fluxs_epsilon():
-    optimizer = _mnist_mlp.flux_adam(0.005)
-    assert optimizer.epsilon == 1e-8
-    assert float(optimizer.learning_rate) == pytest.approx(0.005)
 
 
 def test_confusion_matrix_rows_are_true_labels():
@@ -86,16 +42,3 @@ def test_dead_output_units_counts_units_that_are_zero_everywhere():
     model.layers[0].set_weights([np.array([[1.0, -1.0, 0.0], [0.0, -1.0, 1.0]]), np.array([0.0, -0.5, 0.0])])
     x = np.array([[1.0, 0.0], [0.0, 1.0]], dtype="float32")
     assert _mnist_mlp.dead_output_units(model, x) == 1
-
-
-def test_flux_crossentropy_gradient_stays_finite_when_a_wrong_class_underflows():
-    # The gradient of Julia's false * log(p) is false * (1/p) == 0; a NaN here poisoned 001-l.
-    import tensorflow as tf
-
-    y = tf.constant([[0.0, 1.0, 0.0]])
-    p = tf.Variable([[0.0, 0.9, 0.1]])
-    with tf.GradientTape() as tape:
-        loss = _mnist_mlp.flux_crossentropy(y, p)
-    gradient = tape.gradient(loss, p).numpy()
-    assert np.all(np.isfinite(gradient))
-    assert gradient[0, 1] == pytest.approx(-1 / 0.9)

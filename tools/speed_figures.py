@@ -57,7 +57,7 @@ def toy_loop_figures(steps: int = 2000) -> dict[str, float]:
     import numpy as np
 
     from benchmarks import _toy_data
-    from benchmarks._toy_training import FluxAdam
+    from benchmarks._flux import FusedAdam
     from suite.training import full_batch_steps
 
     rng = np.random.default_rng(1)
@@ -71,9 +71,9 @@ def toy_loop_figures(steps: int = 2000) -> dict[str, float]:
                                  keras.layers.Dense(1)])
 
     model = net()
-    full_batch_steps(model, keras.losses.MeanSquaredError(), FluxAdam(), x, y, 10)  # trace once
+    full_batch_steps(model, keras.losses.MeanSquaredError(), FusedAdam(), x, y, 10)  # trace once
     start = time.perf_counter()
-    full_batch_steps(model, keras.losses.MeanSquaredError(), FluxAdam(), x, y, steps)
+    full_batch_steps(model, keras.losses.MeanSquaredError(), FusedAdam(), x, y, steps)
     compiled = steps / (time.perf_counter() - start)
 
     model = net()
@@ -91,7 +91,7 @@ def mnist_full_batch_figures(steps: int = 20) -> dict[str, float]:
     """Seconds per full-batch step (60 000 x 784, 784-32-10) against the matmul roofline."""
     import keras
 
-    from benchmarks import _mnist_mlp
+    from benchmarks import _flux
     from suite import datasets
     from suite.training import full_batch_steps
 
@@ -101,9 +101,9 @@ def mnist_full_batch_figures(steps: int = 20) -> dict[str, float]:
     keras.utils.set_random_seed(1)
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(32, activation="relu"),
                               keras.layers.Dense(10)])
-    full_batch_steps(model, _mnist_mlp.logit_crossentropy, _mnist_mlp.flux_adam(0.005), x, y, 2)
+    full_batch_steps(model, _flux.logit_crossentropy, _flux.adam(0.005), x, y, 2)
     start = time.perf_counter()
-    full_batch_steps(model, _mnist_mlp.logit_crossentropy, _mnist_mlp.flux_adam(0.005), x, y, steps)
+    full_batch_steps(model, _flux.logit_crossentropy, _flux.adam(0.005), x, y, steps)
     seconds_per_step = (time.perf_counter() - start) / steps
     # Forward x·W1 and h·W2, backward the two weight gradients and the input gradient of layer 2.
     flops = 2 * 60_000 * (784 * 32 * 2 + 32 * 10 * 3)

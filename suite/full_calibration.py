@@ -1,0 +1,273 @@
+"""The full tier's calibration as data: ``baselines/full.json``, the bounds derived from it, their notes.
+
+The full tier is judged against the numbers the sources report. How far from a reported number a
+measurement may land is set by how much our port's own seeds spread, so that spread is data: for each
+benchmark and metric, ``baselines/full.json`` keeps the port's calibration (seeds, per-seed values
+where they were kept, mean, std, n, the floor, versions, machine, date and where the numbers come
+from). A benchmark declares only the reported value, its claim and the rule
+(``Reference.calibrated``); its two-sided bound is derived here by one formula:
+
+    centred on the reported value, half-width = max(3 * std, floor)
+
+with the floor half a point for accuracies, 50 for error counts (half a point of 10 000 test images)
+and 10 % of the reported value for every other metric (losses, batch counts). One seed has no std:
+the half-width is then the floor. None of these metrics can be negative, so a lower end below zero is
+clipped to zero. A claim judged per seed ("reproduced when that outcome occurs in 1 seed in 5")
+declares its band instead; its calibration then only describes the port in the note.
+
+The note the report shows beside a bound is generated from the same entry, so a note and its
+numbers cannot disagree. ``python -m suite calibrate --tier full`` writes the entries.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+
+from suite.constants import DEFAULT_SEEDS, baselines_dir
+from suite.reference import Reference
+from suite.verdict import BaselineError, Stats, is_finite_number, metric_entries
+
+FILE_NAME = "full.json"
+SPREAD_MULTIPLIER = 3
+ACCURACY_FLOOR = 0.005
+ERRORS_FLOOR = 50.0  # test errors out of 10 000: half a point, as for accuracies
+RELATIVE_FLOOR = 0.10
+#: The module docstring's formula paragraphs, stored in the file so that it explains itself.
+RULE = " ".join(" ".join(__doc__.split("\n\n")[2:4]).split())
+#: Fields every metric entry must have for a bound to be derived from it.
+REQUIRED_FIELDS = ("seeds", "n", "mean", "std", "floor", "environment", "date", "provenance")
+
+
+class CalibrationError(BaselineError):
+    """``baselines/full.json`` cannot give a bound: the message names the file, the entry and the fix."""
+
+
+def path() -> Path:
+    return baselines_dir() / FILE_NAME
+
+
+def floor_for(metric: str, reported: float) -> float:
+    """The smallest half-width of a full-tier bound, by the kind of metric its name says it is."""
+    if "accuracy" in metric or metric.endswith("_acc"):
+        return ACCURACY_FLOOR
+    if metric.endswith("errors"):
+        return ERRORS_FLOOR
+    return RELATIVE_FLOOR * abs(reported)
+
+
+def derive_bounds(metric: str, reported: float, entry: dict) -> tuple[float, float]:
+    """The documented formula: reported ± max(3 std, floor), the lower end clipped at zero."""
+    std = entry.get("std")
+    spread = SPREAD_MULTIPLIER * std if std is not None and entry["n"] > 1 else 0.0
+    half_width = max(spread, floor_for(metric, reported))
+    return max(reported - half_width, 0.0), reported + half_width
+
+
+# -- the file ----------------------------------------------------------------------------------------
+_cache: dict[tuple[str, float], dict] = {}
+
+
+def load(file: Path | None = None) -> dict:
+    """The calibration file (``{}`` when there is none), checked entry by entry; read once per change."""
+    file = file or path()
+    try:
+        stamp = file.stat().st_mtime
+    except FileNotFoundError:
+        return {}
+    except OSError as error:
+        raise CalibrationError(f"calibration {file} cannot be read ({error.strerror or error})") from None
+    key = (str(file), stamp)
+    if key not in _cache:
+        try:
+            data = json.loads(file.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as error:
+            raise CalibrationError(f"calibration {file} is not valid JSON ({error}); restore it "
+                                   f"(git checkout baselines/{FILE_NAME})") from None
+        for where, problem in problems(data):
+            raise CalibrationError(f"calibration {file}: {where} {problem}; restore it (git checkout "
+                                   f"baselines/{FILE_NAME}) or recalibrate (python -m suite calibrate --tier full)")
+        _cache.clear()
+        _cache[key] = data
+    return _cache[key]
+
+
+def problems(data) -> list[tuple[str, str]]:
+    """(field, problem) for every field a bound needs that is missing or unusable."""
+    entries, found = metric_entries(data)
+    for where, entry in entries:
+        missing = [key for key in REQUIRED_FIELDS if key not in entry]
+        if missing:
+            found.append((where, f"lacks {', '.join(missing)}"))
+            continue
+        n = entry["n"]
+        if not isinstance(n, int) or n < 1 or len(entry["seeds"]) != n:
+            found.append((f"{where}.n", f"is {n!r}, not the number of seeds ({len(entry['seeds'])})"))
+        elif not is_finite_number(entry["mean"]) or not is_finite_number(entry["floor"]):
+            found.append((where, "has a mean or floor that is not a finite number"))
+        elif n > 1 and not (is_finite_number(entry["std"]) and entry["std"] >= 0):
+            found.append((f"{where}.std", "is missing or negative with more than one seed"))
+        elif entry.get("values") is not None and len(entry["values"]) != n:
+            found.append((f"{where}.values", f"holds {len(entry['values'])} values for {n} seeds"))
+    return found
+
+
+def entry_for(data: dict, name: str, metric: str) -> dict | None:
+    return data.get("benchmarks", {}).get(name, {}).get("metrics", {}).get(metric)
+
+
+# -- references --------------------------------------------------------------------------------------
+def resolve(name: str, references: tuple[Reference, ...], data: dict | None = None) -> tuple[Reference, ...]:
+    """Each calibrated reference with its calibration, bound and generated note; the others as declared.
+
+    A calibrated reference without an entry stays unresolved (no bounds): listing and calibrating
+    still work, and judging it stops with the command that calibrates it.
+    """
+    if not any(reference.uses_calibration and reference.calibration is None for reference in references):
+        return references
+    data = load() if data is None else data
+    resolved = []
+    for reference in references:
+        entry = entry_for(data, name, reference.metric) if reference.uses_calibration else None
+        if entry is None or reference.calibration is not None:
+            resolved.append(reference)
+            continue
+        check_floor(name, reference, entry)
+        bounds = reference.bounds if reference.bounds is not None else derive_bounds(
+            reference.metric, reference.value, entry)
+        note = describe(reference, entry, bounds)
+        if reference.note:  # what the calibration cannot say (why a claim is judged per seed, say)
+            note += ". " + reference.note.rstrip(".") + "."
+        resolved.append(dataclasses.replace(reference, bounds=bounds, calibration=dict(entry), note=note))
+    return tuple(resolved)
+
+
+def check_floor(name: str, reference: Reference, entry: dict) -> None:
+    """The floor stored with a calibration is the rule's for the documented value, or the file is stale."""
+    expected = floor_for(reference.metric, reference.value)
+    if not math.isclose(entry["floor"], expected, rel_tol=1e-9, abs_tol=1e-12):
+        raise CalibrationError(
+            f"calibration {path()}: benchmarks.{name}.metrics.{reference.metric}.floor is {entry['floor']!r}, but "
+            f"the rule gives {expected!r} for the reported {reference.value!r}; recalibrate "
+            f"(python -m suite calibrate --tier full {name})")
+
+
+def missing(name: str, references: tuple[Reference, ...]) -> list[str]:
+    """The calibrated metrics of a benchmark that have no entry in the calibration file."""
+    return [f"{name}.{r.metric}" for r in references if r.uses_calibration and r.calibration is None]
+
+
+# -- the note ---------------------------------------------------------------------------------------------
+def describe(reference: Reference, entry: dict, bounds: tuple[float, float]) -> str:
+    """How the bound was chosen, in words, from the calibration alone: seeds, values, mean, std, stack, date."""
+    n, mean, std, floor = entry["n"], entry["mean"], entry.get("std"), entry["floor"]
+    if reference.judged_on == "mean":
+        half_width = bounds[1] - reference.value
+        how = f"centred on the reported {_fmt(reference.value)}, half-width max(3 std, floor {_fmt(floor)}) = "
+        if n == 1:
+            how += f"the floor {_fmt(half_width)} (one seed gives no std)"
+        elif SPREAD_MULTIPLIER * std > floor:
+            how += f"3 std = {_fmt(half_width)}"
+        else:
+            how += f"the floor {_fmt(half_width)} (3 std = {_fmt(SPREAD_MULTIPLIER * std)})"
+        if bounds[0] == 0.0 and reference.value - half_width < 0:
+            how += "; the lower end clipped at 0"
+    else:
+        how = f"the band [{_fmt(bounds[0])}, {_fmt(bounds[1])}] of the claim's outcome, judged per seed"
+        if entry.get("values") is not None:
+            inside = sum(bounds[0] <= v <= bounds[1] for v in entry["values"])
+            how += (f"; {inside} of {n} port seeds land in it, so a {DEFAULT_SEEDS}-seed run meets the rule with "
+                    f"probability {_fmt(chance_of_meeting(reference, inside / n))}")
+    seeds = entry["seeds"]
+    port = f"port seed{'s' if n > 1 else ''} {_seed_list(seeds)}: "
+    if entry.get("values") is not None:
+        port += ", ".join(_fmt(v) for v in entry["values"]) + "; "
+    port += f"mean {_fmt(mean)}, " + (f"std {_fmt(std)}" if n > 1 else "std undefined (one seed)")
+    if entry.get("values") is None:
+        port += " (per-seed values not kept)"
+    return f"{how}; {port} ({stack(entry)})"
+
+
+def chance_of_meeting(reference: Reference, rate: float, seeds: int = DEFAULT_SEEDS) -> float:
+    """P(a run of ``seeds`` seeds has enough seeds in the band) when each lands there with ``rate``."""
+    needed = seeds if reference.judged_on == "every_seed" else max(1, math.ceil(reference.min_fraction * seeds - 1e-9))
+    return sum(math.comb(seeds, k) * rate ** k * (1 - rate) ** (seeds - k) for k in range(needed, seeds + 1))
+
+
+def stack(entry: dict) -> str:
+    """Versions, machine, date and run of a calibration: 'TF 2.21.0, Keras 3.15.1, Python 3.11, CPU ..., date'."""
+    environment = entry.get("environment") or {}
+    parts = [f"TF {environment.get('tensorflow', '?')}", f"Keras {environment.get('keras', '?')}",
+             f"Python {environment.get('python', '?')}"]
+    cpu = environment.get("cpu") or "unknown CPU"
+    if environment.get("cpu_count"):
+        cpu += f", {environment['cpu_count']} cores"
+    parts.append(f"CPU {cpu}")
+    if environment.get("gpu"):
+        parts.append(f"GPU {', '.join(environment['gpu']) if isinstance(environment['gpu'], list) else environment['gpu']}")
+    parts.append(str(entry["date"]))
+    if entry.get("run_id"):
+        parts.append(f"run {entry['run_id']}")
+    return ", ".join(parts)
+
+
+def _seed_list(seeds: list[int]) -> str:
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ", ".join(str(s) for s in seeds)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.4g}"
+
+
+# -- calibrating -----------------------------------------------------------------------------------------
+def calibrated_references(benchmark) -> list[Reference]:
+    """The references of a benchmark whose calibration lives in the file."""
+    return [reference for reference in benchmark.references if reference.uses_calibration]
+
+
+def build_entries(benchmark, records: list[dict], run_id: str) -> tuple[dict, list[str]]:
+    """Metric entries measured by one run's records of one benchmark, and what could not be calibrated."""
+    mine = sorted((r for r in records if r["benchmark"] == benchmark.name), key=lambda r: r["seed"])
+    failed = [r for r in mine if r["status"] != "ok"]
+    if not mine:
+        return {}, [f"{benchmark.name}: the run has no record of it"]
+    if failed:
+        return {}, [f"{benchmark.name}: {len(failed)} job(s) {failed[0]['status']}: "
+                    f"{(failed[0].get('error') or '')[:200]}"]
+    environment = next((r.get("environment") for r in mine if r.get("environment")), {}) or {}
+    finished = max((r.get("finished_at") or "" for r in mine), default="")
+    entries, problems_found = {}, []
+    for reference in calibrated_references(benchmark):
+        pairs = [(r["seed"], float(r["metrics"][reference.metric])) for r in mine
+                 if reference.metric in r["metrics"] and math.isfinite(float(r["metrics"][reference.metric]))]
+        if not pairs:
+            problems_found.append(f"{benchmark.name}.{reference.metric}: no finite value in the run")
+            continue
+        values = [value for _, value in pairs]
+        stats = Stats.of(values)
+        entries[reference.metric] = {
+            "seeds": [seed for seed, _ in pairs], "values": values, "n": stats.n, "mean": stats.mean,
+            "std": stats.std if stats.n > 1 else None,
+            "floor": floor_for(reference.metric, reference.value),
+            "environment": {key: environment.get(key) for key in
+                            ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
+            "date": finished[:10] or None, "run_id": run_id, "commit": environment.get("git_commit"),
+            "code_version": benchmark.code_version(),
+            "provenance": f"python -m suite calibrate --tier full, from the records of run {run_id}",
+        }
+    return entries, problems_found
+
+
+def merge(previous: dict, benchmark_entries: dict[str, dict]) -> dict:
+    """The file with the new entries in: a metric calibrated again is replaced, every other entry kept."""
+    benchmarks = {name: {"metrics": dict(entry.get("metrics", {}))}
+                  for name, entry in previous.get("benchmarks", {}).items()}
+    for name, metrics in benchmark_entries.items():
+        benchmarks.setdefault(name, {"metrics": {}})["metrics"].update(metrics)
+    return {"tier": "full", "rule": RULE, **{key: value for key, value in previous.items()
+                                              if key not in ("tier", "rule", "benchmarks")},
+            "benchmarks": dict(sorted(benchmarks.items()))}
