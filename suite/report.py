@@ -2,8 +2,8 @@
 
 Layout: counts by verdict, a forest plot of every judged reference (``suite.forest``),
 run metadata (with a "data" link: the run's job table as CSV, a data URI) and
-environment, a sortable and filterable summary table, then one section per source document (in the order of
-``sources/experiments.md``) with one card per benchmark: the claim quoted, our
+environment, a sortable and filterable summary table, then one section per source
+document (in the order of ``sources/experiments.md``) with one card per benchmark: the claim quoted, our
 numbers against the reference and bounds, and the figures of ``suite.figures``.
 
 Everything a record, a benchmark or the environment says is escaped by Jinja2's
