@@ -14,6 +14,7 @@ DEFAULT_SEEDS = 3
 #: plans a billion jobs or a timeout that never fires.
 MAX_SEEDS = 1000
 MAX_TIMEOUT_S = 7 * 86400
+MAX_WORKERS = 256
 PLACEMENTS = ("cpu", "gpu", "gpu-required")
 DEVICES = ("auto", "cpu", "gpu")
 

@@ -4,7 +4,27 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
+
+#: Seconds to wait for another process's lock on a shared file before giving up loudly.
+LOCK_TIMEOUT_S = 120.0
+
+
+@contextmanager
+def locked(path: Path):
+    """Hold ``<path>.lock`` (a ``filelock``) while a file shared by several processes is read and rewritten.
+
+    Why on top of the atomic rename: the rename keeps a reader from seeing half a file, but two
+    writers doing read-modify-write (a manifest grown by one resume while a shard finishes) would
+    lose one update. The lock file sits beside the file, so it works wherever the run folder is
+    shared (two local processes, SLURM tasks on one node); the kernel frees it if its holder dies.
+    """
+    from filelock import FileLock
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(path.with_name(f".{path.name}.lock")), timeout=LOCK_TIMEOUT_S):
+        yield
 
 
 def atomic_write_bytes(path: Path, payload: bytes | memoryview) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import os
-import shutil
 import time
 import traceback
 from collections import defaultdict
@@ -53,11 +52,14 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
         compare_with = results.find_run(compare_with)  # a misspelt run is the user's error, said at once
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with, rejudge=rejudge)
     output = run_path / "report.html"
-    files.atomic_write_bytes(output, html.encode("utf-8"))
-    _readable(output)
+    with files.locked(output):  # shards and resumes of one run may render it at the same moment
+        files.atomic_write_bytes(output, html.encode("utf-8"))
+        _readable(output)
     latest = reports_dir() / "latest.html"
     if not compare_with:  # latest.html is the plain report of the newest rendering
-        shutil.copyfile(output, latest)
+        with files.locked(latest):
+            files.atomic_write_bytes(latest, html.encode("utf-8"))
+            _readable(latest)
     return output
 
 

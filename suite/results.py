@@ -30,7 +30,7 @@ import numpy as np
 
 from suite import schema
 from suite.constants import RECORD_SCHEMA_VERSION, reports_dir
-from suite.files import atomic_write_bytes, publish_once
+from suite.files import atomic_write_bytes, locked, publish_once
 
 #: Fields every record has whatever its status; a file without them is not a record of this suite.
 REQUIRED_FIELDS = {"benchmark": str, "tier": str, "seed": int, "status": str}
@@ -291,7 +291,19 @@ def load(*runs: str | os.PathLike, long: bool = False):
 
 
 def write_run_manifest(run_path: Path, manifest: dict, name: str = "run.json") -> None:
-    atomic_write_bytes(run_path / name, json.dumps(to_jsonable(manifest), indent=1).encode())
+    """Replace a run-level file whole, under its lock: several processes (workers' drivers, shards) write it."""
+    with locked(run_path / name):
+        atomic_write_bytes(run_path / name, json.dumps(to_jsonable(manifest), indent=1).encode())
+
+
+def update_run_manifest(run_path: Path, change, name: str = "run.json") -> dict:
+    """Read, change (``change(manifest)`` edits it in place) and rewrite a run-level file as one locked step."""
+    path = run_path / name
+    with locked(path):
+        manifest = json.loads(path.read_text()) if path.exists() else {}
+        change(manifest)
+        atomic_write_bytes(path, json.dumps(to_jsonable(manifest), indent=1).encode())
+    return manifest
 
 
 PACKAGES_FILE = "packages.json"

@@ -1,6 +1,8 @@
 """Runs the jobs (benchmark x seed) of a selection and writes one record per job.
 
-Every job runs in a worker child (``suite.worker``) that is reused from job to job
+Where the workers run is the executor's choice (``suite.executors``); this module holds what is the
+same under every executor: the job, its estimate and timeout, the worker child and its pipe, and
+the record completed and published once. Every job runs in a worker child (``suite.worker``) that is reused from job to job
 while it stays healthy. When a job raises, the worker records ERROR and goes on;
 when the worker dies (segfault, ``kill``, out of memory) or a job runs past its
 timeout, the runner writes an ERROR or TIMEOUT record for that job and starts a
@@ -14,6 +16,7 @@ import multiprocessing
 import os
 import statistics
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +31,8 @@ WORKER_START_TIMEOUT_S = 180.0
 #: A job may run this many times its estimate (and at least MIN_TIMEOUT_S) before it is stopped.
 TIMEOUT_FACTOR = 10.0
 MIN_TIMEOUT_S = 600.0
+#: How often a waiting runner looks whether the run is being stopped (seconds).
+CANCEL_CHECK_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -44,6 +49,11 @@ class RunOptions:
     device: str = "auto"
     deterministic: bool = True
     timeout_s: float | None = None  # None: from each benchmark's estimate
+    executor: str = "local"  # suite.executors.EXECUTORS
+    workers: int = 1  # local CPU workers
+    gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
+    data_parallel: bool = False  # one worker over every GPU under MirroredStrategy
+    slurm: dict | None = None  # options of the slurm executor (partition, account, ...)
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
@@ -85,17 +95,21 @@ class WorkerDied(RuntimeError):
     pass
 
 
+class Cancelled(Exception):
+    """The run is being stopped (Ctrl-C, or another worker hit a full disk): the job gets no record."""
+
+
 class _Worker:
     """One worker child and its pipe."""
 
-    def __init__(self, options: RunOptions):
+    def __init__(self, options: RunOptions, setup: dict | None = None):
         context = multiprocessing.get_context("spawn")
         self.connection, child_end = context.Pipe()
         from suite import worker
 
         self.process = context.Process(
             target=worker.main,
-            args=(child_end, options.deterministic, os.getpid()),
+            args=(child_end, options.deterministic, os.getpid(), setup),
             daemon=True,
         )
         self.process.start()
@@ -105,6 +119,7 @@ class _Worker:
             self.stop()
             raise WorkerDied("the worker process did not start (TensorFlow failed to import?)")
         self.environment = message["environment"]
+        self.seen = message.get("seen") or {}
 
     def receive(self, timeout_s: float):
         """The next message, or None on timeout; raises WorkerDied when the child is gone."""
@@ -173,6 +188,7 @@ class Progress:
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.interactive = self.stream.isatty()
+        self._lock = threading.Lock()  # several workers report at once
         self.done_estimate_s = 0.0
         self.done_actual_s = 0.0
         self.last_logged_progress = time.monotonic()
@@ -240,8 +256,9 @@ class Progress:
         )
 
     def _line(self, text: str) -> None:
-        self.stream.write(text + "\n")
-        self.stream.flush()
+        with self._lock:
+            self.stream.write(text + "\n")
+            self.stream.flush()
 
 
 def _clock(seconds: float) -> str:
@@ -255,59 +272,18 @@ def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, o
             progress: Progress) -> dict:
     """Run ``jobs``, skipping those whose record exists (resume). Returns a summary for the manifest.
 
-    A job another process is training (a second ``--resume`` of the same run) is left to it and
-    waited for at the end; if that process died without a record, this one trains the job.
-    Raises KeyboardInterrupt after cleaning up when the user presses Ctrl-C, and
-    ``results.StorageFull`` when a record cannot be written for want of disk space.
+    The executor ``options.executor`` decides where (``suite.executors``). A job another process is
+    training (a second ``--resume`` of the same run) is left to it and waited for at the end; if that
+    process died without a record, this one trains the job. Raises KeyboardInterrupt after cleaning
+    up when the user presses Ctrl-C, and ``results.StorageFull`` when a record cannot be written for
+    want of disk space.
     """
-    pool = _WorkerSlot(options)
-    summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
-    # Fixed at the start: records this run writes must not move the yardstick it is measured against.
-    estimates = {(job.benchmark, job.tier): estimate_seconds(benchmarks[job.benchmark], job.tier)[0] for job in jobs}
-    stamps = _stamps(benchmarks, {job.tier for job in jobs})
-    deferred: list[tuple[int, Job, results.JobClaim]] = []
-    try:
-        for index, job in enumerate(jobs, start=1):
-            estimate_s = estimates[(job.benchmark, job.tier)]
-            if _recorded(run_path, job):
-                summary["resumed"] += 1
-                progress.job_kept(index, job)
-                continue
-            claim = results.JobClaim(run_path, job.benchmark, job.tier, job.seed)
-            if not claim.try_acquire():
-                progress.job_deferred(index, job)
-                deferred.append((index, job, claim))
-                continue
-            try:
-                _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
-                                 estimate_s, summary, stamps[(job.benchmark, job.tier)])
-            finally:
-                claim.release()
-        for index, job, claim in deferred:
-            progress.job_waiting(index, job)
-            claim.wait()
-            try:
-                if _recorded(run_path, job):
-                    summary["recorded_elsewhere"] += 1
-                    progress.job_kept(index, job, by_other_process=True)
-                    continue
-                _run_claimed_job(index, job, benchmarks[job.benchmark], run_path, options, pool, progress,
-                                 estimates[(job.benchmark, job.tier)], summary, stamps[(job.benchmark, job.tier)])
-            finally:
-                claim.release()
-    except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
-        if results.is_storage_full(error) and not isinstance(error, results.StorageFull):
-            raise results.StorageFull(run_path, error) from error
-        raise
-    finally:
-        for _, _, claim in deferred:
-            claim.release()
-        pool.stop()
-    summary["environment"] = pool.environment
-    return summary
+    from suite import executors
+
+    return executors.execute(jobs, benchmarks, run_path, options, progress)
 
 
-def _stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
+def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
     """What each record carries about its benchmark as it stood when the job ran.
 
     Why in the record: a stored run is evidence. Its verdicts must come from the references it was
@@ -338,22 +314,28 @@ def _stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str
     return stamps
 
 
-def _recorded(run_path: Path, job: Job) -> bool:
+def recorded(run_path: Path, job: Job) -> bool:
     return results.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
 
 
-class _WorkerSlot:
-    """The one worker of a sequential run: started on first use, replaced after a death or a timeout."""
+class WorkerSlot:
+    """One worker of a run: started on first use with its ``setup``, replaced after a death or a timeout."""
 
-    def __init__(self, options: RunOptions):
+    def __init__(self, options: RunOptions, setup: dict | None = None, worker_id: str = "cpu0",
+                 cancel: threading.Event | None = None):
         self.options = options
+        self.setup = setup
+        self.worker_id = worker_id
+        self.cancel = cancel or threading.Event()
         self.worker: _Worker | None = None
         self.environment: dict = {}
+        self.seen: dict = {}
 
     def get(self) -> _Worker:
         if self.worker is None:
-            self.worker = _Worker(self.options)
+            self.worker = _Worker(self.options, self.setup)
             self.environment = self.worker.environment
+            self.seen = self.worker.seen
         return self.worker
 
     def discard(self) -> None:
@@ -364,9 +346,13 @@ class _WorkerSlot:
     stop = discard
 
 
-def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
-                     pool: _WorkerSlot, progress: Progress, estimate_s: float, summary: dict, stamp: dict) -> None:
-    """Train one job in the worker and publish its record (exactly one, whatever happens)."""
+def run_claimed_job(index: int, job: Job, base: dict, run_path: Path, options: RunOptions,
+                    pool: WorkerSlot, progress: Progress, estimate_s: float) -> None:
+    """Train one job in the worker and publish its record (exactly one, whatever happens).
+
+    Raises ``Cancelled`` (and publishes nothing) when ``pool.cancel`` is set while the job runs:
+    a job cut short by the run stopping has no result, and ``--resume`` runs it again.
+    """
     progress.job_started(index, job)
     timeout_s = options.timeout_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
     record, artefacts = None, {}
@@ -379,8 +365,13 @@ def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path,
         worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
                      "device": options.device})
         while True:
+            if pool.cancel.is_set():
+                pool.discard()
+                raise Cancelled()
             remaining = timeout_s - (time.monotonic() - started)
-            message = worker.receive(max(remaining, 0.0))
+            message = worker.receive(min(max(remaining, 0.0), CANCEL_CHECK_S)) if remaining > 0 else None
+            if message is None and remaining > CANCEL_CHECK_S:
+                continue
             if message is None:
                 record = {"status": "timeout",
                           "error": f"stopped after {timeout_s:.0f} s (timeout); raise it with --timeout"}
@@ -392,11 +383,15 @@ def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path,
                 record, artefacts = message["record"], message.get("artefacts") or {}
                 break
     except WorkerDied as death:
-        record = {"status": "error", "error": f"{death} while running this job"}
         pool.discard()
+        if pool.cancel.is_set():
+            raise Cancelled() from None
+        record = {"status": "error", "error": f"{death} while running this job"}
     wall_s = time.monotonic() - started
     record.setdefault("duration_s", wall_s)
-    full = _complete_record(record, job, benchmark, run_path, options, pool.environment, wall_s, stamp)
+    full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": results.utc_now(),
+            "pid": os.getpid(), **where_it_ran(pool, options)}
+    full.update(record)
     try:
         published = results.write_record(run_path, full, artefacts)
     except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
@@ -404,14 +399,32 @@ def _run_claimed_job(index: int, job: Job, benchmark: Benchmark, run_path: Path,
         published = results.write_record(run_path, full, None)
     if not published:
         progress.recorded_twice(job)
-    summary["completed"] += 1
     progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)
 
 
-def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions,
-                     environment: dict, wall_s: float, stamp: dict) -> dict:
+def where_it_ran(pool: WorkerSlot, options: RunOptions) -> dict:
+    """Host, executor, worker and what that worker saw (devices, threads): the same fields under every executor."""
+    import socket
+
+    seen = pool.seen or {}
+    return {
+        "hostname": seen.get("hostname") or socket.gethostname(),
+        "executor": options.executor,
+        "worker_id": pool.worker_id,
+        "devices_seen": {"cuda_visible_devices": seen.get("cuda_visible_devices"),
+                         "tensorflow_gpus": seen.get("tensorflow_gpus", [])},
+        "intra_op_threads": seen.get("intra_op_threads"),
+    }
+
+
+def record_base(job: Job, benchmark: Benchmark, run_path: Path, options: RunOptions, stamp: dict) -> dict:
+    """The fields of a job's record known before it runs (the benchmark, its settings and references).
+
+    Built where the benchmark classes are loaded (the driver), so that a process that only runs a
+    worker (a SLURM task) needs neither the benchmark code nor TensorFlow itself.
+    """
     settings = benchmark.settings_for(job.tier)
-    base = {
+    return {
         "run_id": run_path.name,
         "benchmark": job.benchmark,
         "experiment": benchmark.source.experiment,
@@ -430,10 +443,4 @@ def _complete_record(record: dict, job: Job, benchmark: Benchmark, run_path: Pat
         "settings": settings.to_dict(),
         "source_hash": benchmark.source_hash(),
         **stamp,
-        "environment": environment,
-        "wall_s": wall_s,
-        "finished_at": results.utc_now(),
-        "pid": os.getpid(),
     }
-    base.update(record)
-    return base

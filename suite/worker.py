@@ -8,7 +8,7 @@ worker, records ERROR or TIMEOUT for the job it was running when it died, and
 starts a fresh worker for the next job.
 
 Protocol over a ``multiprocessing`` pipe (pickled dicts):
-  worker -> runner  {"type": "ready", "environment": {...}}
+  worker -> runner  {"type": "ready", "environment": {...}, "seen": {...}}   (devices, threads)
   runner -> worker  {"type": "job", "benchmark", "tier", "seed", "device"}
   worker -> runner  {"type": "progress", "done", "total", "unit"}   (any number)
   worker -> runner  {"type": "result", "record": {...}, "artefacts": {...}}
@@ -84,9 +84,16 @@ PARENT_WATCH_INTERVAL_S = 1.0
 EXIT_ORPHANED = 3
 
 
-def main(connection, deterministic: bool, parent_pid: int) -> None:
-    """Entry point of the child process."""
+def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = None) -> None:
+    """Entry point of the child process.
+
+    ``setup`` comes from the executor: ``env`` (e.g. ``CUDA_VISIBLE_DEVICES``) and ``intra_op_threads``.
+    Both must take effect before TensorFlow initialises, which is why they are applied here, first,
+    and not by the parent (threads of the parent would race on its own ``os.environ``).
+    """
     die_with_parent(parent_pid)
+    setup = setup or {}
+    os.environ.update(setup.get("env") or {})
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from suite import native_log
@@ -102,11 +109,13 @@ def main(connection, deterministic: bool, parent_pid: int) -> None:
 
     from suite import environment, registry
 
+    if setup.get("intra_op_threads"):
+        tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     registry.discover()
     fingerprint = environment.fingerprint(deterministic=deterministic)
-    connection.send({"type": "ready", "environment": fingerprint})
+    connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker(tf)})
 
     while True:
         message = connection.recv()
@@ -118,6 +127,26 @@ def main(connection, deterministic: bool, parent_pid: int) -> None:
             record = {"status": "error", "error": _describe(error), "metrics": {}, "history": {}, "notes": []}
             artefacts = {}
         _send_result(connection, record, artefacts)
+
+
+def seen_by_this_worker(tf) -> dict:
+    """What this worker was given: the devices it sees and its intra-op thread count (stamped on records).
+
+    Why in every record: two runs can only be expected to match bit for bit when their jobs saw the
+    same device and the same number of threads; a record that says so makes a mismatch explainable.
+    """
+    import socket
+
+    from suite import environment
+
+    threads = tf.config.threading.get_intra_op_parallelism_threads()
+    return {
+        "hostname": socket.gethostname(),
+        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        "tensorflow_gpus": [device.name for device in tf.config.list_physical_devices("GPU")],
+        # 0 means TensorFlow's default: one thread per core this process may use.
+        "intra_op_threads": threads or environment.cpu_count(),
+    }
 
 
 def _send_result(connection, record: dict, artefacts: dict) -> None:

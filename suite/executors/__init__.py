@@ -1,0 +1,26 @@
+"""Executors: given the jobs of a run that have no record yet, run them so that each ends as one record.
+
+An executor decides *where* jobs run; what a job is (``runner.Job``), how a worker trains it and
+how its record is completed and published (``runner.run_claimed_job``) are the same everywhere.
+Whatever happens to a job (it raises, its worker dies, it times out, it is skipped), exactly one
+record is published for it, and a second writer of the same job never replaces the first.
+
+* ``local`` (the default): worker processes on this machine; one worker is today's sequential run,
+  ``--workers N`` runs N at once, ``--gpus`` gives each GPU its own worker (``suite.executors.local``).
+* ``slurm``: each job one task of a SLURM job array through ``submitit`` (``suite.executors.slurm``).
+"""
+
+from __future__ import annotations
+
+EXECUTORS = ("local", "slurm")
+
+
+def execute(jobs, benchmarks, run_path, options, progress) -> dict:
+    """Run ``jobs`` with the executor ``options.executor`` names; returns the summary for the manifest."""
+    if options.executor == "slurm":
+        from suite.executors import slurm
+
+        return slurm.execute(jobs, benchmarks, run_path, options, progress)
+    from suite.executors import local
+
+    return local.execute(jobs, benchmarks, run_path, options, progress)

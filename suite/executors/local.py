@@ -1,0 +1,231 @@
+"""The local executor: worker processes on this machine, one job at a time each.
+
+One worker is the sequential run the suite always had (it runs in the calling thread, so Ctrl-C
+and a full disk behave as before). ``--workers N`` starts N workers, each with ``cores // N``
+intra-op threads so that they share the CPU instead of fighting over it. ``--gpus 0,1`` starts one
+worker per GPU, each with ``CUDA_VISIBLE_DEVICES`` set to its GPU alone, for the ``gpu`` and
+``gpu-required`` jobs, and ``--workers`` CPU workers (GPUs hidden) for the ``cpu`` jobs.
+
+Why a thread per worker in the parent: the threads only wait on pipes; the training happens in
+the worker processes. Each job is claimed (``results.JobClaim``) before it runs, so these workers,
+another ``--resume`` of the same run and shards sharing the folder never train a job twice.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from suite import results, runner, sharding
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """One worker: its name in records, the environment it starts with, and the jobs it takes."""
+
+    worker_id: str
+    env: dict = field(default_factory=dict)
+    intra_op_threads: int | None = None  # None: TensorFlow's default (every core)
+    takes: tuple[str, ...] = ("cpu", "gpu")  # job kinds: "cpu" jobs, "gpu" jobs (gpu and gpu-required)
+
+    @property
+    def setup(self) -> dict:
+        return {"env": dict(self.env), "intra_op_threads": self.intra_op_threads}
+
+
+def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None) -> list[WorkerSpec]:
+    """The workers of a local run.
+
+    ``workers`` CPU workers share ``cores``; with one worker nothing is set, so a sequential run is
+    exactly what it always was. With ``gpu_ids``, each GPU gets a worker that sees that GPU alone
+    (``CUDA_VISIBLE_DEVICES=<id>``, two threads: it feeds the GPU, it does not compute) and takes
+    the GPU jobs; the CPU workers see no GPU (``CUDA_VISIBLE_DEVICES=""``) and take the CPU jobs.
+    """
+    if workers < 1:
+        raise ValueError(f"--workers must be at least 1, got {workers}")
+    share = max(1, cores // workers) if workers > 1 else None
+    if not gpu_ids:
+        return [WorkerSpec(f"cpu{i}", intra_op_threads=share) for i in range(workers)]
+    specs = [WorkerSpec(f"gpu{gpu}", env={"CUDA_VISIBLE_DEVICES": str(gpu)}, intra_op_threads=min(2, cores),
+                        takes=("gpu",)) for gpu in gpu_ids]
+    cpu_share = max(1, cores // workers)
+    specs += [WorkerSpec(f"cpu{i}", env={"CUDA_VISIBLE_DEVICES": ""}, intra_op_threads=cpu_share, takes=("cpu",))
+              for i in range(workers)]
+    return specs
+
+
+def job_kind(placement: str, device: str, specs: list[WorkerSpec]) -> str:
+    """"gpu" when the job should go to a GPU worker, else "cpu".
+
+    ``--device cpu`` makes every job a CPU job; without GPU workers there is nowhere else to go.
+    """
+    if device == "cpu" or placement == "cpu" or not any("gpu" in s.takes and "cpu" not in s.takes for s in specs):
+        return "cpu"
+    return "gpu"
+
+
+def assign_order(jobs: list[runner.Job], benchmarks: dict, options: runner.RunOptions,
+                 specs: list[WorkerSpec]) -> dict[str, list[runner.Job]]:
+    """Which worker may take which jobs (the queue is shared; this is what each worker may draw from)."""
+    by_worker: dict[str, list[runner.Job]] = {spec.worker_id: [] for spec in specs}
+    for job in jobs:
+        kind = job_kind(benchmarks[job.benchmark].placement, options.device, specs)
+        for spec in specs:
+            if kind in spec.takes:
+                by_worker[spec.worker_id].append(job)
+    return by_worker
+
+
+class _SharedQueue:
+    """The jobs not yet taken, in plan order; each worker takes the first one of a kind it runs."""
+
+    def __init__(self, items: list[tuple[int, runner.Job, str]]):
+        self._items = list(items)
+        self._deferred: list[tuple[int, runner.Job, str, results.JobClaim]] = []
+        self._lock = threading.Lock()
+
+    def take(self, spec: WorkerSpec):
+        with self._lock:
+            for position, item in enumerate(self._items):
+                if item[2] in spec.takes:
+                    return self._items.pop(position)
+        return None
+
+    def defer(self, item) -> None:
+        with self._lock:
+            self._deferred.append(item)
+
+    def take_deferred(self, spec: WorkerSpec):
+        with self._lock:
+            for position, item in enumerate(self._deferred):
+                if item[2] in spec.takes:
+                    return self._deferred.pop(position)
+        return None
+
+    def release_deferred(self) -> None:
+        with self._lock:
+            for item in self._deferred:
+                item[3].release()
+            self._deferred.clear()
+
+
+def execute(jobs, benchmarks, run_path, options, progress) -> dict:
+    from suite import environment
+
+    gpu_ids = list(options.gpus) if options.gpus else None
+    specs = worker_specs(options.workers, environment.cpu_count(), gpu_ids)
+    kinds = {job: job_kind(benchmarks[job.benchmark].placement, options.device, specs) for job in jobs}
+    items = [(index, job, kinds[job]) for index, job in enumerate(jobs, start=1)]
+    if len(specs) > 1:
+        # Longest first, on declared estimates: the order the time table (tools/time_to_verdict.py) and
+        # --shard assume, and the one that keeps a long job from starting last while the others idle.
+        order = {job: rank for rank, job in
+                 enumerate(sharding.longest_first(jobs, sharding.declared_estimate(benchmarks)))}
+        items.sort(key=lambda item: order[item[1]])
+    queue = _SharedQueue(items)
+    # Fixed at the start: records this run writes must not move the yardstick it is measured against.
+    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier)[0]
+                 for job in jobs}
+    stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
+    summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
+    cancel = threading.Event()
+    lock = threading.Lock()
+    slots = [runner.WorkerSlot(options, spec.setup, spec.worker_id, cancel) for spec in specs
+             if any(kinds[job] in spec.takes for job in jobs) or spec is specs[0]]
+    used_specs = {spec.worker_id: spec for spec in specs}
+
+    def base(job: runner.Job) -> dict:
+        return runner.record_base(job, benchmarks[job.benchmark], run_path, options,
+                                  stamps[(job.benchmark, job.tier)])
+
+    def count(key: str) -> None:
+        with lock:
+            summary[key] += 1
+
+    def drain(slot: runner.WorkerSlot) -> None:
+        spec = used_specs[slot.worker_id]
+        try:
+            while not cancel.is_set():
+                item = queue.take(spec)
+                if item is None:
+                    break
+                index, job, _ = item
+                if runner.recorded(run_path, job):
+                    count("resumed")
+                    progress.job_kept(index, job)
+                    continue
+                claim = results.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+                if not claim.try_acquire():
+                    progress.job_deferred(index, job)
+                    queue.defer((*item, claim))
+                    continue
+                try:
+                    runner.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                                           estimates[(job.benchmark, job.tier)])
+                    count("completed")
+                finally:
+                    claim.release()
+            while not cancel.is_set():
+                item = queue.take_deferred(spec)
+                if item is None:
+                    break
+                index, job, _, claim = item
+                progress.job_waiting(index, job)
+                claim.wait()
+                try:
+                    if runner.recorded(run_path, job):
+                        count("recorded_elsewhere")
+                        progress.job_kept(index, job, by_other_process=True)
+                        continue
+                    runner.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                                           estimates[(job.benchmark, job.tier)])
+                    count("completed")
+                finally:
+                    claim.release()
+        finally:
+            slot.stop()
+
+    try:
+        if len(slots) == 1:
+            drain(slots[0])
+        else:
+            _drain_in_threads(slots, drain, cancel)
+    finally:
+        queue.release_deferred()
+    summary["environment"] = next((slot.environment for slot in slots if slot.environment), {})
+    summary["workers"] = [{"worker_id": slot.worker_id, **used_specs[slot.worker_id].setup} for slot in slots]
+    return summary
+
+
+def _drain_in_threads(slots, drain, cancel: threading.Event) -> None:
+    """Each worker in its own thread; Ctrl-C (in this thread) or a thread's failure stops them all.
+
+    A failure (a full disk) is re-raised here after every worker has stopped; jobs cut short by
+    the stop get no record, so ``--resume`` runs them again.
+    """
+    failures: list[BaseException] = []
+
+    def guarded(slot):
+        try:
+            drain(slot)
+        except runner.Cancelled:
+            pass
+        except BaseException as error:  # handed to the main thread, which re-raises it
+            failures.append(error)
+            cancel.set()
+
+    threads = [threading.Thread(target=guarded, args=(slot,), name=f"worker-{slot.worker_id}", daemon=True)
+               for slot in slots]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
+    except KeyboardInterrupt:
+        cancel.set()
+        for thread in threads:
+            thread.join(30)
+        raise
+    if failures:
+        raise failures[0]
