@@ -8,7 +8,6 @@ can be resumed), 130 when interrupted.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import sys
 import time
@@ -49,6 +48,33 @@ def build_parser() -> argparse.ArgumentParser:
                      help="do not enable TensorFlow op determinism")
     run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
     run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
+    where = run.add_argument_group("where the jobs run")
+    where.add_argument("--workers", type=int, default=None,
+                       help="local worker processes at once, each with its share of the CPU cores (default 1)")
+    where.add_argument("--gpus", default=None, metavar="0,1,...",
+                       help="one worker per GPU (CUDA_VISIBLE_DEVICES=<i>) for gpu jobs; cpu jobs go to the "
+                            "--workers CPU workers (the default on a machine with several GPUs)")
+    where.add_argument("--data-parallel", action="store_true",
+                       help="one worker over every GPU under MirroredStrategy instead of one worker per GPU")
+    where.add_argument("--shard", default=None, metavar="i/n",
+                       help="run only part i of n of the jobs (split on declared estimates, the same on every "
+                            "machine); combine the parts with `suite merge`")
+    where.add_argument("--executor", default=None, choices=executors_known(),
+                       help="local (worker processes here; the default) or slurm (a SLURM job array, submitit)")
+    slurm = run.add_argument_group("--executor slurm")
+    slurm.add_argument("--slurm-partition", default=None)
+    slurm.add_argument("--slurm-account", default=None)
+    slurm.add_argument("--slurm-array-parallelism", type=int, default=None,
+                       help="tasks of the array running at once (default 16)")
+    slurm.add_argument("--slurm-cpus-per-task", type=int, default=None,
+                       help="CPU cores per task, and the intra-op threads of its worker (default 1)")
+    slurm.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="an extra sbatch option (repeatable), e.g. qos=short or mem=8G")
+    slurm.add_argument("--slurm-config", default=None, metavar="FILE",
+                       help="a JSON file of the same settings (partition, account, array_parallelism, cpus_per_task, "
+                            "options: {sbatch option: value})")
+    slurm.add_argument("--detach", action="store_true",
+                       help="submit and return; `suite run --resume RUN` later collects what finished")
     run.set_defaults(func=command_run)
 
     report = commands.add_parser("report", help="re-render the HTML report of a run from its records")
@@ -68,10 +94,16 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Modules adding sub-commands: ``data fetch|verify``, ``compare``, ``calibrate``, ``export``.
+def executors_known() -> tuple[str, ...]:
+    from suite.executors import EXECUTORS
+
+    return EXECUTORS
+
+
+#: Modules adding sub-commands: ``data fetch|verify``, ``compare``, ``calibrate``, ``export``, ``merge``.
 PLUGIN_COMMANDS = [
     name
-    for name in ("suite.data_cli", "suite.compare", "suite.calibrate", "suite.export")
+    for name in ("suite.data_cli", "suite.compare", "suite.calibrate", "suite.export", "suite.merge")
     if __import__("importlib.util").util.find_spec(name) is not None
 ]
 
@@ -157,7 +189,80 @@ def check_run_arguments(args) -> int:
     seeds = args.seeds if args.seeds is not None else (1 if tier == "smoke" else constants.DEFAULT_SEEDS)
     check_seeds(seeds)
     check_timeout(args.timeout)
+    check_where(args)
     return seeds
+
+
+def check_where(args) -> None:
+    """``--workers``, ``--gpus``, ``--shard`` and the executor's own needs, before anything is created."""
+    from suite import sharding
+
+    if not hasattr(args, "workers"):  # commands that run jobs without these options (calibrate)
+        return
+    if args.workers is not None and not 1 <= args.workers <= constants.MAX_WORKERS:
+        raise UsageError(f"--workers must be between 1 and {constants.MAX_WORKERS}, got {args.workers}")
+    if args.shard is not None:
+        try:
+            sharding.parse_shard(args.shard)
+        except sharding.BadShard as error:
+            raise UsageError(str(error)) from None
+    if args.gpus is not None:
+        parse_gpu_ids(args.gpus)
+        if args.data_parallel:
+            raise UsageError("--gpus gives each GPU its own worker; --data-parallel runs one worker over all "
+                             "GPUs; choose one")
+    if args.executor == "slurm":
+        from suite.executors import slurm
+
+        problem = slurm.unavailable()
+        if problem:
+            raise UsageError(problem)
+        if args.workers is not None or args.gpus is not None:
+            raise UsageError("--workers and --gpus are for the local executor; with --executor slurm each job is "
+                             "a SLURM task (use --slurm-array-parallelism)")
+    elif args.detach:
+        raise UsageError("--detach is for --executor slurm (a local run ends when its jobs do)")
+
+
+def parse_gpu_ids(text: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in text.split(","))
+    if not ids or not all(part.isdigit() for part in ids):
+        raise UsageError(f"--gpus takes GPU numbers separated by commas (for example 0,1), got {text!r}")
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"--gpus names a GPU twice: {text}")
+    return ids
+
+
+def check_gpus_exist(ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The CUDA device numbers of ``--gpus``; a number this machine does not have is a usage error.
+
+    Numbers count the GPUs this process may use: under ``CUDA_VISIBLE_DEVICES=2,3``, ``--gpus 0``
+    is physical GPU 2, and the worker is given ``CUDA_VISIBLE_DEVICES=2``.
+    """
+    import os
+
+    import tensorflow as tf
+
+    count = len(tf.config.list_physical_devices("GPU"))
+    missing = [gpu for gpu in ids if int(gpu) >= count]
+    if missing:
+        have = f"GPUs 0-{count - 1}" if count else "no GPU TensorFlow can use"
+        raise UsageError(f"--gpus {','.join(ids)}: this machine has {have}; GPU {', '.join(missing)} does not "
+                         "exist (nvidia-smi lists them)")
+    visible = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]
+    return tuple(visible[int(gpu)] if visible and int(gpu) < len(visible) else gpu for gpu in ids)
+
+
+def local_gpus(args) -> tuple[str, ...]:
+    """The GPU workers of a local run: ``--gpus``, or every GPU when there are several (unless --data-parallel)."""
+    if args.executor == "slurm" or args.data_parallel:
+        return ()
+    if args.gpus is not None:
+        return check_gpus_exist(parse_gpu_ids(args.gpus))
+    import tensorflow as tf
+
+    count = len(tf.config.list_physical_devices("GPU"))
+    return check_gpus_exist(tuple(str(i) for i in range(count))) if count > 1 else ()
 
 
 def check_seeds(seeds: int | None) -> None:
@@ -215,7 +320,7 @@ def check_calibration(benchmarks, tier: str) -> None:
             raise UsageError(str(error)) from None
 
 
-def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool):
+def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool, extra: dict | None = None):
     """Create the run folder and its manifest (what was asked), before any job starts."""
     from suite import results
 
@@ -227,6 +332,7 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool)
             "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
             "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
             "started_at": results.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
+            **(extra or {}),
         })
     except OSError as error:  # nothing has run yet: leave no half-made run folder behind
         import shutil
@@ -238,11 +344,20 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool)
 
 
 def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
-                timeout_s: float | None) -> bool:
-    """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C."""
-    from suite import results, runner
+                timeout_s: float | None, where: dict | None = None) -> bool:
+    """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C.
 
+    ``where`` holds the executor's options (``runner.RunOptions`` fields: executor, workers, gpus,
+    data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
+    """
+    from suite import results, runner, sharding
+
+    where = dict(where or {})
+    shard = where.pop("shard", None)
     jobs = runner.plan(benchmarks, tier, seeds)
+    if shard:
+        by_name = {b.name: b for b in benchmarks}
+        jobs = sharding.shard(jobs, sharding.declared_estimate(by_name), *shard)
     will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device)
     if will_skip:
         print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
@@ -251,20 +366,27 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
                  for b in benchmarks}
     # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
     pending = [job for job in jobs if not results.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
-    total_s = sum(estimates[job.benchmark][0] for job in pending)
+    workers = len(where.get("gpus") or ()) + where.get("workers", 1)
+    if where.get("executor") == "slurm":
+        workers = (where.get("slurm") or {}).get("array_parallelism") or 1
+    # With several workers the wall time is the busiest worker's share (LPT, as the pool hands jobs out).
+    split = sharding.assign(pending, lambda job: estimates[job.benchmark][0], max(1, min(workers, len(pending) or 1)))
+    total_s = max(sharding.loads(split, lambda job: estimates[job.benchmark][0]) or [0.0])
     if pending:
         total_s += runner.WORKER_START_ESTIMATE_S
     measured = sum(1 for _, how in estimates.values() if how == "measured")
     recorded = len(jobs) - len(pending)
     already = f" ({recorded} already recorded, {len(pending)} to run)" if recorded else ""
-    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{already}, "
-          f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}.", file=sys.stderr)
+    part = f" (shard {shard[0]}/{shard[1]})" if shard else ""
+    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{part}{already}, "
+          f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}"
+          f"{_describe_where(where)}.", file=sys.stderr)
     print(f"Estimated time on this machine: {_duration(total_s)} "
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
     results.write_packages(run_path)
     options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
-                                timeout_s=timeout_s)
+                                timeout_s=timeout_s, **where)
     progress = runner.Progress(len(jobs), total_s)
     started = time.monotonic()
     interrupted = False
@@ -280,14 +402,48 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
         except OSError:
             pass
         raise
+    if summary.get("detached"):
+        return interrupted
     results.write_run_manifest(run_path, {
         "finished_at": results.utc_now(), "wall_s": time.monotonic() - started,
         "interrupted": interrupted, "environment": summary.get("environment", {}),
+        "workers": summary.get("workers", []),
     }, name="finished.json")
     if interrupted:
         print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
               file=sys.stderr)
     return interrupted
+
+
+def _describe_where(where: dict) -> str:
+    if where.get("executor") == "slurm":
+        return ", executor slurm"
+    gpus = where.get("gpus") or ()
+    workers = where.get("workers", 1)
+    if gpus:
+        return f", {len(gpus)} GPU worker(s) ({','.join(gpus)}) and {workers} CPU worker(s)"
+    return f", {workers} workers" if workers > 1 else ""
+
+
+def where_from(args, manifest: dict | None = None) -> dict:
+    """The executor options of this invocation (a resumed run keeps its executor unless told otherwise)."""
+    from suite import sharding
+
+    manifest = manifest or {}
+    executor = args.executor or manifest.get("executor") or "local"
+    where = {"executor": executor}
+    if executor == "local":
+        where.update(workers=args.workers or 1, gpus=local_gpus(args), data_parallel=bool(args.data_parallel))
+    else:
+        from suite.executors import slurm
+
+        try:
+            where["slurm"] = slurm.settings_from(args, manifest.get("slurm"))
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    if args.shard:
+        where["shard"] = sharding.parse_shard(args.shard)
+    return where
 
 
 def open_run(name: str):
@@ -317,10 +473,11 @@ def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
     if asked < recorded:
         raise UsageError(f"run {run_path.name} already asks for {recorded} seeds; --seeds with --resume can only "
                          f"add seeds (give a number above {recorded}, or leave --seeds out)")
-    run_manifest = json.loads((run_path / "run.json").read_text())
-    run_manifest["seeds"] = asked
-    run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": results.utc_now()})
-    results.write_run_manifest(run_path, run_manifest)
+    def grow(run_manifest: dict) -> None:
+        run_manifest["seeds"] = max(asked, int(run_manifest.get("seeds", recorded)))
+        run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": results.utc_now()})
+
+    results.update_run_manifest(run_path, grow)
     return asked
 
 
@@ -368,6 +525,9 @@ def command_run(args) -> int:
         deterministic = manifest.get("deterministic", True)
         device = manifest.get("device", "auto")
         set_aside_damaged_records(run_path)
+        if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
+            check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
+        where = where_from(args, manifest)
     else:
         tier = args.tier or constants.DEFAULT_TIER
         deterministic = True if args.deterministic is None else args.deterministic
@@ -378,14 +538,22 @@ def command_run(args) -> int:
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
         check_calibration(benchmarks, tier)
-        run_path = new_run(benchmarks, tier, seeds, device, deterministic)
+        where = where_from(args)
+        extra = {"executor": where["executor"]}
+        if "shard" in where:
+            extra["shard"] = "/".join(map(str, where["shard"]))
+        if "slurm" in where:
+            extra["slurm"] = where["slurm"]
+        run_path = new_run(benchmarks, tier, seeds, device, deterministic, extra)
 
     try:
-        interrupted = execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout)
+        interrupted = execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout, where)
     except results.StorageFull as full:
         print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
               f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
         return EXIT_STORAGE_FULL
+    if (where.get("slurm") or {}).get("detach"):
+        return EXIT_OK  # the tasks run on; `run --resume` collects them and renders the report
     by_name = {b.name: b for b in benchmarks}
     scan = results.scan_records(run_path)
     for warning in scan.warnings():
