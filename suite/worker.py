@@ -96,6 +96,8 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
     os.environ.update(setup.get("env") or {})
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.executors.slurm_task)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
     from suite import native_log
 
     native_log.filter_for_life()

@@ -1,0 +1,242 @@
+"""The SLURM executor: every job one task of a SLURM job array, submitted through ``submitit``.
+
+Resources come from the job: a ``cpu`` job asks for no GPU, a ``gpu`` or ``gpu-required`` job for
+one (``--gpus-per-node=1``; SLURM sets ``CUDA_VISIBLE_DEVICES`` for it), and the time limit is the
+job's own timeout plus a margin, so that the task normally records TIMEOUT itself and SLURM's
+limit is only the backstop. Each task runs ``slurm_task.run_task``: the same worker code as a local
+run, writing its record into the shared run folder.
+
+The driver remembers what it submitted (``slurm/submitted.json`` in the run folder) and watches
+the tasks with ``squeue``. A task that left the queue without a record died with its job (time
+limit, preemption, node failure, out-of-memory kill): the driver records it as TIMEOUT or ERROR
+with SLURM's state and reason (``scontrol``, else ``sacct``). With ``--detach`` it returns after
+submitting; ``suite run --resume RUN`` collects later and submits nothing that has a record or
+is still queued.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from suite import constants, files, results, runner
+
+#: Array tasks running at once when neither the flag nor the config file says.
+DEFAULT_ARRAY_PARALLELISM = 16
+#: CPU cores per task; the task's worker uses as many intra-op threads (SLURM_CPUS_PER_TASK).
+DEFAULT_CPUS_PER_TASK = 1
+#: What --slurm-config may set (the flags of the same names override it).
+SETTINGS = ("partition", "account", "array_parallelism", "cpus_per_task", "options")
+#: Added to a job's timeout for the SLURM time limit: worker start-up and the task's own Python.
+TIME_MARGIN_S = 300.0
+#: How often the driver looks at the queue.
+POLL_S = 2.0
+#: A task gone from the queue may have written its record a moment ago on a shared file system.
+RECORD_GRACE_S = 10.0
+ACTIVE_STATES = {"PENDING", "CONFIGURING", "RUNNING", "COMPLETING", "SUSPENDED", "REQUEUED", "RESIZING",
+                 "REQUEUE_HOLD", "REQUEUE_FED", "SIGNALING", "STAGE_OUT", "STOPPED"}
+
+
+def unavailable() -> str:
+    """Why ``--executor slurm`` cannot work here (one line), or "" when it can."""
+    try:
+        import submitit  # noqa: F401
+    except ImportError:
+        return "--executor slurm needs submitit: pip install -e '.[slurm]'"
+    if shutil.which("sbatch") is None:
+        return ("--executor slurm needs SLURM's sbatch on PATH and none was found; run on a cluster's login node, "
+                "or split the run with --shard i/n for another scheduler")
+    return ""
+
+
+def settings_from(args, stored: dict | None = None) -> dict:
+    """Partition, account, array parallelism and extra sbatch options: flags over config file over the run's own."""
+    settings = {"partition": None, "account": None, "array_parallelism": DEFAULT_ARRAY_PARALLELISM,
+                "cpus_per_task": DEFAULT_CPUS_PER_TASK, "options": {}, **(stored or {})}
+    config = getattr(args, "slurm_config", None)
+    if config:
+        try:
+            loaded = json.loads(Path(config).read_text())
+        except (OSError, ValueError) as error:
+            raise ValueError(f"--slurm-config {config} cannot be read as JSON: {error}") from None
+        unknown = set(loaded) - set(SETTINGS)
+        if not isinstance(loaded, dict) or unknown:
+            raise ValueError(f"--slurm-config {config}: unknown setting(s) {', '.join(sorted(unknown))}; it takes "
+                             f"{', '.join(SETTINGS)}")
+        settings.update({key: value for key, value in loaded.items() if key != "options"})
+        settings["options"] = {**settings["options"], **dict(loaded.get("options") or {})}
+    for key in ("partition", "account", "array_parallelism", "cpus_per_task"):
+        value = getattr(args, f"slurm_{key}", None)
+        if value is not None:
+            settings[key] = value
+    for option in getattr(args, "slurm_option", None) or []:
+        key, equals, value = option.partition("=")
+        if not key or not equals:
+            raise ValueError(f"--slurm-option takes KEY=VALUE (an sbatch option without its dashes), got {option!r}")
+        settings["options"][key.strip().lstrip("-").replace("-", "_")] = value
+    for key in ("array_parallelism", "cpus_per_task"):
+        if not isinstance(settings[key], int) or isinstance(settings[key], bool) or settings[key] < 1:
+            raise ValueError(f"--slurm-{key.replace('_', '-')} must be a positive whole number, got {settings[key]}")
+    if getattr(args, "detach", False):
+        settings["detach"] = True
+    else:
+        settings.pop("detach", None)
+    return settings
+
+
+def resources(placement: str, device: str, timeout_s: float) -> dict:
+    """The submitit parameters of one job: GPUs from its placement, minutes from its timeout."""
+    gpus = 0 if device == "cpu" or placement == "cpu" else 1
+    minutes = max(1, math.ceil((timeout_s + TIME_MARGIN_S) / 60))
+    return {"gpus_per_node": gpus, "time": minutes}
+
+
+def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progress) -> dict:
+    summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0, "workers": []}
+    settings = options.slurm or settings_from(None)
+    submitted = _read_submitted(run_path)
+    stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
+    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier)[0]
+                 for job in jobs}
+    index_of = {job: index for index, job in enumerate(jobs, start=1)}
+
+    def base(job):
+        return runner.record_base(job, benchmarks[job.benchmark], run_path, options, stamps[(job.benchmark, job.tier)])
+
+    waiting = {}
+    to_submit = []
+    for job in jobs:
+        stem = results.record_stem(job.benchmark, job.tier, job.seed)
+        if runner.recorded(run_path, job):
+            summary["resumed"] += 1
+            progress.job_kept(index_of[job], job)
+        elif stem in submitted:
+            waiting[job] = submitted[stem]["task"]
+        else:
+            to_submit.append(job)
+    if to_submit:
+        new = _submit(to_submit, benchmarks, run_path, options, settings, base, estimates)
+        waiting.update(new)
+        print(f"Submitted {len(new)} SLURM task(s) ({', '.join(sorted({t.split('_')[0] for t in new.values()}))}); "
+              f"logs in {run_path / 'slurm'}", file=sys.stderr)
+    if options.slurm and options.slurm.get("detach"):
+        print(f"Detached. Collect the records and the report with: python -m suite run --resume {run_path.name}",
+              file=sys.stderr)
+        summary["detached"] = True
+        return summary
+    _collect(waiting, run_path, options, base, progress, index_of, estimates, summary)
+    return summary
+
+
+def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> dict:
+    """One array per kind of resource request; returns {job: task id} and remembers it in the run folder."""
+    import submitit
+
+    from suite.executors import slurm_task
+
+    groups: dict[tuple, list] = {}
+    for job in jobs:
+        estimate_s = estimates[(job.benchmark, job.tier)]
+        timeout_s = options.timeout_s or max(runner.TIMEOUT_FACTOR * estimate_s, runner.MIN_TIMEOUT_S)
+        wanted = resources(benchmarks[job.benchmark].placement, options.device, timeout_s)
+        groups.setdefault(tuple(sorted(wanted.items())), []).append(job)
+    task_options = {key: value for key, value in vars(options).items() if key != "slurm"}
+    task_options["executor"] = "slurm"
+    task_ids = {}
+    for wanted, group in groups.items():
+        executor = submitit.SlurmExecutor(folder=str(run_path / "slurm" / "%j"), max_num_timeout=0)
+        parameters = dict(wanted)
+        if not parameters["gpus_per_node"]:
+            del parameters["gpus_per_node"]
+        extra = {"chdir": str(constants.PROJECT_ROOT), **settings.get("options", {})}
+        executor.update_parameters(
+            **parameters, cpus_per_task=settings.get("cpus_per_task") or DEFAULT_CPUS_PER_TASK,
+            partition=settings.get("partition"), account=settings.get("account"),
+            array_parallelism=settings.get("array_parallelism") or DEFAULT_ARRAY_PARALLELISM,
+            job_name=f"suite-{run_path.name}", additional_parameters=extra, use_srun=False,
+            setup=[f"export PYTHONPATH={constants.PROJECT_ROOT}${{PYTHONPATH:+:$PYTHONPATH}}"])
+        with executor.batch():
+            handles = [executor.submit(slurm_task.run_task, str(run_path), (job.benchmark, job.tier, job.seed),
+                                       base(job), task_options, estimates[(job.benchmark, job.tier)])
+                       for job in group]
+        for job, handle in zip(group, handles):
+            task_ids[job] = handle.job_id
+    _remember(run_path, task_ids)
+    return task_ids
+
+
+def _remember(run_path: Path, task_ids: dict) -> None:
+    path = run_path / "slurm" / "submitted.json"
+    with files.locked(path):
+        known = json.loads(path.read_text()) if path.exists() else {}
+        for job, task in task_ids.items():
+            known[results.record_stem(job.benchmark, job.tier, job.seed)] = {"task": task, "at": results.utc_now()}
+        files.atomic_write_bytes(path, json.dumps(known, indent=1).encode())
+
+
+def _read_submitted(run_path: Path) -> dict:
+    path = run_path / "slurm" / "submitted.json"
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _collect(waiting: dict, run_path, options, base, progress, index_of, estimates, summary) -> None:
+    """Wait until every task has a record; write it from SLURM's account for a task that died without one."""
+    gone_since: dict = {}
+    while waiting:
+        active = _active_tasks()
+        for job, task in list(waiting.items()):
+            if runner.recorded(run_path, job):
+                record = results.read_record(results.record_path(run_path, job.benchmark, job.tier, job.seed))
+                progress.job_finished(index_of[job], job, record["status"], float(record.get("duration_s") or 0),
+                                      estimates[(job.benchmark, job.tier)])
+                summary["completed"] += 1
+                del waiting[job]
+            elif task in active:
+                gone_since.pop(job, None)
+            elif time.monotonic() - gone_since.setdefault(job, time.monotonic()) > RECORD_GRACE_S:
+                _record_dead_task(job, task, run_path, options, base(job))
+                record = results.read_record(results.record_path(run_path, job.benchmark, job.tier, job.seed))
+                progress.job_finished(index_of[job], job, record["status"], 0.0, estimates[(job.benchmark, job.tier)])
+                summary["completed"] += 1
+                del waiting[job]
+        if waiting:
+            time.sleep(POLL_S)
+
+
+def _active_tasks() -> set[str]:
+    """Task ids (``<array>_<index>``) SLURM still has queued or running."""
+    listed = subprocess.run(["squeue", "-h", "-r", "-o", "%i %T"], capture_output=True, text=True, timeout=60)
+    if listed.returncode != 0:
+        raise RuntimeError(f"squeue failed: {listed.stderr.strip()}")
+    return {line.split()[0] for line in listed.stdout.splitlines()
+            if len(line.split()) == 2 and line.split()[1] in ACTIVE_STATES}
+
+
+def task_end(task: str) -> tuple[str, str]:
+    """SLURM's final state and reason of a task: ``scontrol`` while it remembers the job, else ``sacct``."""
+    shown = subprocess.run(["scontrol", "-o", "show", "job", task], capture_output=True, text=True, timeout=60)
+    if shown.returncode == 0 and "JobState=" in shown.stdout:
+        fields = dict(part.split("=", 1) for part in shown.stdout.split() if "=" in part)
+        return fields.get("JobState", "UNKNOWN"), fields.get("Reason", "None")
+    accounted = subprocess.run(["sacct", "-n", "-P", "-X", "-o", "State,Reason", "-j", task],
+                               capture_output=True, text=True, timeout=60)
+    if accounted.returncode == 0 and accounted.stdout.strip():
+        state, _, reason = accounted.stdout.strip().splitlines()[0].partition("|")
+        return state.split()[0], reason or "None"
+    return "UNKNOWN", "SLURM no longer knows the task (no accounting)"
+
+
+def _record_dead_task(job, task: str, run_path: Path, options, base: dict) -> None:
+    state, reason = task_end(task)
+    status = "timeout" if state.startswith("TIMEOUT") or state.startswith("DEADLINE") else "error"
+    record = {**base, "status": status, "duration_s": 0.0, "wall_s": 0.0, "finished_at": results.utc_now(),
+              "environment": {}, "hostname": "", "executor": "slurm", "worker_id": f"slurm-{task}",
+              "devices_seen": {}, "intra_op_threads": None, "slurm_state": state, "slurm_reason": reason,
+              "error": (f"SLURM task {task} ended {state} (reason: {reason}) without writing its record; "
+                        f"its log is in {run_path / 'slurm' / task.split('_')[0]}")}
+    results.write_record(run_path, record)
