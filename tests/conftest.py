@@ -92,3 +92,19 @@ def real_runs(tmp_path_factory):
     assert not problems, problems
     return types.SimpleNamespace(env=env, reports=reports / "reports", full=runs["full"], smoke=runs["smoke"],
                                  full_stdout=full.stdout, smoke_stdout=smoke.stdout)
+
+
+@pytest.fixture(scope="session")
+def slurm_cluster(tmp_path_factory):
+    """A loopback SLURM cluster (``tests/slurm_cluster.py``) for the session: its env (``SLURM_CONF``) or a skip."""
+    from tests.slurm_cluster import ClusterUnavailable, LoopbackCluster
+
+    cluster = LoopbackCluster(tmp_path_factory.mktemp("slurm"))
+    try:
+        cluster.start()
+    except ClusterUnavailable as reason:
+        pytest.skip(f"no SLURM cluster on loopback: {reason}")
+    try:
+        yield cluster.env
+    finally:
+        cluster.stop()
