@@ -4,7 +4,9 @@
 * ``gpu``: prefer a GPU, fall back to the CPU and say so in the record.
 * ``gpu-required``: hours on a CPU; skipped with a reason unless ``--device cpu`` forces it.
 
-With several GPUs the job runs under ``tf.distribute.MirroredStrategy`` (data parallel).
+A worker that sees several GPUs runs the job under ``tf.distribute.MirroredStrategy`` (data
+parallel). On a multi-GPU machine that is only ``--data-parallel``: by default the local executor
+gives each GPU its own worker (``CUDA_VISIBLE_DEVICES=<i>``), which then sees one GPU.
 Tests exercise that path with two logical CPU devices (``SUITE_LOGICAL_CPUS=2``).
 """
 
