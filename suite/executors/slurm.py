@@ -188,7 +188,13 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
     """Wait until every task has a record; write it from SLURM's account for a task that died without one."""
     gone_since: dict = {}
     while waiting:
-        active = _active_tasks()
+        try:
+            active = _active_tasks()
+        except (RuntimeError, OSError, subprocess.SubprocessError) as error:
+            # A busy or restarting controller: nothing can be concluded about any task, so wait.
+            print(f"warning: {error}; asking again in {POLL_S:.0f} s", file=sys.stderr)
+            time.sleep(POLL_S)
+            continue
         for job, task in list(waiting.items()):
             if runner.recorded(run_path, job):
                 record = results.read_record(results.record_path(run_path, job.benchmark, job.tier, job.seed))
@@ -209,8 +215,8 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
 
 
 def _active_tasks() -> set[str]:
-    """Task ids (``<array>_<index>``) SLURM still has queued or running."""
-    listed = subprocess.run(["squeue", "-h", "-r", "-o", "%i %T"], capture_output=True, text=True, timeout=60)
+    """Task ids (``<array>_<index>``) of this user that SLURM still has queued or running."""
+    listed = subprocess.run(["squeue", "--me", "-h", "-r", "-o", "%i %T"], capture_output=True, text=True, timeout=60)
     if listed.returncode != 0:
         raise RuntimeError(f"squeue failed: {listed.stderr.strip()}")
     return {line.split()[0] for line in listed.stdout.splitlines()
