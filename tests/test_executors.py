@@ -297,3 +297,12 @@ def test_the_loopback_cluster_listens_on_127_0_0_1_only(slurm_cluster):
         assert sockets, f"nothing listens on port {port}"
         assert all(address.startswith(("127.0.0.1", "[::1]", "localhost")) for address in sockets), sockets
 
+
+
+@pytest.mark.slow
+def test_an_array_sbatch_refuses_is_one_line_naming_the_resume(slurm_cluster, tmp_path):
+    completed = run_suite("run", "l2c_linear_circles", "--tier", "smoke", "--executor", "slurm",
+                          "--slurm-partition", "no_such_partition", "--no-report", env=slurm_cluster)
+    line = _one_line_error(completed)
+    assert "sbatch refused the array" in line and "--resume" in line
+    assert "no_such_partition" in line or "partition" in line.lower()

@@ -147,6 +147,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
         groups.setdefault(tuple(sorted(wanted.items())), []).append(job)
     task_options = {key: value for key, value in vars(options).items() if key != "slurm"}
     task_options["executor"] = "slurm"
+    run_path = run_path.resolve()  # the tasks start in the project folder, on another node
     task_ids = {}
     for wanted, group in groups.items():
         executor = submitit.SlurmExecutor(folder=str(run_path / "slurm" / "%j"), max_num_timeout=0)
@@ -160,13 +161,21 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
             array_parallelism=settings.get("array_parallelism") or DEFAULT_ARRAY_PARALLELISM,
             job_name=f"suite-{run_path.name}", additional_parameters=extra, use_srun=False,
             setup=[f"export PYTHONPATH={constants.PROJECT_ROOT}${{PYTHONPATH:+:$PYTHONPATH}}"])
-        with executor.batch():
-            handles = [executor.submit(slurm_task.run_task, str(run_path), (job.benchmark, job.tier, job.seed),
-                                       base(job), task_options, estimates[(job.benchmark, job.tier)])
-                       for job in group]
-        for job, handle in zip(group, handles):
-            task_ids[job] = handle.job_id
-    _remember(run_path, task_ids)
+        try:
+            with executor.batch():
+                handles = [executor.submit(slurm_task.run_task, str(run_path), (job.benchmark, job.tier, job.seed),
+                                           base(job), task_options, estimates[(job.benchmark, job.tier)])
+                           for job in group]
+        except Exception as error:  # sbatch said no (a partition, an account, an option): the user's to fix
+            from suite.cli import UsageError
+
+            reason = " ".join(str(error).split())[:300]
+            done = f"; {len(task_ids)} task(s) were submitted before" if task_ids else ""
+            raise UsageError(f"sbatch refused the array: {reason}{done}; fix the option, then "
+                             f"python -m suite run --resume {run_path.name}") from None
+        new = {job: handle.job_id for job, handle in zip(group, handles)}
+        _remember(run_path, new)  # at once: a later group failing must not make these look unsubmitted
+        task_ids.update(new)
     return task_ids
 
 
