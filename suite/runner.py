@@ -2,12 +2,11 @@
 
 Where the workers run is the executor's choice (``suite.executors``); this module holds what is the
 same under every executor: the job, its estimate and timeout, the worker child and its pipe, and
-the record completed and published once. Every job runs in a worker child (``suite.worker``) that is reused from job to job
-while it stays healthy. When a job raises, the worker records ERROR and goes on;
-when the worker dies (segfault, ``kill``, out of memory) or a job runs past its
-timeout, the runner writes an ERROR or TIMEOUT record for that job and starts a
-fresh worker for the next. Ctrl-C stops the worker, keeps every finished record
-and prints how to resume.
+the record completed and published once. Every job runs in a worker child (``suite.worker``) that
+is reused from job to job while it stays healthy. When a job raises, the worker records ERROR and
+goes on; when the worker dies (segfault, ``kill``, out of memory) or a job runs past its timeout,
+the runner writes an ERROR or TIMEOUT record for that job and starts a fresh worker for the next.
+Ctrl-C stops the worker, keeps every finished record and prints how to resume.
 """
 
 from __future__ import annotations

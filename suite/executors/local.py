@@ -190,6 +190,10 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
             drain(slots[0])
         else:
             _drain_in_threads(slots, drain, cancel)
+    except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
+        if results.is_storage_full(error) and not isinstance(error, results.StorageFull):
+            raise results.StorageFull(run_path, error) from error
+        raise
     finally:
         queue.release_deferred()
     summary["environment"] = next((slot.environment for slot in slots if slot.environment), {})
