@@ -93,12 +93,21 @@ class _TwoClassToy(Benchmark):
         }
 
 
+#: Twenty steps and a 20 x 20 decision grid: enough to exercise the whole path of a toy cell.
+TOY_SMOKE = dict(steps=20, resolution=20)
+
+
 def _circles(steps: int, **extra) -> Settings:
     """Settings of a circle cell: labels +1 (radius 2) / -1 (radius 0.5), τ = 0, the [-3, 3]² grid."""
     values = dict(data="circles", labels=(1.0, -1.0), threshold=0.0, steps=steps, extent=CIRCLE_EXTENT,
                   resolution=200)
     values.update(extra)
     return Settings(**values)
+
+
+def _toy_tiers(quick_steps: int) -> dict:
+    """The reduced tiers of a toy cell: ``quick`` trains fewer steps; ``smoke`` 20 steps on a coarse grid."""
+    return {"quick": dict(steps=quick_steps), "smoke": TOY_SMOKE}
 
 
 def _fails(reported_loss: float, *, claim: str, port_loss: str, port_accuracy: str) -> tuple[Reference, ...]:
@@ -142,7 +151,7 @@ class LinearOnCircles(_TwoClassToy):
     title = "Linear unit on the circles (fails)"
     source = Source(DOCUMENT, "001-a", cells="In [6]-[12]")
     settings = _circles(steps=500)
-    tiers = {"quick": dict(steps=500), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=500)
     references = _fails(1.1934, claim="Does the network learn to classify the two categories? No!",
                         port_loss="mean 1.4668, std 0.4110 (min 1.0078)",
                         port_accuracy="mean 0.5000, std 0.0000")
@@ -163,7 +172,7 @@ class ReluUnitOnCircles(_TwoClassToy):
     title = "One relu unit on the circles (fails)"
     source = Source(DOCUMENT, "001-b", cells="In [14]-[16]")
     settings = _circles(steps=5000)
-    tiers = {"quick": dict(steps=1000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=1000)
     references = _fails(0.8323, claim="Does the network learn the boundaries? No.",
                         port_loss="mean 0.8340, std 0.0030", port_accuracy="mean 0.6700, std 0.0035")
 
@@ -184,7 +193,7 @@ class SigmoidUnitOnCircles(_TwoClassToy):
     title = "One sigmoid unit on the circles (fails)"
     source = Source(DOCUMENT, "001-c", cells="In [17]-[19]")
     settings = _circles(steps=5000)
-    tiers = {"quick": dict(steps=1000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=1000)
     references = _fails(0.8652, claim="Does the network learn? No (sigh)",
                         port_loss="mean 0.8687, std 0.0014", port_accuracy="mean 0.5000, std 0.0000")
 
@@ -214,7 +223,7 @@ class HiddenSigmoidLayer(_TwoClassToy):
     title = "Hidden sigmoid layer (4 units) on the circles (separates)"
     source = Source(DOCUMENT, "001-d", cells="In [20]-[22]")
     settings = _circles(steps=8000, width=4)
-    tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=2000)
     references = (
         _separates("mean 1.0000, std 0.0000",
                    claim="Does the network learn decision boundaries that separate the red points from the "
@@ -440,7 +449,7 @@ class ReluOutputPlusMinusOne(_TwoClassToy):
     title = "Relu output with ±1 labels on the circles (loss never below 0.5)"
     source = Source(DOCUMENT, "001-g", cells="In [28]-[30]")
     settings = _circles(steps=10000, width=3)
-    tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=2000)
     references = (
         Reference.at_least(
             "final_loss", 0.5, value=1.0, judged_on="every_seed",
@@ -481,7 +490,7 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     title = "Relu net, linear output, 0/1 labels on the circles (learns)"
     source = Source(DOCUMENT, "001-h", cells="In [31]-[34]")
     settings = _circles(steps=10000, width=3, labels=(0.0, 1.0), threshold=0.5, extent=(-6.0, 6.0, -6.0, 6.0))
-    tiers = {"quick": dict(steps=2000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=2000)
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
         Reference.calibrated("final_loss", 0.0038, claim="Training loss is 0.0038198568255794776"),
@@ -538,7 +547,7 @@ class SpiralRelu(_TwoClassToy):
     source = Source(DOCUMENT, "001-i", cells="In [37]-[41]")
     tags = ("toy", "spiral")
     settings = _spirals(width=15)
-    tiers = {"quick": dict(steps=3000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=3000)
     references = (
         _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
                    claim="Did your network eventually learn a decision boundary that separated the red and "
@@ -583,7 +592,7 @@ class SpiralSigmoid(_TwoClassToy):
     source = Source(DOCUMENT, "001-j", cells="In [42]-[44]")
     tags = ("toy", "spiral")
     settings = _spirals(width=16)
-    tiers = {"quick": dict(steps=3000), "smoke": dict(steps=20, resolution=20)}
+    tiers = _toy_tiers(quick_steps=3000)
     references = (
         _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
                    claim="Does the decision boundary nicely separate the blue and red points? "
