@@ -126,6 +126,18 @@ class Benchmark:
     parameter_count: int | None = None
     #: The source's logged values per epoch or step, drawn beside ours: {"accuracy": [...], ...}.
     source_curves: dict[str, list[float]] = {}
+    #: Seeds the quick tier runs at the least, so that the regression gate judges the mean of this many:
+    #: a benchmark whose jobs take seconds but whose seeds spread widely runs several, and its bounds
+    #: (set for the mean of ``gate_seeds`` fresh seeds) become tight enough to catch a regression.
+    gate_seeds: int = 1
+    #: The metrics the regression gate calibrates and judges, where they are not the claimed ones: a claim
+    #: about a lottery over outcomes (dead units, a net that separates in some seeds) is gated on what is
+    #: stable, the outcome's frequency or the metric given the outcome. None: the claimed metrics.
+    gate_metrics: tuple[str, ...] | None = None
+    #: Documented claims the regression gate judges as documented rather than against a calibrated bound:
+    #: a one-sided claim that holds in every seed however short the training ("the loss never falls below
+    #: 0.5"), where the seeds land in distinct outcomes and a bound around their mean could catch nothing.
+    gate_as_documented: tuple[str, ...] = ()
     #: Bump when a change the code hash cannot see (a data file, say) changes what the benchmark computes.
     version: str = ""
 

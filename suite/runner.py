@@ -56,10 +56,18 @@ class RunOptions:
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
-    """Benchmark-major order: all seeds of one benchmark, then the next (the report fills in that order)."""
+    """Benchmark-major order: all seeds of one benchmark, then the next (the report fills in that order).
+
+    In the quick tier a cheap benchmark may run more seeds than asked (``Benchmark.gate_seeds``).
+    """
     if seeds < 1:
         raise ValueError(f"--seeds must be at least 1, got {seeds}")
-    return [Job(b.name, tier, seed) for b in benchmarks for seed in range(1, seeds + 1)]
+    return [Job(b.name, tier, seed) for b in benchmarks for seed in range(1, seeds_for(b, tier, seeds) + 1)]
+
+
+def seeds_for(benchmark: Benchmark, tier: str, asked: int) -> int:
+    """How many seeds a run of ``tier`` that asks for ``asked`` gives ``benchmark`` (``Benchmark.gate_seeds``)."""
+    return max(asked, benchmark.gate_seeds) if tier == "quick" else asked
 
 
 def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
