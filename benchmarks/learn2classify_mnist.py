@@ -326,6 +326,7 @@ class Learn2ClassifyMseLoss(_FullBatch):
         history = self.train_full_batch(mse_model, _flux.mse, data, settings)
         metrics = self.test_metrics(mse_model, data, _flux.mse)
         metrics["dead_output_units"] = float(_mnist_mlp.dead_output_units(mse_model, data["x_test"]))
+        metrics["test_accuracy_on_predicted_digits"] = accuracy_on_predicted_digits(mse_model, data)
 
         ce_history = self.train_full_batch(crossentropy_model, _flux.crossentropy, data, settings)
         ce_metrics = self.test_metrics(crossentropy_model, data, _flux.crossentropy)

@@ -226,7 +226,11 @@ class HiddenSigmoidLayer(_TwoClassToy):
     title = "Hidden sigmoid layer (4 units) on the circles (separates)"
     source = Source(DOCUMENT, "001-d", cells="In [20]-[22]")
     settings = _circles(steps=8000, width=4)
-    tiers = _toy_tiers(quick_steps=2000)
+    # The quick tier trains the documented 8000 steps (4 s): after 2000 only 19 of seeds 1-30 had separated,
+    # a lottery no bound can judge; after 8000 all 30 have, and the gate judges that every point is right.
+    # The loss (sd 14 % of its mean over those seeds) cannot catch a 10 % rise: not gated.
+    tiers = _toy_tiers(quick_steps=8000)
+    gate_metrics = ("train_accuracy",)
     references = (
         _separates("mean 1.0000, std 0.0000",
                    claim="Does the network learn decision boundaries that separate the red points from the "
@@ -504,7 +508,13 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     title = "Relu net, linear output, 0/1 labels on the circles (learns)"
     source = Source(DOCUMENT, "001-h", cells="In [31]-[34]")
     settings = _circles(steps=10000, width=3, labels=(0.0, 1.0), threshold=0.5, extent=(-6.0, 6.0, -6.0, 6.0))
-    tiers = _toy_tiers(quick_steps=2000)
+    # The quick tier trains the documented 10 000 steps (3.5 s): after 2000, 6 of seeds 1-30 had not
+    # separated; after 10 000, 29 have, and seed 30 ends with its output dead (accuracy 0.5). That rare
+    # miss makes the accuracy a lottery, so the gate judges how often the net separates over 5 seeds
+    # (it fails when 3 or more of the 5 do not).
+    tiers = _toy_tiers(quick_steps=10000)
+    gate_metrics = ("separates",)
+    gate_seeds = 5
     references = (
         _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
         Reference.calibrated("final_loss", 0.0038, claim="Training loss is 0.0038198568255794776"),
@@ -562,6 +572,10 @@ class SpiralRelu(_TwoClassToy):
     tags = ("toy", "spiral")
     settings = _spirals(width=15)
     tiers = _toy_tiers(quick_steps=3000)
+    # Not gated on its numbers: whether a seed separates the spirals is a lottery even at the documented
+    # steps (12 of seeds 1-30; accuracy 0.73-0.995), and after the quick tier's 3000 steps none has. In
+    # the baseline's own environment the gate still compares its weights bit for bit.
+    gate_metrics = ()
     references = (
         _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
                    claim="Did your network eventually learn a decision boundary that separated the red and "
@@ -607,6 +621,11 @@ class SpiralSigmoid(_TwoClassToy):
     tags = ("toy", "spiral")
     settings = _spirals(width=16)
     tiers = _toy_tiers(quick_steps=3000)
+    # Not gated on its numbers: at the documented steps 24 of seeds 1-30 separate and the rest miss one to
+    # nine points (accuracy 0.991 ± 0.011), so catching a 2-point drop would take 15 seeds a gate run; after
+    # the quick tier's 3000 steps the accuracy spreads from 0.69 to 0.94. In the baseline's own
+    # environment the gate still compares its weights bit for bit.
+    gate_metrics = ()
     references = (
         _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
                    claim="Does the decision boundary nicely separate the blue and red points? "

@@ -118,6 +118,12 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
         mine = [r for r in records if r["benchmark"] == name]
         if not mine:
             continue
+        version = benchmark.code_version()
+        other_code = [r for r in mine if r.get("code_version") not in (None, version)]
+        if other_code:  # a baseline must describe the code it is stamped with
+            problems.append(f"{name}: {len(other_code)} record(s) made by other code (version "
+                            f"{other_code[0].get('code_version')}, today {version}); run it again to calibrate")
+            continue
         failed = [r for r in mine if r["status"] != "ok"]
         if failed:
             problems.append(f"{name}: {len(failed)} job(s) {failed[0]['status']}: {failed[0].get('error', '')[:200]}")
@@ -135,7 +141,7 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
             "gate_seeds": benchmark.gate_seeds,
             "seeds": sorted(r["seed"] for r in mine),
             "weights_sha256": {str(r["seed"]): r.get("weights_sha256") for r in sorted(mine, key=lambda r: r["seed"])},
-            "code_version": benchmark.code_version(),
+            "code_version": version,
             "calibrated_at": results.utc_now(),
             "run_id": run_id,
             "environment": {key: environment.get(key) for key in
@@ -207,6 +213,9 @@ def command_calibrate(args) -> int:
         run_path, manifest, benchmarks = open_run(args.from_run)
         if manifest.get("tier") != args.tier:
             raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not {args.tier}")
+        named = [name for name in args.names if name != "all"]
+        if named:  # calibrate only the named benchmarks of the run
+            benchmarks = [b for b in benchmarks if b.name in named]
     else:
         benchmarks = select(args.names, args.tag)
         run_path = new_run(benchmarks, args.tier, seeds, args.device, True)
@@ -219,6 +228,8 @@ def command_calibrate(args) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
     print_baseline(baseline)
+    print()
+    print_power(baseline)
     print(f"\nwrote {output}", file=sys.stderr)
     for problem in baseline["problems"]:
         print(f"not calibrated: {problem}", file=sys.stderr)
@@ -369,7 +380,7 @@ def restamp_differences(entry: dict, record: dict | None) -> list[str]:
 
 def command_power(args) -> int:
     """The gate's power over the committed baseline (suite.gate_power), without running anything."""
-    from suite import gate_power, registry, verdict
+    from suite import verdict
     from suite.cli import UsageError
 
     output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
@@ -379,18 +390,26 @@ def command_power(args) -> int:
         raise UsageError(str(error)) from None
     if not baseline:
         raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    return 1 if print_power(baseline) else 0
+
+
+def print_power(baseline: dict) -> bool:
+    """Print what each gated metric of ``baseline`` can catch (suite.gate_power); True when any is flagged."""
+    from suite import gate_power, registry
+
     benchmarks = {name: cls() for name, cls in registry.discover().items()}
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
     gate_power.print_power(rows, documented=gate_power.judged_as_documented(benchmarks))
-    return 1 if any(row.flagged for row in rows) else 0
+    return any(row.flagged for row in rows)
 
 
 def print_baseline(baseline: dict) -> None:
-    print(f"{'benchmark':28} {'metric':22} {'n':>3} {'mean':>10} {'std':>9} {'bounds':>24} {'P(false alarm)':>15}")
+    print(f"{'benchmark':28} {'metric':22} {'n':>3} {'m':>3} {'mean':>10} {'std':>9} {'bounds':>24} "
+          f"{'P(false alarm)':>15}")
     for name, entry in baseline["benchmarks"].items():
         for metric, c in entry["metrics"].items():
             bounds = f"[{c['low']:.4g}, {c['high']:.4g}]"
-            print(f"{name:28} {metric:22} {c['n']:>3} {c['mean']:>10.4g} {c['std']:>9.3g} "
-                  f"{bounds:>24} {c['false_alarm']:>15.2e}")
+            print(f"{name:28} {metric:22} {c['n']:>3} {c.get('gate_seeds', 1):>3} {c['mean']:>10.4g} "
+                  f"{c['std']:>9.3g} {bounds:>24} {c['false_alarm']:>15.2e}")
     print(f"\n{baseline['metrics_in_gate']} metrics; estimated false-alarm rate of the gate "
           f"{baseline['estimated_false_alarm_rate']:.2%} (target < {FAMILY_FALSE_ALARM:.0%}).")
