@@ -169,14 +169,29 @@ def test_restamp_carries_a_baseline_over_a_neutral_change_and_refuses_a_real_one
         json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["metrics"]
 
 
-def test_the_power_check_flags_metrics_that_cannot_catch_their_regression():
-    """On the committed baseline: a 4-seed convnet bound is ~23 sigma wide and is flagged; 002-a's is not."""
+#: Gated metrics the committed baseline cannot yet make able to catch their regression, and why. The
+#: test fails when one of them is fixed (take it off) or another metric joins them.
+KNOWN_WEAK = {
+    # 4 calibration seeds of a quick tier that takes a minute a seed: needs 20 and a larger test set.
+    ("convnet_mnist", "test_accuracy"), ("convnet_permuted_pixels", "test_accuracy"),
+    # gpu-required: calibrated on a CPU over 8 seeds of 90 s; the gate skips them on a CPU.
+    ("deep_mlp_ciresan", "test_accuracy"), ("deep_mlp_rotations", "best_test_accuracy"),
+    ("deep_mlp_rotations", "test_accuracy"),
+}
+
+
+def test_the_power_check_shows_what_every_gated_metric_can_catch():
+    """On the committed baseline: every gated metric catches its regression, but for the few named above."""
     completed = run_suite("calibrate", "--tier", "quick", "--power")
     rows = {tuple(line.split()[:2]): line for line in completed.stdout.splitlines() if line.count(" ") > 3}
-    assert "catches a drop of" in rows[("convnet_mnist", "test_accuracy")]
     assert rows[("dlwp_dense512", "test_accuracy")].rstrip().endswith("ok")
-    flagged = sum(1 for line in rows.values() if not line.rstrip().endswith("ok"))
-    assert completed.returncode == (1 if flagged else 0), completed.stderr
+    assert "catches a drop of" in rows[("convnet_mnist", "test_accuracy")]
+    gated = {key: line for key, line in rows.items()
+             if "judged as documented" not in line and key[0] != "benchmark" and not key[0].isdigit()}
+    flagged = {key for key, line in gated.items() if not line.rstrip().endswith("ok")}
+    assert flagged == KNOWN_WEAK, sorted(flagged ^ KNOWN_WEAK)
+    assert completed.returncode == 1, completed.stderr
+    assert "judged as documented: >= 0.5 in every seed" in rows[("l2c_relu_output_pm1", "final_loss")]
 
 
 def test_no_committed_bound_leaves_what_its_metric_can_be():
