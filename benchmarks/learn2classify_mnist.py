@@ -294,6 +294,11 @@ class Learn2ClassifyMseLoss(_FullBatch):
     settings = Settings(steps=100, learning_rate=0.001, monitor_every=10)
     tiers = {"quick": dict(steps=100, train_size=20_000), "smoke": FULL_BATCH_SMOKE}
     estimated_seconds = {"full": 60.0, "quick": 12.0, "smoke": 3.0}
+    # Not gated on its numbers: its seeds lose one to three digits, some only almost (seeds 1-19: 0-3 digits
+    # never predicted, accuracy 0.55-0.79, on the digits it does predict 0.69-0.93, train loss ± 14 %); no
+    # statistic of it is stable enough to catch a regression. The gate still compares its weights in the
+    # baseline's environment.
+    gate_metrics = ()
     parameter_count = 784 * 10 + 10 + 10 * 10 + 10
     source_curves = {"loss": _mnist_mlp.sparse_source_curve({2: 0.0903597, 100: 0.0420066}, 100)}
     references = (
@@ -361,6 +366,11 @@ class Learn2ClassifyLearningRate001(_FullBatch):
     settings = Settings(steps=100, learning_rate=0.01, monitor_every=10)
     tiers = {"quick": dict(steps=100, train_size=20_000), "smoke": FULL_BATCH_SMOKE}
     estimated_seconds = {"full": 35.0, "quick": 6.0, "smoke": 3.0}
+    # The gate judges the accuracy given the outcome, on the digits the net predicts at all (0.9587 ± 0.0037
+    # over seeds 1-20, where the accuracy itself spreads 0.39-0.87 with the number of dead units), over 2
+    # seeds a run, and how many digits are lost (1-6 by seed), whose bound catches only a gross change.
+    gate_metrics = ("test_accuracy_on_predicted_digits", "digits_never_predicted")
+    gate_seeds = 2
     parameter_count = 784 * 32 + 32 + 32 * 160 + 160 + 160 * 10 + 10
     source_curves = {"loss": _mnist_mlp.sparse_source_curve({2: 2.2113, 100: 0.315873}, 100)}
     references = (

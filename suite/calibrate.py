@@ -60,7 +60,8 @@ def possible_range(metric: str) -> tuple[float, float]:
         return 0.0, 1.0
     if "gap" in metric or "lead" in metric:
         return -math.inf, math.inf
-    if "loss" in metric or metric.endswith(("errors", "mse")) or metric.startswith("mse") or "batches" in metric:
+    counts = ("errors", "batches", "never_predicted", "dead", "units", "width")
+    if "loss" in metric or "mse" in metric or any(word in metric for word in counts):
         return 0.0, math.inf
     return -math.inf, math.inf
 
