@@ -141,6 +141,9 @@ class MultilayerSingleHiddenOverfit(MultilayerSingleHidden):
                       more_monitor_every=5),
     }
     estimated_seconds = {"full": 1800.0, "quick": 15.0, "smoke": 4.0}
+    # Its test accuracy spreads less (sd 0.0032 over seeds 1-20) and its train accuracy is 1.0 in every seed:
+    # one seed a gate run catches a 2-point drop.
+    gate_seeds = 1
     references = (
         Reference.calibrated("train_subset_accuracy", 1.0, claim="accuracy(m, Xsmall, Ysmall) = 1.0"),
         Reference.calibrated("test_accuracy", 0.9621, claim="accuracy(m, tX, tY) = 0.9621"),
