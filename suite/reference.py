@@ -24,6 +24,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
+from suite.text import number
+
 KINDS = ("between", "at_least", "at_most", "diverges")
 JUDGED_ON = ("mean", "every_seed", "fraction")
 
@@ -153,11 +155,11 @@ class Reference:
         if self.kind == "between" and self.bounds is None:
             return "not calibrated"
         if self.kind == "between":
-            return f"[{_fmt(self.bounds[0])}, {_fmt(self.bounds[1])}]"
+            return f"[{number(self.bounds[0])}, {number(self.bounds[1])}]"
         if self.kind == "at_least":
-            return f">= {_fmt(self.threshold)}"
+            return f">= {number(self.threshold)}"
         if self.kind == "at_most":
-            return f"<= {_fmt(self.threshold)}"
+            return f"<= {number(self.threshold)}"
         return "inf / NaN"
 
     # -- as stored in a record ------------------------------------------------------------------
@@ -189,7 +191,3 @@ class Reference:
         if (self.judged_on, self.min_fraction) != (other.judged_on, other.min_fraction):
             changed.append(f"rule {self.judged_on} -> {other.judged_on}")
         return changed
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"

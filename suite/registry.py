@@ -153,7 +153,7 @@ class Benchmark:
     # -- hooks ------------------------------------------------------------------------------
     def load_data(self, settings: Settings, seed: int) -> dict[str, Any]:
         """Default: the named dataset from ``suite.datasets`` (uint8, canonical order)."""
-        from suite import datasets
+        from suite.data import datasets
 
         if self.dataset is None:
             raise NotImplementedError(f"{type(self).__name__} has dataset=None and must override load_data")
@@ -218,7 +218,7 @@ class Benchmark:
     @classmethod
     def code_version(cls) -> str:
         """Hash of the code that computes this benchmark's numbers, prose left out (``suite.code_version``)."""
-        from suite.code_version import code_version
+        from suite.judge.code_version import code_version
 
         return code_version(cls)
 
@@ -243,7 +243,7 @@ def register(cls: type[Benchmark]) -> type[Benchmark]:
             f"{_qualified(cls)}; give one of them another name"
         )
     # Two-sided full-tier bounds are derived from the port's calibration (baselines/full.json).
-    from suite import full_calibration
+    from suite.judge import full_calibration
 
     cls.references = full_calibration.resolve(cls.name, tuple(cls.references))
     _REGISTRY[cls.name] = cls
@@ -278,7 +278,7 @@ def discover() -> dict[str, type[Benchmark]]:
     too: the tests use it for benchmarks that crash on purpose, and a user can keep
     private benchmarks outside the checkout.
     """
-    from suite import native_log
+    from suite.run import native_log
 
     root = str(PROJECT_ROOT)
     if root not in sys.path:

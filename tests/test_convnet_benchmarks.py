@@ -15,7 +15,7 @@ from benchmarks.multilayer_deep import RotatedPasses, logit_loss_and_accuracy, r
 
 @pytest.fixture
 def digits():
-    from suite import datasets
+    from suite.data import datasets
 
     data = datasets.load("mnist")
     return np.asarray(data["x_test"][:64]), np.asarray(data["y_test"][:64])

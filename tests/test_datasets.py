@@ -12,8 +12,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from suite import data_cli, datasets, files
+from suite import files
+from suite.cli import data as data_cli
 from suite.constants import cache_dir
+from suite.data import datasets
 
 #: Nothing listens on the discard port of localhost: the download is refused at once, as offline.
 UNREACHABLE_URL = "http://127.0.0.1:9/"

@@ -8,8 +8,10 @@ import statistics
 
 import pytest
 
-from suite import Reference, full_calibration, registry, results, verdict
+from suite import Reference, registry
 from suite.constants import PROJECT_ROOT
+from suite.judge import full_calibration, verdict
+from suite.run import store
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 FULL_JSON = PROJECT_ROOT / "baselines" / "full.json"
@@ -190,7 +192,7 @@ def test_calibrate_full_writes_and_extends_the_file_and_the_run_judges_by_it(tmp
     assert written["benchmarks"]["dlwp_dense512"] == kept["dlwp_dense512"], "other entries are kept"
     made = written["benchmarks"]["test_calibrated"]["metrics"]["final_loss"]
     calibration_run = only_run(tmp_path / "reports")
-    measured = {r["seed"]: r["metrics"]["final_loss"] for r in results.load_records(calibration_run)}
+    measured = {r["seed"]: r["metrics"]["final_loss"] for r in store.load_records(calibration_run)}
     assert made["seeds"] == [1, 2] and made["values"] == [measured[1], measured[2]]
     assert made["mean"] == pytest.approx(statistics.fmean(measured.values()))
     assert made["std"] == pytest.approx(statistics.stdev(measured.values()))
@@ -201,7 +203,7 @@ def test_calibrate_full_writes_and_extends_the_file_and_the_run_judges_by_it(tmp
     judged = run_suite("run", "test_calibrated", "--tier", "full", "--seeds", "2", "--no-report", env=environment)
     assert judged.returncode in (0, 1), judged.stderr[-2000:]
     run = next(path for path in (tmp_path / "reports" / "runs").iterdir() if path != calibration_run)
-    (stored,) = results.load_records(run)[0]["judged_against"]["references"]
+    (stored,) = store.load_records(run)[0]["judged_against"]["references"]
     half_width = max(3 * made["std"], 0.1)
     assert stored["value"] == 1.0
     assert stored["bounds"] == pytest.approx([max(1.0 - half_width, 0.0), 1.0 + half_width])

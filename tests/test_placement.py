@@ -15,7 +15,7 @@ import textwrap
 
 import pytest
 
-from suite import placement
+from suite.run import placement
 from tests.conftest import PROJECT_ROOT, only_run, run_suite
 
 TWO_GPUS = ["/device:GPU:0", "/device:GPU:1"]
@@ -82,7 +82,7 @@ _STRATEGY_SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, sys.argv[1])
-    from suite import placement
+    from suite.run import placement
     placement.configure_logical_cpus()  # before TensorFlow initialises
     import keras
     import tensorflow as tf

@@ -14,8 +14,10 @@ import time
 import numpy as np
 import pytest
 
-from suite import Benchmark, Reference, Settings, Source, figures, report, results
+from suite import Benchmark, Reference, Settings, Source
 from suite.reference import SeedOutcome as RefOutcome
+from suite.report import figures, page
+from suite.run import store
 from tests.conftest import run_suite
 
 DOC_001 = "001_48965531ca7b644d.txt"
@@ -107,7 +109,7 @@ def write_demo_run(reports_dir, seeds=(1, 2, 3), *, benchmarks=None, shift=0.0, 
     benchmarks = benchmarks or demo_benchmarks()
     run_path = reports_dir / "runs" / name
     (run_path / "records").mkdir(parents=True, exist_ok=True)
-    results.write_run_manifest(run_path, {"run_id": name, "tier": "full", "seeds": len(seeds), "device": "auto",
+    store.write_run_manifest(run_path, {"run_id": name, "tier": "full", "seeds": len(seeds), "device": "auto",
                                           "deterministic": True, "benchmarks": list(benchmarks),
                                           "started_at": "2026-11-22T02:00:00+00:00", "command": "demo"})
     rng = np.random.default_rng(0)
@@ -124,7 +126,7 @@ def write_demo_run(reports_dir, seeds=(1, 2, 3), *, benchmarks=None, shift=0.0, 
                 return
             b = benchmarks[name]
             kw.setdefault("environment", environment)
-            results.write_record(run_path, _record(b, seed, **kw), artefacts)
+            store.write_record(run_path, _record(b, seed, **kw), artefacts)
 
         write("toy_hidden", _toy_artefacts(rng), metrics={"final_loss": 0.0075 + shift + rng.normal(0, 5e-4)},
               history=history)
@@ -176,7 +178,7 @@ def rendered(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SUITE_REPORTS_DIR", str(reports_dir))
         run_path, benchmarks = write_demo_run(reports_dir)
-        path = report.render(run_path, benchmarks=benchmarks)
+        path = page.render(run_path, benchmarks=benchmarks)
     return path, path.read_text(encoding="utf-8"), benchmarks
 
 
@@ -248,7 +250,7 @@ def test_a_single_seed_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("SUITE_REPORTS_DIR", str(tmp_path))
     benchmarks = {k: v for k, v in demo_benchmarks().items() if k == "dense512"}
     run_path, _ = write_demo_run(tmp_path, seeds=(7,), benchmarks=benchmarks)
-    html = report.render(run_path, benchmarks=benchmarks).read_text()
+    html = page.render(run_path, benchmarks=benchmarks).read_text()
     assert "single seed: no spread" in html
     assert "(seed 7)" in html
 
@@ -259,8 +261,8 @@ def test_unreadable_and_unregistered_records_do_not_stop_the_report(demo_run):
     (run_path / "records" / "garbage__full__s1.json").write_text("{not json")
     (run_path / "records" / "old__full__s1.json").write_text(json.dumps({"schema_version": 999}))
     ghost = _benchmark("ghost", "000-a", "000_ea932331d6ef0ef3.txt", [])
-    results.write_record(run_path, _record(ghost, 1, metrics={"accuracy": 0.9}), {"weight_maps": np.ones((3, 5))})
-    html = report.render(run_path, benchmarks=benchmarks).read_text()
+    store.write_record(run_path, _record(ghost, 1, metrics={"accuracy": 0.9}), {"weight_maps": np.ones((3, 5))})
+    html = page.render(run_path, benchmarks=benchmarks).read_text()
     assert "garbage__full__s1.json is damaged" in html and "old__full__s1.json is damaged" in html
     assert 'id="b-ghost"' in html  # shown from its record although not registered
     assert "could not be drawn: ValueError: weight_maps" in html
@@ -293,7 +295,7 @@ def test_compare_with_adds_deltas(tmp_path, monkeypatch):
     run_a, benchmarks = write_demo_run(tmp_path, name="20261122-010000-full-a")
     run_b, _ = write_demo_run(tmp_path, benchmarks=benchmarks, shift=0.01, name="20261122-020000-full-b",
                               environment=_environment(tensorflow="2.22.0"))
-    html = report.render(run_b, benchmarks=benchmarks, compare_with=run_a).read_text()
+    html = page.render(run_b, benchmarks=benchmarks, compare_with=run_a).read_text()
     assert "Compared with run 20261122-010000-full-a" in html
     assert "TensorFlow</td><td>2.21.0</td><td>2.22.0" in html
     assert "OUT" in html and "BIG" in html
@@ -312,7 +314,7 @@ def test_full_size_report_builds_fast_and_stays_small(tmp_path, monkeypatch):
         run_path, _ = write_demo_run(tmp_path, seeds=(1, 2, 3, 4), benchmarks=clones, name="20261122-000000-full-big")
         everything.update({b.name: b for b in clones.values()})
     started = time.perf_counter()
-    path = report.render(run_path, benchmarks=everything)
+    path = page.render(run_path, benchmarks=everything)
     seconds = time.perf_counter() - started
     html = path.read_text()
     size = path.stat().st_size
@@ -341,7 +343,7 @@ def test_data_link_holds_the_job_table(rendered):
     name, text = _data_link(html)
     assert name == f"{path.parent.name}.csv"
     frame = pd.read_csv(io.StringIO(text))
-    records = results.load_records(path.parent)
+    records = store.load_records(path.parent)
     assert len(frame) == len(records)
     dense = frame[frame["benchmark"] == "dense512"].sort_values("seed")
     assert list(dense["metric.test_accuracy"]) == pytest.approx(
@@ -376,7 +378,7 @@ def test_forest_plot_on_top_has_a_row_per_judged_reference(rendered):
 
 
 def test_forest_positions_put_the_bounds_at_minus_one_and_one():
-    from suite import forest
+    from suite.report import forest
 
     two_sided = forest.Row("g", "l", "REPRODUCED", "between", False, "", low=0.97, high=0.98, reported=0.975)
     assert [forest.position(two_sided, v) for v in (0.97, 0.975, 0.98, 0.99)] == pytest.approx([-1, 0, 1, 3])

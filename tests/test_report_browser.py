@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from suite import report
+from suite.report.page import render
 from tests.test_report import HOSTILE, write_demo_run
 
 pytestmark = pytest.mark.browser
@@ -174,7 +174,7 @@ def test_demo_report_in_chromium(browser, tmp_path, monkeypatch):
     reports_dir = tmp_path / "reports"
     monkeypatch.setenv("SUITE_REPORTS_DIR", str(reports_dir))
     run_path, benchmarks = write_demo_run(reports_dir)
-    page = report.render(run_path, benchmarks=benchmarks)
+    page = render(run_path, benchmarks=benchmarks)
     measured = _check_page(browser, page, run_path, set(benchmarks), tmp_path, "demo")
     print(f"\ndemo page {page.stat().st_size / 1e6:.2f} MB, load {measured['load_ms']:.0f} ms, {measured}")
     assert measured["load_ms"] / 1000 < RENDER_BUDGET_S

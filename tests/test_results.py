@@ -10,6 +10,7 @@ import pytest
 
 from suite import results
 from suite.constants import RECORD_SCHEMA_VERSION
+from suite.run import store
 
 
 def make_record(seed=1, **overrides):
@@ -26,32 +27,32 @@ def make_record(seed=1, **overrides):
 def test_round_trip_keeps_metrics_history_artefacts_and_non_finite_values(tmp_path):
     run_path = tmp_path / "run"
     grid = np.arange(12, dtype="float32").reshape(3, 4)
-    path = results.write_record(run_path, make_record(), {"decision_grid": grid})
-    loaded = results.read_record(path)
+    path = store.write_record(run_path, make_record(), {"decision_grid": grid})
+    loaded = store.read_record(path)
     assert loaded["schema_version"] == RECORD_SCHEMA_VERSION
     assert loaded["metrics"]["test_accuracy"] == 0.97
     assert loaded["metrics"]["final_loss"] == math.inf
     assert loaded["history"]["loss"] == [0.5, 0.25]
-    np.testing.assert_array_equal(results.read_artefacts(loaded)["decision_grid"], grid)
+    np.testing.assert_array_equal(store.read_artefacts(loaded)["decision_grid"], grid)
 
 
 def test_a_record_is_never_rewritten(tmp_path):
-    first = results.write_record(tmp_path / "run", make_record())
+    first = store.write_record(tmp_path / "run", make_record())
     before = first.read_bytes()
-    assert results.write_record(tmp_path / "run", make_record(metrics={"test_accuracy": 0.1})) is None
+    assert store.write_record(tmp_path / "run", make_record(metrics={"test_accuracy": 0.1})) is None
     assert first.read_bytes() == before
 
 
 def test_no_temporary_file_is_left_behind(tmp_path):
-    results.write_record(tmp_path / "run", make_record())
+    store.write_record(tmp_path / "run", make_record())
     leftovers = [p.name for p in (tmp_path / "run" / "records").iterdir() if p.name.endswith(".tmp")]
     assert leftovers == []
 
 
 def test_load_returns_a_dataframe_with_metric_columns(tmp_path):
-    run_path = results.run_dir("20260101-000000-smoke-abcd")
+    run_path = store.run_dir("20260101-000000-smoke-abcd")
     for seed in (1, 2, 3):
-        results.write_record(run_path, make_record(seed=seed, metrics={"test_accuracy": 0.9 + seed / 100}))
+        store.write_record(run_path, make_record(seed=seed, metrics={"test_accuracy": 0.9 + seed / 100}))
     frame = results.load(run_path.name)
     assert len(frame) == 3
     assert sorted(frame["seed"]) == [1, 2, 3]
@@ -59,15 +60,15 @@ def test_load_returns_a_dataframe_with_metric_columns(tmp_path):
 
 
 def test_a_record_of_another_schema_is_refused(tmp_path):
-    path = results.write_record(tmp_path / "run", make_record())
+    path = store.write_record(tmp_path / "run", make_record())
     data = json.loads(path.read_text())
     data["schema_version"] = 999
     path.write_text(json.dumps(data))
     with pytest.raises(ValueError, match="schema_version"):
-        results.read_record(path)
+        store.read_record(path)
 
 
 def test_unknown_run_names_the_runs_that_exist(tmp_path):
-    results.write_record(results.run_dir("20260101-000000-smoke-abcd"), make_record())
-    with pytest.raises(results.RunNotFound, match="20260101-000000-smoke-abcd"):
-        results.find_run("no-such-run")
+    store.write_record(store.run_dir("20260101-000000-smoke-abcd"), make_record())
+    with pytest.raises(store.RunNotFound, match="20260101-000000-smoke-abcd"):
+        store.find_run("no-such-run")

@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from suite import calibrate, registry, results, verdict
+from suite import registry
 from suite.constants import PROJECT_ROOT
+from suite.judge import calibrate, verdict
+from suite.run import store
 from tests.conftest import run_suite
 
 GATE_BENCHMARKS = Path(__file__).parent / "fixtures" / "gate_benchmarks"
@@ -17,7 +19,7 @@ QUICK_BASELINE = PROJECT_ROOT / "baselines" / "quick.json"
 
 
 def _fingerprints(run_path: Path) -> dict[int, tuple[str, dict]]:
-    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in results.load_records(run_path)}
+    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in store.load_records(run_path)}
 
 
 @pytest.mark.slow
@@ -30,7 +32,7 @@ def test_same_seed_gives_bit_identical_weights_and_metrics_other_seeds_do_not(tm
     assert a[1] == b[1], "same seed, deterministic mode: weights and metrics must be bit-identical"
     assert a[2] == b[2]
     assert a[1][0] != a[2][0], "a different seed must give different weights"
-    record = results.load_records(runs[0])[0]
+    record = store.load_records(runs[0])[0]
     assert record["deterministic"] is True and record["environment"]["deterministic"] is True
 
 
@@ -48,9 +50,9 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
         for reference in registry.get(name).references:
             if reference.kind == "diverges":  # as the calibration runs measured: the loss became infinite
                 metrics[reference.metric] = math.inf
-        results.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
+        store.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
                                         "metrics": metrics, "history": {}, "environment": {}, "duration_s": 1.0})
-    return results.load_records(run_path)
+    return store.load_records(run_path)
 
 
 def test_every_baseline_entry_records_its_provenance():

@@ -7,8 +7,7 @@ import math
 import pytest
 
 from suite import Reference
-from suite.reference import SeedOutcome as Outcome
-from suite.verdict import (
+from suite.judge.verdict import (
     ERROR,
     NOT_REPRODUCED,
     REPRODUCED,
@@ -19,6 +18,7 @@ from suite.verdict import (
     judge_benchmark,
     judge_reference,
 )
+from suite.reference import SeedOutcome as Outcome
 
 
 def record(value=None, status="ok", metric="acc", error=""):
@@ -116,7 +116,7 @@ def test_a_missing_metric_is_not_reproduced():
 
 
 def test_a_per_seed_rule_is_described_by_its_count():
-    from suite.verdict import judge_reference
+    from suite.judge.verdict import judge_reference
 
     fraction = Reference("test_accuracy", 0.708, bounds=(0.62, 0.75), judged_on="fraction", min_fraction=0.2)
     judged = judge_reference(fraction, [0.79, 0.79, 0.70])

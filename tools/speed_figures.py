@@ -92,7 +92,7 @@ def mnist_full_batch_figures(steps: int = 20) -> dict[str, float]:
     import keras
 
     from benchmarks import _flux
-    from suite import datasets
+    from suite.data import datasets
     from suite.training import full_batch_steps
 
     data = datasets.load("mnist")
@@ -117,7 +117,7 @@ PLAIN_KERAS_002A = textwrap.dedent("""
     import sys, time
     start = time.perf_counter()
     import keras, numpy as np
-    from suite import datasets
+    from suite.data import datasets
     seed = int(sys.argv[1])
     data = datasets.load("mnist")
     x = data["x_train"].reshape(-1, 784).astype("float32") / 255

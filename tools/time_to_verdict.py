@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import argparse
 
-from suite import registry, runner, sharding
+from suite import registry
+from suite.run import runner, sharding
 
 
 def table(tier: str, seeds: int, worker_counts: list[int]) -> list[tuple[int, float, float, float]]:

@@ -20,8 +20,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from suite import results
 from suite.registry import Benchmark
+from suite.run import store
+from suite.text import clock
 
 #: What starting the worker costs (TensorFlow import, ~6 s here), added once to a run's estimate.
 WORKER_START_ESTIMATE_S = 10.0
@@ -74,10 +75,10 @@ def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
     """Expected wall time of one job: the median of earlier runs on this machine, else the declared figure."""
     durations = []
     pattern = f"{benchmark.name}__{tier}__s*.json"
-    for run_path in results.list_runs()[-20:]:
+    for run_path in store.list_runs()[-20:]:
         for path in (run_path / "records").glob(pattern):
             try:
-                record = results.read_record(path)
+                record = store.read_record(path)
             except (ValueError, OSError):
                 continue
             if record.get("status") == "ok" and record.get("duration_s"):
@@ -112,7 +113,7 @@ class _Worker:
     def __init__(self, options: RunOptions, setup: dict | None = None):
         context = multiprocessing.get_context("spawn")
         self.connection, child_end = context.Pipe()
-        from suite import worker
+        from suite.run import worker
 
         self.process = context.Process(
             target=worker.main,
@@ -225,7 +226,7 @@ class Progress:
 
     def job_progress(self, job: Job, done: int, total: int, unit: str) -> None:
         if self.interactive:
-            self.stream.write(f"\r    {unit} {done}/{total}  elapsed {_clock(self.elapsed())}   ")
+            self.stream.write(f"\r    {unit} {done}/{total}  elapsed {clock(self.elapsed())}   ")
             self.stream.flush()
             return
         # A log file or CI console gets a plain line, at most once a minute, so that a job of
@@ -234,7 +235,7 @@ class Progress:
         if now - self.last_logged_progress >= self.LOG_PROGRESS_EVERY_S:
             self.last_logged_progress = now
             self._line(f"    {job.benchmark} seed {job.seed}: {unit} {done}/{total}, "
-                       f"elapsed {_clock(self.elapsed())}")
+                       f"elapsed {clock(self.elapsed())}")
 
     def job_kept(self, index: int, job: Job, by_other_process: bool = False) -> None:
         # A kept record costs no time now, and the run's estimate left it out: counting it as done
@@ -259,35 +260,13 @@ class Progress:
             self.stream.write("\r" + " " * 60 + "\r")
         self._line(
             f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: {status.upper()} in {duration_s:.1f} s"
-            f"  | elapsed {_clock(self.elapsed())}, about {_clock(self.remaining())} left"
+            f"  | elapsed {clock(self.elapsed())}, about {clock(self.remaining())} left"
         )
 
     def _line(self, text: str) -> None:
         with self._lock:
             self.stream.write(text + "\n")
             self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(round(seconds))
-    hours, rest = divmod(seconds, 3600)
-    minutes, seconds = divmod(rest, 60)
-    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{seconds:02d}s"
-
-
-def execute(jobs: list[Job], benchmarks: dict[str, Benchmark], run_path: Path, options: RunOptions,
-            progress: Progress) -> dict:
-    """Run ``jobs``, skipping those whose record exists (resume). Returns a summary for the manifest.
-
-    The executor ``options.executor`` decides where (``suite.executors``). A job another process is
-    training (a second ``--resume`` of the same run) is left to it and waited for at the end; if that
-    process died without a record, this one trains the job. Raises KeyboardInterrupt after cleaning
-    up when the user presses Ctrl-C, and ``results.StorageFull`` when a record cannot be written for
-    want of disk space.
-    """
-    from suite import executors
-
-    return executors.execute(jobs, benchmarks, run_path, options, progress)
 
 
 def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
@@ -297,7 +276,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str,
     judged against then, and its report must render without today's benchmark code (or TensorFlow).
     Computed once per run: the baseline and the code do not change under a running run.
     """
-    from suite import verdict
+    from suite.judge import verdict
 
     baselines = {tier: verdict.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
     stamps = {}
@@ -322,7 +301,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str,
 
 
 def recorded(run_path: Path, job: Job) -> bool:
-    return results.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
+    return store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
 
 
 class WorkerSlot:
@@ -396,14 +375,14 @@ def run_claimed_job(index: int, job: Job, base: dict, run_path: Path, options: R
         record = {"status": "error", "error": f"{death} while running this job"}
     wall_s = time.monotonic() - started
     record.setdefault("duration_s", wall_s)
-    full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": results.utc_now(),
+    full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": store.utc_now(),
             "pid": os.getpid(), **where_it_ran(pool, options)}
     full.update(record)
     try:
-        published = results.write_record(run_path, full, artefacts)
+        published = store.write_record(run_path, full, artefacts)
     except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
         full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
-        published = results.write_record(run_path, full, None)
+        published = store.write_record(run_path, full, None)
     if not published:
         progress.recorded_twice(job)
     progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)

@@ -6,8 +6,8 @@ Whatever happens to a job (it raises, its worker dies, it times out, it is skipp
 record is published for it, and a second writer of the same job never replaces the first.
 
 * ``local`` (the default): worker processes on this machine; one worker is today's sequential run,
-  ``--workers N`` runs N at once, ``--gpus`` gives each GPU its own worker (``suite.executors.local``).
-* ``slurm``: each job one task of a SLURM job array through ``submitit`` (``suite.executors.slurm``).
+  ``--workers N`` runs N at once, ``--gpus`` gives each GPU its own worker (``suite.run.executors.local``).
+* ``slurm``: each job one task of a SLURM job array through ``submitit`` (``suite.run.executors.slurm``).
 """
 
 from __future__ import annotations
@@ -16,11 +16,17 @@ EXECUTORS = ("local", "slurm")
 
 
 def execute(jobs, benchmarks, run_path, options, progress) -> dict:
-    """Run ``jobs`` with the executor ``options.executor`` names; returns the summary for the manifest."""
+    """Run ``jobs`` with the executor ``options.executor`` names; returns the summary for the manifest.
+
+    Jobs whose record exists are skipped (resume). A job another process is training (a second
+    ``--resume`` of the same run) is left to it and waited for at the end; if that process died
+    without a record, this one trains the job. Raises KeyboardInterrupt after cleaning up when the
+    user presses Ctrl-C, and ``store.StorageFull`` when a record cannot be written for want of disk space.
+    """
     if options.executor == "slurm":
-        from suite.executors import slurm
+        from suite.run.executors import slurm
 
         return slurm.execute(jobs, benchmarks, run_path, options, progress)
-    from suite.executors import local
+    from suite.run.executors import local
 
     return local.execute(jobs, benchmarks, run_path, options, progress)

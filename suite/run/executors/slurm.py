@@ -24,7 +24,8 @@ import sys
 import time
 from pathlib import Path
 
-from suite import constants, files, results, runner
+from suite import constants, files
+from suite.run import runner, store
 
 #: Array tasks running at once when neither the flag nor the config file says.
 DEFAULT_ARRAY_PARALLELISM = 16
@@ -111,7 +112,7 @@ def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progre
     waiting = {}
     to_submit = []
     for job in jobs:
-        stem = results.record_stem(job.benchmark, job.tier, job.seed)
+        stem = store.record_stem(job.benchmark, job.tier, job.seed)
         if runner.recorded(run_path, job):
             summary["resumed"] += 1
             progress.job_kept(index_of[job], job)
@@ -137,7 +138,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
     """One array per kind of resource request; returns {job: task id} and remembers it in the run folder."""
     import submitit
 
-    from suite.executors import slurm_task
+    from suite.run.executors import slurm_task
 
     groups: dict[tuple, list] = {}
     for job in jobs:
@@ -167,7 +168,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
                                            base(job), task_options, estimates[(job.benchmark, job.tier)])
                            for job in group]
         except Exception as error:  # sbatch said no (a partition, an account, an option): the user's to fix
-            from suite.cli import UsageError
+            from suite.cli.main import UsageError
 
             reason = " ".join(str(error).split())[:300]
             done = f"; {len(task_ids)} task(s) were submitted before" if task_ids else ""
@@ -184,7 +185,7 @@ def _remember(run_path: Path, task_ids: dict) -> None:
     with files.locked(path):
         known = json.loads(path.read_text()) if path.exists() else {}
         for job, task in task_ids.items():
-            known[results.record_stem(job.benchmark, job.tier, job.seed)] = {"task": task, "at": results.utc_now()}
+            known[store.record_stem(job.benchmark, job.tier, job.seed)] = {"task": task, "at": store.utc_now()}
         files.atomic_write_bytes(path, json.dumps(known, indent=1).encode())
 
 
@@ -206,7 +207,7 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
             continue
         for job, task in list(waiting.items()):
             if runner.recorded(run_path, job):
-                record = results.read_record(results.record_path(run_path, job.benchmark, job.tier, job.seed))
+                record = store.read_record(store.record_path(run_path, job.benchmark, job.tier, job.seed))
                 progress.job_finished(index_of[job], job, record["status"], float(record.get("duration_s") or 0),
                                       estimates[(job.benchmark, job.tier)])
                 summary["completed"] += 1
@@ -215,7 +216,7 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
                 gone_since.pop(job, None)
             elif time.monotonic() - gone_since.setdefault(job, time.monotonic()) > RECORD_GRACE_S:
                 _record_dead_task(job, task, run_path, options, base(job))
-                record = results.read_record(results.record_path(run_path, job.benchmark, job.tier, job.seed))
+                record = store.read_record(store.record_path(run_path, job.benchmark, job.tier, job.seed))
                 progress.job_finished(index_of[job], job, record["status"], 0.0, estimates[(job.benchmark, job.tier)])
                 summary["completed"] += 1
                 del waiting[job]
@@ -249,9 +250,9 @@ def task_end(task: str) -> tuple[str, str]:
 def _record_dead_task(job, task: str, run_path: Path, options, base: dict) -> None:
     state, reason = task_end(task)
     status = "timeout" if state.startswith("TIMEOUT") or state.startswith("DEADLINE") else "error"
-    record = {**base, "status": status, "duration_s": 0.0, "wall_s": 0.0, "finished_at": results.utc_now(),
+    record = {**base, "status": status, "duration_s": 0.0, "wall_s": 0.0, "finished_at": store.utc_now(),
               "environment": {}, "hostname": "", "executor": "slurm", "worker_id": f"slurm-{task}",
               "devices_seen": {}, "intra_op_threads": None, "slurm_state": state, "slurm_reason": reason,
               "error": (f"SLURM task {task} ended {state} (reason: {reason}) without writing its record; "
                         f"its log is in {run_path / 'slurm' / task.split('_')[0]}")}
-    results.write_record(run_path, record)
+    store.write_record(run_path, record)

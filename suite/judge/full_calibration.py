@@ -27,8 +27,9 @@ import math
 from pathlib import Path
 
 from suite.constants import DEFAULT_SEEDS, baselines_dir
+from suite.judge.verdict import BaselineError, Stats, is_finite_number, metric_entries
 from suite.reference import Reference
-from suite.verdict import BaselineError, Stats, is_finite_number, metric_entries
+from suite.text import number
 
 FILE_NAME = "full.json"
 SPREAD_MULTIPLIER = 3
@@ -165,26 +166,26 @@ def describe(reference: Reference, entry: dict, bounds: tuple[float, float]) -> 
     n, mean, std, floor = entry["n"], entry["mean"], entry.get("std"), entry["floor"]
     if reference.judged_on == "mean":
         half_width = bounds[1] - reference.value
-        how = f"centred on the reported {_fmt(reference.value)}, half-width max(3 std, floor {_fmt(floor)}) = "
+        how = f"centred on the reported {number(reference.value)}, half-width max(3 std, floor {number(floor)}) = "
         if n == 1:
-            how += f"the floor {_fmt(half_width)} (one seed gives no std)"
+            how += f"the floor {number(half_width)} (one seed gives no std)"
         elif SPREAD_MULTIPLIER * std > floor:
-            how += f"3 std = {_fmt(half_width)}"
+            how += f"3 std = {number(half_width)}"
         else:
-            how += f"the floor {_fmt(half_width)} (3 std = {_fmt(SPREAD_MULTIPLIER * std)})"
+            how += f"the floor {number(half_width)} (3 std = {number(SPREAD_MULTIPLIER * std)})"
         if bounds[0] == 0.0 and reference.value - half_width < 0:
             how += "; the lower end clipped at 0"
     else:
-        how = f"the band [{_fmt(bounds[0])}, {_fmt(bounds[1])}] of the claim's outcome, judged per seed"
+        how = f"the band [{number(bounds[0])}, {number(bounds[1])}] of the claim's outcome, judged per seed"
         if entry.get("values") is not None:
             inside = sum(bounds[0] <= v <= bounds[1] for v in entry["values"])
             how += (f"; {inside} of {n} port seeds land in it, so a {DEFAULT_SEEDS}-seed run meets the rule with "
-                    f"probability {_fmt(chance_of_meeting(reference, inside / n))}")
+                    f"probability {number(chance_of_meeting(reference, inside / n))}")
     seeds = entry["seeds"]
     port = f"port seed{'s' if n > 1 else ''} {_seed_list(seeds)}: "
     if entry.get("values") is not None:
-        port += ", ".join(_fmt(v) for v in entry["values"]) + "; "
-    port += f"mean {_fmt(mean)}, " + (f"std {_fmt(std)}" if n > 1 else "std undefined (one seed)")
+        port += ", ".join(number(v) for v in entry["values"]) + "; "
+    port += f"mean {number(mean)}, " + (f"std {number(std)}" if n > 1 else "std undefined (one seed)")
     if entry.get("values") is None:
         port += " (per-seed values not kept)"
     return f"{how}; {port} ({stack(entry)})"
@@ -217,10 +218,6 @@ def _seed_list(seeds: list[int]) -> str:
     if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
         return f"{seeds[0]}-{seeds[-1]}"
     return ", ".join(str(s) for s in seeds)
-
-
-def _fmt(x: float) -> str:
-    return f"{x:.4g}"
 
 
 # -- calibrating -----------------------------------------------------------------------------------------

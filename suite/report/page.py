@@ -26,10 +26,12 @@ from pathlib import Path
 
 import jinja2
 
-from suite import figures, files, forest, results, sources, verdict
+from suite import files, sources
 from suite.constants import reports_dir
-from suite.reference import Reference
-from suite.registry import Source
+from suite.judge import recorded, verdict
+from suite.report import figures, forest
+from suite.run import store
+from suite.text import number, spelled_duration
 
 TEMPLATES = Path(__file__).parent / "templates"
 #: Metrics listed in an unjudged card before the rest fold into "more metrics".
@@ -47,9 +49,9 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
     ``baseline`` is the quick tier's calibration when not the committed one; ``compare_with`` names
     another run whose means this run's are compared with (deltas and flags).
     """
-    run_path = results.find_run(run)
+    run_path = store.find_run(run)
     if compare_with:
-        compare_with = results.find_run(compare_with)  # a misspelt run is the user's error, said at once
+        compare_with = store.find_run(compare_with)  # a misspelt run is the user's error, said at once
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with, rejudge=rejudge)
     output = run_path / "report.html"
     with files.locked(output):  # shards and resumes of one run may render it at the same moment
@@ -77,14 +79,14 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
           compare_with: str | Path | None = None, rejudge: bool = False) -> str:
     """The page as a string (no file written)."""
     started = time.perf_counter()
-    records, problems = load_records(run_path)
-    manifest = results.read_run_manifest(run_path)
+    records, problems = recorded.load_records(run_path)
+    manifest = store.read_run_manifest(run_path)
     tier = manifest.get("tier") or (records[0].get("tier") if records else "full")
     if benchmarks is None and not rejudge:
-        known = recorded_benchmarks(records)
+        known = recorded.recorded_benchmarks(records)
         verdicts = verdict.judge_recorded(records, order=list(known))
     else:
-        known, verdicts, moved, discovery_problem = judge_today(records, tier, benchmarks, baseline)
+        known, verdicts, moved, discovery_problem = recorded.judge_today(records, tier, benchmarks, baseline)
         if discovery_problem:
             problems.append(discovery_problem)
         if rejudge:
@@ -92,7 +94,7 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
                             + (f"Verdicts that moved: {' | '.join(moved)}" if moved else "No verdict moved."))
     comparison = None
     if compare_with:
-        from suite import compare
+        from suite.report import compare
 
         try:
             comparison = compare.compare_runs(compare_with, run_path,
@@ -102,67 +104,6 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
     html = build_html(run_path, manifest, records, verdicts, known, problems=problems, comparison=comparison,
                       started=started)
     return html
-
-
-def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
-    """Every trustworthy record of the run, and one line per damaged file (named, left out)."""
-    scan = results.scan_records(run_path)
-    for record in scan.records:
-        if not isinstance(record.get("metrics"), dict):
-            record["metrics"] = {}
-        record["metrics"] = {k: v for k, v in record["metrics"].items()
-                             if isinstance(v, (int, float)) and not isinstance(v, bool)}
-    return scan.records, scan.warnings()
-
-
-def recorded_benchmarks(records: list[dict]) -> dict:
-    """One stand-in per benchmark, from what its newest record says, in catalogue order."""
-    newest = {}
-    for record in sorted(records, key=lambda r: str(r.get("finished_at") or "")):
-        newest[record["benchmark"]] = record
-    ordered = sorted(newest.values(), key=lambda r: (sources.order(str(r.get("source_document") or "")),
-                                                     str(r.get("experiment") or "~"), r["benchmark"]))
-    return {record["benchmark"]: RecordedBenchmark(record) for record in ordered}
-
-
-def judge_today(records: list[dict], tier: str, benchmarks: dict | None = None, baseline: dict | None = None):
-    """Judge the records against today's benchmark code: (benchmarks, verdicts, moved lines, problem).
-
-    ``moved`` lists every verdict that differs from the one the records stored, and why.
-    """
-    known, discovery_problem = _benchmarks(benchmarks)
-    for record in records:  # records of benchmarks no longer registered still get a card
-        if record["benchmark"] not in known:
-            known[record["benchmark"]] = RecordedBenchmark(record)
-    verdicts = verdict.judge_run(known, records, tier, baseline)
-    moved = verdict.moved_verdicts(verdict.judge_recorded(records, order=list(known)), verdicts)
-    return known, verdicts, moved, discovery_problem
-
-
-def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:
-    if benchmarks is not None:
-        return dict(benchmarks), ""
-    from suite import registry
-
-    try:
-        return {name: cls() for name, cls in registry.discover().items()}, ""
-    except Exception as error:  # a broken benchmark module must not hide the records of the others
-        return ({name: cls() for name, cls in registry.registered().items()},
-                f"benchmark discovery failed ({type(error).__name__}: {error}); cards use what the records say")
-
-
-class RecordedBenchmark:
-    """A benchmark as its record describes it: what the report needs, without its code or TensorFlow."""
-
-    def __init__(self, record: dict):
-        self.name = record["benchmark"]
-        self.title = str(record.get("title") or "")
-        self.source = Source(str(record.get("source_document") or "unknown"), str(record.get("experiment") or "?"),
-                             cells=str(record.get("source_cells") or ""))
-        self.tags = tuple(str(t) for t in (record.get("tags") or ()))
-        self.references = tuple(Reference.from_dict(data) for data in record.get("documented_references") or ())
-        self.source_curves = dict(record.get("source_curves") or {})
-        self.description = str(record.get("description") or "") or "Shown from its records only."
 
 
 def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, str]], list[str]]:
@@ -214,7 +155,7 @@ def _metadata(run_path: Path, manifest: dict, records: list[dict]) -> list[tuple
         ("Date", str(started).replace("T", " ")),
         ("Finished", str(manifest.get("finished_at", "-")).replace("T", " ")
          + (" (interrupted)" if manifest.get("interrupted") else "")),
-        ("Duration", (_duration(wall) + " wall, " if wall else "") + _duration(job_time) + " in jobs"),
+        ("Duration", (spelled_duration(wall) + " wall, " if wall else "") + spelled_duration(job_time) + " in jobs"),
         ("Tier", str(manifest.get("tier") or (records[0].get("tier") if records else "-"))),
         ("Seeds", f"{manifest.get('seeds', len(seeds))} per benchmark ({', '.join(map(str, seeds)) or '-'})"),
         ("Deterministic ops", {True: "on", False: "off"}.get(deterministic, "-")),
@@ -280,7 +221,7 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
         overview_error=overview_error,
         download=download,
         built_s=time.perf_counter() - started,
-        generated=results.utc_now().replace("T", " "),
+        generated=store.utc_now().replace("T", " "),
     )
 
 
@@ -289,7 +230,7 @@ def _download(run: str, records: list[dict], verdicts) -> dict:
     one file, and its numbers go straight into a spreadsheet or pandas."""
     import base64
 
-    from suite import export
+    from suite.report import export
 
     try:
         text = export.to_csv(export.job_table_of(run, records, verdicts))
@@ -359,12 +300,12 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
         rows.append({
             **common,
             "metric": reference.metric,
-            "reference": _number(reference.value),
+            "reference": number(reference.value),
             "reference_sort": _sortable(reference.value),
             "bounds": reference.describe_bounds(),
             # A per-seed rule is judged on how many seeds meet it: the count and the rule stand where the
             # mean would, so no mean sits beside bounds it is not judged against.
-            "mean": rv.describe_count() if counted else (_number(rv.stats.mean) if rv.stats.n else "-"),
+            "mean": rv.describe_count() if counted else (number(rv.stats.mean) if rv.stats.n else "-"),
             "mean_sort": "" if counted else _sortable(rv.stats.mean),
             "std": _spread(rv.stats.std) if rv.stats.n > 1 and not counted else "-",
             "measured": rv.describe_count() if counted else rv.stats.describe(),
@@ -387,9 +328,9 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
             stats = verdict.Stats.of([r["metrics"].get(metric) for r in ok if metric in r["metrics"]])
             known = documented.get(metric)
             rows.append({
-                **common, "metric": metric, "reference": _number(known.value) if known else "-",
+                **common, "metric": metric, "reference": number(known.value) if known else "-",
                 "reference_sort": _sortable(known.value) if known else "", "bounds": "-",
-                "mean": _number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
+                "mean": number(stats.mean) if stats.n else "-", "mean_sort": _sortable(stats.mean),
                 "std": _spread(stats.std) if stats.n > 1 else "-", "measured": stats.describe(),
                 "seeds": stats.n, "per_seed": _per_seed(ok, metric), "verdict": benchmark_verdict.verdict,
                 "note": _orientation_note(known),
@@ -488,7 +429,7 @@ def _figures(references: list, ok: list[dict], curves: dict) -> list[dict]:
     first_ok = ok[0] if ok else None
     if first_ok is not None:
         try:
-            artefacts = results.read_artefacts(first_ok)
+            artefacts = store.read_artefacts(first_ok)
         except Exception as error:
             images.append({"caption": "Artefacts", "uri": None, "table": None,
                            "error": f"could not read {first_ok.get('artefacts_file')}: {type(error).__name__}: {error}"})
@@ -520,7 +461,7 @@ def _broken_card(benchmark_verdict, benchmark, error: Exception) -> dict:
 
 
 def _per_seed(ok: list[dict], metric: str) -> str:
-    return ", ".join(f"s{r.get('seed')}: {_number(r['metrics'][metric])}" for r in ok if metric in r["metrics"])
+    return ", ".join(f"s{r.get('seed')}: {number(r['metrics'][metric])}" for r in ok if metric in r["metrics"])
 
 
 def _judged_on(reference) -> str:
@@ -553,18 +494,6 @@ def _sortable(value) -> str:
     return repr(number) if math.isfinite(number) else ("1e308" if number > 0 else "-1e308")
 
 
-def _number(value) -> str:
-    if value is None:
-        return "-"
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return str(value)
-    if not math.isfinite(number):
-        return "nan" if math.isnan(number) else ("inf" if number > 0 else "-inf")
-    return f"{number:.4g}"
-
-
 def _spread(value) -> str:
     """A standard deviation: rounding noise of identical seeds shows as 0."""
     try:
@@ -572,16 +501,7 @@ def _spread(value) -> str:
             return "0"
     except TypeError:
         return "-"
-    return _number(value)
-
-
-def _duration(seconds) -> str:
-    seconds = _float(seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    if seconds < 3600:
-        return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
-    return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+    return number(value)
 
 
 def _orientation_note(reference) -> str:

@@ -7,7 +7,7 @@ worker per GPU, each with ``CUDA_VISIBLE_DEVICES`` set to its GPU alone, for the
 ``gpu-required`` jobs, and ``--workers`` CPU workers (GPUs hidden) for the ``cpu`` jobs.
 
 Why a thread per worker in the parent: the threads only wait on pipes; the training happens in
-the worker processes. Each job is claimed (``results.JobClaim``) before it runs, so these workers,
+the worker processes. Each job is claimed (``store.JobClaim``) before it runs, so these workers,
 another ``--resume`` of the same run and shards sharing the folder never train a job twice.
 """
 
@@ -16,7 +16,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
-from suite import results, runner, sharding
+from suite.run import runner, sharding, store
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,7 @@ class _SharedQueue:
 
     def __init__(self, items: list[tuple[int, runner.Job, str]]):
         self._items = list(items)
-        self._deferred: list[tuple[int, runner.Job, str, results.JobClaim]] = []
+        self._deferred: list[tuple[int, runner.Job, str, store.JobClaim]] = []
         self._lock = threading.Lock()
 
     def take(self, spec: WorkerSpec):
@@ -110,7 +110,7 @@ class _SharedQueue:
 
 
 def execute(jobs, benchmarks, run_path, options, progress) -> dict:
-    from suite import environment
+    from suite.run import environment
 
     gpu_ids = list(options.gpus) if options.gpus else None
     specs = worker_specs(options.workers, environment.cpu_count(), gpu_ids)
@@ -154,7 +154,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                     count("resumed")
                     progress.job_kept(index, job)
                     continue
-                claim = results.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+                claim = store.JobClaim(run_path, job.benchmark, job.tier, job.seed)
                 if not claim.try_acquire():
                     progress.job_deferred(index, job)
                     queue.defer((*item, claim))
@@ -191,8 +191,8 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
         else:
             _drain_in_threads(slots, drain, cancel)
     except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
-        if results.is_storage_full(error) and not isinstance(error, results.StorageFull):
-            raise results.StorageFull(run_path, error) from error
+        if store.is_storage_full(error) and not isinstance(error, store.StorageFull):
+            raise store.StorageFull(run_path, error) from error
         raise
     finally:
         queue.release_deferred()

@@ -65,7 +65,7 @@ def draw(rows: list[Row]) -> str | None:
     """The plot as an SVG data URI, or None when no reference was judged."""
     if not rows:
         return None
-    from suite import figures
+    from suite.report import figures
 
     plt = figures._plt()
     from matplotlib.lines import Line2D

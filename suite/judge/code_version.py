@@ -11,7 +11,9 @@ change a result:
   recursively (the shared training loops, the optimiser, the data helpers).
 
 The suite's own engine (``suite/``) is not hashed: it is versioned by the git commit in every
-record. A benchmark author who changes something this walk cannot see (a data file, a constant
+record. Nor is where its modules live: an import of a suite module inside hashed code counts by
+the module's own name, not by the folder (layer) it sits in, so moving ``suite/datasets.py`` to
+``suite/data/datasets.py`` leaves every version as it was. A benchmark author who changes something this walk cannot see (a data file, a constant
 reached through ``getattr``) bumps ``version`` on the class, which is part of the hash.
 """
 
@@ -20,6 +22,7 @@ from __future__ import annotations
 import ast
 import functools
 import hashlib
+import importlib.util
 import inspect
 import textwrap
 import types
@@ -106,7 +109,17 @@ def _ast_without_docstrings(function) -> ast.AST | None:
                 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant)
                 and isinstance(body[0].value.value, str)):
             node.body = body[1:] or [ast.Pass()]
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("suite."):
+            node.module = _without_folders(node.module)
     return tree
+
+
+def _without_folders(module: str) -> str:
+    """``suite.data`` (a folder whose modules are imported) -> ``suite``; ``suite.data.datasets`` -> ``suite.datasets``."""
+    spec = importlib.util.find_spec(module)
+    if spec is not None and spec.submodule_search_locations is not None:
+        return "suite"
+    return "suite." + module.rsplit(".", 1)[1]
 
 
 def _referenced_objects(tree: ast.AST, namespace: dict):

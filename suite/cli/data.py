@@ -1,6 +1,6 @@
 """``suite data fetch|verify``: fill and check the local datasets cache.
 
-``suite/cli.py`` calls ``add_parser(subparsers)`` and then ``args.func(args)``; each sub-command sets
+``suite/cli/main.py`` calls ``add_parser(subparsers)`` and then ``args.func(args)``; each sub-command sets
 ``func`` so that dispatch needs no table here.
 """
 
@@ -10,12 +10,11 @@ import argparse
 import sys
 import time
 
-from suite import datasets
+from suite.cli.exits import EXIT_USAGE
 from suite.constants import cache_dir
+from suite.data import datasets
 
 DEFAULT_DATASET = "mnist"
-#: Bad input from the user (an unknown name, an unusable cache folder), as for every command.
-EXIT_USAGE = 2
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:

@@ -141,7 +141,7 @@ class CacheUnusable(RuntimeError):
 
 
 def _check_cache_folder() -> None:
-    from suite.results import unusable_folder
+    from suite.run.store import unusable_folder
 
     problem = unusable_folder(cache_dir())
     if problem:

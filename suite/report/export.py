@@ -24,70 +24,11 @@ import math
 import sys
 from pathlib import Path
 
-from suite import results
-
 FORMATS = ("csv", "parquet", "jsonl", "tensorboard")
 #: Environment fields copied into the job table, in this order.
 ENVIRONMENT_COLUMNS = ("hostname", "python", "tensorflow", "keras", "numpy", "cpu", "gpu", "git_commit")
 #: The Keras backend of records written before the fingerprint named it: the suite only ran on TensorFlow.
 DEFAULT_BACKEND = "tensorflow"
-
-
-def add_parser(commands) -> None:
-    parser = commands.add_parser("export", help="write runs as CSV, Parquet, JSONL or TensorBoard events",
-                                 description=__doc__.split("\n\n")[0])
-    parser.add_argument("runs", nargs="*", default=["latest"], metavar="RUN", help="run ids or paths (default latest)")
-    parser.add_argument("--format", default="csv", help=f"one of {', '.join(FORMATS)} (default csv)")
-    parser.add_argument("--long", action="store_true",
-                        help="one row per history point (run, benchmark, seed, step, series, value)")
-    parser.add_argument("-o", "--output", metavar="FILE",
-                        help="file to write (a folder for tensorboard); default: standard output")
-    parser.set_defaults(func=command_export)
-
-
-def command_export(args) -> int:
-    from suite.cli import UsageError
-
-    if args.format not in FORMATS:
-        raise UsageError(f"unknown format {args.format!r}; choose one of {', '.join(FORMATS)}")
-    if args.format == "tensorboard" and not args.output:
-        raise UsageError("--format tensorboard writes a folder of event files: name it with -o DIR")
-    if args.format == "parquet":
-        if not args.output:
-            raise UsageError("Parquet is binary: name the file with -o FILE")
-        try:
-            import pyarrow  # noqa: F401
-        except ImportError:
-            raise UsageError("--format parquet needs pyarrow: pip install 'keras-repro[parquet]' "
-                             "(or use --format csv)") from None
-    try:
-        loaded = [(path.name, records) for path, records in map(_read_run, args.runs)]
-    except results.RunNotFound as error:
-        raise UsageError(str(error)) from None
-    try:
-        if args.format == "tensorboard":
-            written = write_tensorboard(loaded, Path(args.output))
-            print(f"{written} job(s) written under {args.output}; view them with: "
-                  f"tensorboard --logdir {args.output}", file=sys.stderr)
-            return 0
-        frame = history_table(loaded) if args.long else job_table(loaded)
-        write_table(frame, args.format, args.output)
-    except OSError as error:
-        raise UsageError(f"cannot write {args.output}: {error.strerror or error}; "
-                         f"name a file in a folder that exists and is writable") from None
-    if args.output:
-        print(f"{len(frame)} row(s) written to {args.output}", file=sys.stderr)
-    return 0
-
-
-def _read_run(run) -> tuple[Path, list[dict]]:
-    """A run's trustworthy records; each damaged one (unreadable, or not conforming to the record schema)
-    is named on stderr with its field, and left out, as ``report`` and ``compare`` do."""
-    path = results.find_run(run)
-    scan = results.scan_records(path)
-    for warning in scan.warnings():
-        print(f"warning: {warning}", file=sys.stderr)
-    return path, scan.records
 
 
 # -- the tables ---------------------------------------------------------------------------------
@@ -132,7 +73,7 @@ def job_rows(run: str, records: list[dict], verdicts=None) -> list[dict]:
 
 def history_rows(run: str, records: list[dict]) -> list[dict]:
     """One dict per point of every numeric history series of every record."""
-    from suite import figures
+    from suite.report import figures
 
     rows = []
     for record in sorted(records, key=lambda r: (str(r.get("benchmark")), _seed_key(r.get("seed")))):
@@ -176,9 +117,9 @@ def history_table(loaded: list[tuple[str, list[dict]]]):
 
 def judge(records: list[dict]):
     """The verdicts of one run's records, from the references they stored (as the report judges them)."""
-    from suite import report, verdict
+    from suite.judge import recorded, verdict
 
-    return verdict.judge_recorded(records, order=list(report.recorded_benchmarks(records)))
+    return verdict.judge_recorded(records, order=list(recorded.recorded_benchmarks(records)))
 
 
 def to_csv(frame) -> str:
@@ -226,7 +167,7 @@ def write_tensorboard(loaded: list[tuple[str, list[dict]]], directory: Path) -> 
     scalar plugin's metadata, which is what ``tf.summary.scalar`` writes, without needing the
     ``tensorboard`` package installed (TensorFlow no longer brings it).
     """
-    from suite import native_log
+    from suite.run import native_log
 
     # TensorFlow's native start-up lines (CUDA probing, CPU notices) come with the first op, not the import.
     with native_log.quiet_imports():

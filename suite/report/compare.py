@@ -21,14 +21,15 @@ prints the comparison (and the gate's findings) for other programs.
 
 from __future__ import annotations
 
-import json
 import math
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite import results, verdict
+from suite.judge import verdict
 from suite.reference import Reference
+from suite.run import store
+from suite.text import number
 
 #: Environment fields compared, with their labels, in the order they are printed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
@@ -163,50 +164,8 @@ def parse_fail_on(spec: str | None) -> dict[str, float | None]:
     return conditions
 
 
-def add_parser(commands) -> None:
-    parser = commands.add_parser("compare", help="metric, time and environment differences between two runs",
-                                 description=__doc__.split("\n\n")[0])
-    parser.add_argument("run_a", help="the run compared against (id, path or 'latest')")
-    parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
-    parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "
-                        "when there are fewer than 60 lines)")
-    parser.add_argument("--fail-on", metavar="CONDITIONS",
-                        help="exit 1 when any holds: changed-verdict, out-of-bounds, slower:FACTOR (comma-separated)")
-    parser.add_argument("--json", action="store_true", help="print the comparison as JSON (for other programs)")
-    parser.set_defaults(func=command_compare)
-
-
-def command_compare(args) -> int:
-    from suite.cli import UsageError
-
-    try:
-        conditions = parse_fail_on(args.fail_on)
-    except ValueError as error:
-        raise UsageError(str(error)) from None
-    try:
-        comparison = compare_runs(args.run_a, args.run_b)
-    except (results.RunNotFound, verdict.BaselineError) as error:
-        raise UsageError(str(error)) from None
-    for warning in comparison.warnings:
-        print(f"warning: {warning}", file=sys.stderr)
-    failures = comparison.failures(conditions)
-    if args.json:
-        document = comparison.to_dict()
-        if args.fail_on is not None:
-            document["fail_on"] = {"conditions": args.fail_on, "failed": bool(failures), "failures": failures}
-        print(json.dumps(document, indent=1))
-    else:
-        print_comparison(comparison, show_all=args.all)
-        if args.fail_on is not None:
-            print()
-            print(f"--fail-on {args.fail_on}: " + ("FAILED" if failures else "passed"))
-            for line in failures:
-                print(f"  {line}")
-    return 1 if failures else 0
-
-
 def _environment(run_path: Path, records: list[dict]) -> dict:
-    manifest = results.read_run_manifest(run_path)
+    manifest = store.read_run_manifest(run_path)
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
@@ -228,15 +187,15 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
 
 
 def _load(run) -> tuple[Path, list[dict], list[str]]:
-    from suite import report
+    from suite.judge import recorded
 
-    run_path = results.find_run(run)
-    records, problems = report.load_records(run_path)
+    run_path = store.find_run(run)
+    records, problems = recorded.load_records(run_path)
     return run_path, records, problems
 
 
 def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], bool]:
-    packages_a, packages_b = results.read_packages(path_a), results.read_packages(path_b)
+    packages_a, packages_b = store.read_packages(path_a), store.read_packages(path_b)
     if not packages_a or not packages_b:
         return [], False
     return [(name, packages_a.get(name, "-"), packages_b.get(name, "-"))
@@ -307,13 +266,13 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
 def _verdicts(records: list[dict], benchmarks: dict | None, tier: str, baseline) -> dict[str, str]:
     """``{benchmark: verdict}`` as the report gives it: from what the records stored, or against
     ``benchmarks`` when the caller holds them (a stand-in for any benchmark they do not include)."""
-    from suite import report
+    from suite.judge import recorded
 
     if benchmarks is None:
         return {v.benchmark: v.verdict for v in verdict.judge_recorded(records)}
     known = dict(benchmarks)
     for record in records:
-        known.setdefault(record["benchmark"], report.RecordedBenchmark(record))
+        known.setdefault(record["benchmark"], recorded.RecordedBenchmark(record))
     return {v.benchmark: v.verdict for v in verdict.judge_run(known, records, tier, baseline)}
 
 
@@ -359,16 +318,6 @@ def _show(value) -> str:
     if value is None or value == "":
         return "-"
     return str(value)
-
-
-def number(value: float, signed: bool = False) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float) and math.isnan(value):
-        return "nan"
-    if not math.isfinite(value):
-        return "inf" if value > 0 else "-inf"
-    return f"{value:+.4g}" if signed else f"{value:.4g}"
 
 
 def _delta(row: MetricDelta) -> str:

@@ -16,6 +16,8 @@ import contextlib
 import os
 from dataclasses import dataclass, field
 
+from suite.text import rough_duration
+
 
 @dataclass
 class Placement:
@@ -107,17 +109,8 @@ def resolve(placement: str, requested: str, *, estimate_cpu_s: float | None = No
     if requested == "gpu":
         return Placement("", skip_reason="--device gpu was asked for but TensorFlow sees no GPU")
     if placement == "gpu-required":
-        cost = f" (about {_duration(estimate_cpu_s)} on a 2-core CPU)" if estimate_cpu_s else ""
+        cost = f" (about {rough_duration(estimate_cpu_s)} on a 2-core CPU)" if estimate_cpu_s else ""
         return Placement("", skip_reason=f"needs a GPU; none found. Run with --device cpu to force the CPU{cost}")
     if placement == "gpu":
         return Placement("/CPU:0", notes=["no GPU found: fell back to the CPU"])
     return Placement("/CPU:0")
-
-
-def _duration(seconds: float) -> str:
-    """A CPU-time estimate a reader can use: "0.8 h", "12 min", "40 s" (not "0.0 h")."""
-    if seconds >= 3600:
-        return f"{seconds / 3600:.1f} h"
-    if seconds >= 60:
-        return f"{seconds / 60:.0f} min"
-    return f"{seconds:.0f} s"

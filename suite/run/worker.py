@@ -98,18 +98,19 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.executors.slurm_task)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from suite import native_log
+    from suite.run import native_log
 
     native_log.filter_for_life()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    from suite import placement
+    from suite.run import placement
 
     placement.configure_logical_cpus()
     import keras
     import tensorflow as tf
 
-    from suite import environment, registry
+    from suite import registry
+    from suite.run import environment
 
     if setup.get("intra_op_threads"):
         tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
@@ -139,7 +140,7 @@ def seen_by_this_worker(tf) -> dict:
     """
     import socket
 
-    from suite import environment
+    from suite.run import environment
 
     threads = tf.config.threading.get_intra_op_parallelism_threads()
     return {
@@ -173,7 +174,8 @@ def _send_result(connection, record: dict, artefacts: dict) -> None:
 
 
 def _run_job(job: dict, send, keras, fingerprint: dict):
-    from suite import placement, registry
+    from suite import registry
+    from suite.run import placement
 
     benchmark = registry.get(job["benchmark"])
     settings = benchmark.settings_for(job["tier"])

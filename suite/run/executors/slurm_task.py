@@ -20,15 +20,15 @@ from pathlib import Path
 
 def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict, estimate_s: float) -> str:
     """Run ``job`` (benchmark, tier, seed) and publish its record; returns its status (for SLURM's logs)."""
-    from suite import results, runner
+    from suite.run import runner, store
 
     run_path = Path(run_dir)
     job = runner.Job(*job)
     run_options = runner.RunOptions(**options)
-    record_path = results.record_path(run_path, job.benchmark, job.tier, job.seed)
+    record_path = store.record_path(run_path, job.benchmark, job.tier, job.seed)
     if record_path.exists():
         return "recorded already"
-    claim = results.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+    claim = store.JobClaim(run_path, job.benchmark, job.tier, job.seed)
     claim.wait()  # a driver or task of an earlier submission may still hold it
     try:
         if record_path.exists():
@@ -51,4 +51,4 @@ def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict,
             slot.stop()
     finally:
         claim.release()
-    return results.read_record(record_path)["status"] if record_path.exists() else "no record"
+    return store.read_record(record_path)["status"] if record_path.exists() else "no record"

@@ -14,61 +14,21 @@ import json
 import sys
 from pathlib import Path
 
-from suite import constants, files, results
+from suite import constants, files
+from suite.run import store
 
 
 class Unmergeable(ValueError):
     pass
 
 
-def add_parser(commands) -> None:
-    merge = commands.add_parser("merge", help="combine the records of shards or runs into one run")
-    merge.add_argument("runs", nargs="+", metavar="RUN", help="run ids or run folders")
-    merge.add_argument("--into", required=True, metavar="RUN",
-                       help="the run to merge into: an existing run (id or folder) or a new id or folder")
-    merge.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
-    merge.set_defaults(func=command_merge)
-
-
-def command_merge(args) -> int:
-    from suite.cli import EXIT_NOT_REPRODUCED, EXIT_OK, UsageError
-
-    try:
-        sources = [results.find_run(run) for run in args.runs]
-    except results.RunNotFound as error:
-        raise UsageError(str(error)) from None
-    target = _target_path(args.into)
-    try:
-        outcome = merge(sources, target)
-    except Unmergeable as error:
-        raise UsageError(str(error)) from None
-    print(f"Merged {outcome['copied']} record(s) from {len(sources)} run(s) into {target} "
-          f"({outcome['already']} already there).", file=sys.stderr)
-    for line in outcome["conflicts"]:
-        print(f"warning: {line}", file=sys.stderr)
-    if args.report and results.load_records(target):
-        from suite import report
-
-        print(report.render(target))
-    return EXIT_NOT_REPRODUCED if outcome["conflicts"] else EXIT_OK
-
-
-def _target_path(into: str) -> Path:
-    """An existing run (id or folder), else a new folder: at that path if it names one, else under runs/."""
-    try:
-        return results.find_run(into)
-    except results.RunNotFound:
-        pass
-    return Path(into) if ("/" in into or into.startswith(".")) else results.run_dir(into)
-
-
 def merge(sources: list[Path], target: Path) -> dict:
     """Copy every record of ``sources`` into ``target`` (created when missing); returns what happened."""
-    manifests = {path: results.read_run_manifest(path) for path in sources}
+    manifests = {path: store.read_run_manifest(path) for path in sources}
     if (target / "records").is_dir():
-        manifests[target] = results.read_run_manifest(target)
+        manifests[target] = store.read_run_manifest(target)
     _refuse_mixed_runs(manifests)
-    scans = {path: results.scan_records(path) for path in manifests}
+    scans = {path: store.scan_records(path) for path in manifests}
     _refuse_mixed_code(scans)
     for scan in scans.values():
         for warning in scan.warnings():
@@ -85,7 +45,7 @@ def merge(sources: list[Path], target: Path) -> dict:
                 copied += 1
                 continue
             already += 1
-            kept = results.read_record(results.record_path(target, record["benchmark"], record["tier"],
+            kept = store.read_record(store.record_path(target, record["benchmark"], record["tier"],
                                                            record["seed"]))
             if (kept.get("weights_sha256") or "") != (record.get("weights_sha256") or ""):
                 conflicts.append(f"seed {record['seed']} of {record['benchmark']} is recorded twice with different "
@@ -104,7 +64,7 @@ def _refuse_mixed_runs(manifests: dict[Path, dict]) -> None:
                               "experiments")
 
 
-def _refuse_mixed_code(scans: dict[Path, results.RecordScan]) -> None:
+def _refuse_mixed_code(scans: dict[Path, store.RecordScan]) -> None:
     versions: dict[str, dict[str, str]] = {}
     for path, scan in scans.items():
         for record in scan.records:
@@ -119,7 +79,7 @@ def _refuse_mixed_code(scans: dict[Path, results.RecordScan]) -> None:
 
 def _copy_record(record: dict, target: Path) -> str:
     """Publish one record (and its artefacts) into ``target`` once: "copied", or "exists"."""
-    destination = results.record_path(target, record["benchmark"], record["tier"], record["seed"])
+    destination = store.record_path(target, record["benchmark"], record["tier"], record["seed"])
     if destination.exists():
         return "exists"
     source_path = Path(record["record_path"])
@@ -151,23 +111,23 @@ def _write_manifest(target: Path, sources: list[Path], manifests: dict[Path, dic
         manifest.setdefault("run_id", target.name)
         for key in ("tier", "device", "deterministic"):
             manifest.setdefault(key, first.get(key))
-        manifest.setdefault("started_at", results.utc_now())
+        manifest.setdefault("started_at", store.utc_now())
         manifest["benchmarks"] = names
         manifest["seeds"] = max(int(m.get("seeds", constants.DEFAULT_SEEDS)) for m in manifests.values())
         manifest.setdefault("merged_from", []).extend(
-            {"run": str(path), "shard": manifests[path].get("shard"), "at": results.utc_now()}
+            {"run": str(path), "shard": manifests[path].get("shard"), "at": store.utc_now()}
             for path in sources if path.resolve() != target.resolve())
         if conflicts:
             manifest.setdefault("merge_conflicts", []).extend(conflicts)
 
-    results.update_run_manifest(target, combine)
+    store.update_run_manifest(target, combine)
     if not (target / "finished.json").exists():
         finished = [manifests[path] for path in sources if "finished_at" in manifests[path]]
-        results.write_run_manifest(target, {
-            "finished_at": results.utc_now(),
+        store.write_run_manifest(target, {
+            "finished_at": store.utc_now(),
             "environment": next((m.get("environment") for m in finished if m.get("environment")), {}),
             "wall_s": max((float(m.get("wall_s", 0.0)) for m in finished), default=0.0),
         }, name="finished.json")
 
 
-__all__ = ["add_parser", "merge", "Unmergeable"]
+__all__ = ["merge", "Unmergeable"]

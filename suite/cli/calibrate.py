@@ -1,0 +1,235 @@
+"""``python -m suite calibrate``: parse, run what is asked, write the baseline the computation makes, print it.
+
+The rule and the computation are ``suite.judge.calibrate`` (quick gate), ``suite.judge.full_calibration``
+(``--tier full``) and ``suite.judge.gate_power`` (``--power``).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from suite import files, registry
+from suite.constants import DEFAULT_SEEDS, baselines_dir
+from suite.errors import UsageError
+from suite.judge import calibrate, full_calibration, gate_power, verdict
+from suite.run import session, store
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("calibrate", help="measure a tier over several seeds and write baselines/<tier>.json")
+    parser.add_argument("names", nargs="*", default=["all"], help="benchmarks to (re)calibrate (default: all)")
+    parser.add_argument("--tag", action="append", default=[])
+    parser.add_argument("--tier", default="quick",
+                        help="the tier to calibrate (default quick); full writes baselines/full.json, the port's "
+                             "spread behind the documented bounds")
+    parser.add_argument("--seeds", type=int, default=None,
+                        help=f"seeds per benchmark (default {calibrate.QUICK_SEEDS}, at least {calibrate.MIN_SEEDS}; full tier: default "
+                             f"{DEFAULT_SEEDS}, at least 1)")
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--timeout", type=float, default=None)
+    parser.add_argument("--from-run", metavar="RUN", help="use the records of RUN instead of running again")
+    parser.add_argument("--restamp", action="store_true",
+                        help="after a change that must not move the numbers (docstring, note, refactor): rerun "
+                             "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
+                             "bit as calibrated, record the new code version; otherwise refuse")
+    parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
+    parser.add_argument("--power", action="store_true",
+                        help="run nothing: print, for every metric of the baseline, the smallest shift one gate run "
+                             "catches, flag the metrics that cannot catch the regression the gate exists for "
+                             "(exit 1 when any is flagged)")
+    parser.set_defaults(func=command, deterministic=True)
+
+
+def command(args) -> int:
+
+    if args.tier == "full":
+        return _calibrate_full(args)
+    if args.seeds is None:
+        args.seeds = calibrate.QUICK_SEEDS
+    if args.restamp:
+        return _restamp(args)
+    if args.power:
+        return _power(args)
+    seeds = session.check_run_arguments(args)
+    if seeds < calibrate.MIN_SEEDS:
+        raise UsageError(f"calibrating needs at least {calibrate.MIN_SEEDS} seeds to estimate a spread; got {seeds}")
+    if args.from_run:
+        run_path, manifest, benchmarks = session.open_run(args.from_run)
+        if manifest.get("tier") != args.tier:
+            raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not {args.tier}")
+        named = [name for name in args.names if name != "all"]
+        if named:  # calibrate only the named benchmarks of the run
+            benchmarks = [b for b in benchmarks if b.name in named]
+    else:
+        benchmarks = session.select(args.names, args.tag)
+        run_path = session.new_run(benchmarks, args.tier, seeds, args.device, True)
+        if session.execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout):
+            return 130
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    previous = json.loads(output.read_text()) if output.exists() else {}
+    baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, store.load_records(run_path), previous,
+                              run_path.name)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
+    print_baseline(baseline)
+    print()
+    print_power(baseline)
+    print(f"\nwrote {output}", file=sys.stderr)
+    for problem in baseline["problems"]:
+        print(f"not calibrated: {problem}", file=sys.stderr)
+    return 1 if baseline["problems"] else 0
+
+
+def _calibrate_full(args) -> int:
+    """Measure the full tier (or read a full-tier run) and write the port's calibration into baselines/full.json.
+
+    Only the port's measurement is written: the reported values, claims and rules stay in the
+    benchmarks. A metric calibrated again replaces its entry; every other entry is kept.
+    """
+    if args.restamp or args.power:
+        raise UsageError("--restamp and --power are for the quick gate; the full tier is recalibrated from a run "
+                         "(--seeds N, or --from-run RUN)")
+    seeds = session.check_run_arguments(args)
+    output = full_calibration.path() if args.output is None else Path(args.output)
+    try:
+        previous = full_calibration.load(output)
+    except full_calibration.CalibrationError as error:
+        raise UsageError(str(error)) from None
+    if args.from_run:
+        run_path, manifest, benchmarks = session.open_run(args.from_run)
+        if manifest.get("tier") != "full":
+            raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not full")
+        named = [name for name in args.names if name != "all"]
+        if named or args.tag:
+            wanted = {b.name for b in session.select(named or ["all"], args.tag)}
+            benchmarks = [b for b in benchmarks if b.name in wanted]
+    else:
+        benchmarks = session.select(args.names, args.tag)
+    benchmarks = [b for b in benchmarks if full_calibration.calibrated_references(b)]
+    if not benchmarks:
+        raise UsageError("none of these benchmarks has a two-sided claim whose bound comes from baselines/full.json")
+    if not args.from_run:
+        run_path = session.new_run(benchmarks, "full", seeds, args.device, True)
+        if session.execute_run(run_path, benchmarks, "full", seeds, args.device, True, args.timeout):
+            return 130
+    records = store.load_records(run_path)
+    measured, problems = {}, []
+    for benchmark in benchmarks:
+        entries, found = full_calibration.build_entries(benchmark, records, run_path.name)
+        problems += found
+        if entries:
+            measured[benchmark.name] = entries
+    data = full_calibration.merge(previous, measured)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    files.atomic_write_bytes(output, (json.dumps(data, indent=1) + "\n").encode())
+    print(f"{'benchmark':34} {'metric':28} {'n':>3} {'mean':>10} {'std':>9} {'reported':>9} {'bounds':>22}")
+    for benchmark in benchmarks:
+        for reference in full_calibration.calibrated_references(benchmark):
+            entry = measured.get(benchmark.name, {}).get(reference.metric)
+            if entry is None:
+                continue
+            bounds = reference.bounds if reference.judged_on != "mean" else full_calibration.derive_bounds(
+                reference.metric, reference.value, entry)
+            std = f"{entry['std']:.3g}" if entry["std"] is not None else "-"
+            print(f"{benchmark.name:34} {reference.metric:28} {entry['n']:>3} {entry['mean']:>10.4g} {std:>9} "
+                  f"{reference.value:>9.4g} {f'[{bounds[0]:.4g}, {bounds[1]:.4g}]':>22}")
+    print(f"\nwrote {output}", file=sys.stderr)
+    for problem in problems:
+        print(f"not calibrated: {problem}", file=sys.stderr)
+    return 1 if problems else 0
+
+
+def _restamp(args) -> int:
+    """Carry a baseline over a change of benchmark code that cannot change what it measures.
+
+    A change of the code that computes a benchmark (a refactor of its training loop, a renamed
+    helper) changes its code version, and the gate then warns that the baseline was measured on
+    other code. Prose (docstrings, comments, notes) does not count. Recalibrating costs the whole
+    spread again (hours for the convnets); but when the change is meant to be neutral, one seed
+    settles it: seed 1 is deterministic, so if it reproduces every calibrated metric bit for bit,
+    the calibration still describes the code. The bounds are left as they are; the entry records
+    the evidence.
+    """
+    session.check_run_arguments(args)
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    if not output.exists():
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    baseline = json.loads(output.read_text())
+    entries = baseline.get("benchmarks", {})
+    chosen = session.select(args.names, args.tag)
+    missing = [b.name for b in chosen if b.name not in entries]
+    if missing:
+        raise UsageError(f"no baseline entry for {', '.join(missing)}: calibrate instead of restamping "
+                         f"(python -m suite calibrate --tier {args.tier} {' '.join(missing)})")
+    stale = [b for b in chosen if entries[b.name].get("code_version") != b.code_version()]
+    for benchmark in chosen:
+        if benchmark not in stale:
+            print(f"{benchmark.name}: baseline already made from this code", file=sys.stderr)
+    if not stale:
+        return 0
+    without_seed_1 = [b.name for b in stale if 1 not in entries[b.name].get("seeds", [])]
+    if without_seed_1:
+        raise UsageError(f"{', '.join(without_seed_1)}: seed 1 is not among the calibrated seeds; recalibrate")
+
+    run_path = session.new_run(stale, args.tier, 1, args.device, True)
+    if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout):
+        return 130
+    fresh = {r["benchmark"]: r for r in store.load_records(run_path)}
+    refused = []
+    for benchmark in stale:
+        entry = entries[benchmark.name]
+        moved = calibrate.restamp_differences(entry, fresh.get(benchmark.name))
+        if moved:
+            refused.append(benchmark.name)
+            print(f"{benchmark.name}: not restamped, seed 1 differs from its calibration: {'; '.join(moved)}. "
+                  f"Recalibrate: python -m suite calibrate --tier {args.tier} {benchmark.name}", file=sys.stderr)
+            continue
+        entry["restamped"] = {
+            "at": store.utc_now(), "run_id": run_path.name, "seed": 1,
+            "previous_code_version": entry.get("code_version"),
+            "evidence": "seed 1 reproduced every calibrated metric bit for bit under the new code",
+        }
+        entry["code_version"] = benchmark.code_version()
+        print(f"{benchmark.name}: restamped (seed 1 reproduced {len(entry['metrics'])} metric(s) exactly)",
+              file=sys.stderr)
+    if len(refused) < len(stale):
+        baseline["updated_at"] = store.utc_now()
+        files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
+        print(f"wrote {output}", file=sys.stderr)
+    return 1 if refused else 0
+
+
+def _power(args) -> int:
+    """The gate's power over the committed baseline (suite.gate_power), without running anything."""
+    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    try:
+        baseline = verdict.load_baseline(args.tier, output.parent) if output.exists() else None
+    except verdict.BaselineError as error:
+        raise UsageError(str(error)) from None
+    if not baseline:
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    return 1 if print_power(baseline) else 0
+
+
+def print_power(baseline: dict) -> bool:
+    """Print what each gated metric of ``baseline`` can catch (suite.gate_power); True when any is flagged."""
+    from suite import gate_power, registry
+
+    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
+    gate_power.print_power(rows, documented=gate_power.judged_as_documented(benchmarks))
+    return any(row.flagged for row in rows)
+
+
+def print_baseline(baseline: dict) -> None:
+    print(f"{'benchmark':28} {'metric':22} {'n':>3} {'m':>3} {'mean':>10} {'std':>9} {'bounds':>24} "
+          f"{'P(false alarm)':>15}")
+    for name, entry in baseline["benchmarks"].items():
+        for metric, c in entry["metrics"].items():
+            bounds = f"[{c['low']:.4g}, {c['high']:.4g}]"
+            print(f"{name:28} {metric:22} {c['n']:>3} {c.get('gate_seeds', 1):>3} {c['mean']:>10.4g} "
+                  f"{c['std']:>9.3g} {bounds:>24} {c['false_alarm']:>15.2e}")
+    print(f"\n{baseline['metrics_in_gate']} metrics; estimated false-alarm rate of the gate "
+          f"{baseline['estimated_false_alarm_rate']:.2%} (target < {calibrate.FAMILY_FALSE_ALARM:.0%}).")

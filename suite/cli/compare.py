@@ -1,0 +1,51 @@
+"""``python -m suite compare RUN_A RUN_B``: parse, compare (``suite.report.compare``), print or gate."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+from suite.errors import UsageError
+from suite.judge import verdict
+from suite.report import compare
+from suite.run import store
+
+
+def add_parser(commands) -> None:
+    parser = commands.add_parser("compare", help="metric, time and environment differences between two runs",
+                                 description=compare.__doc__.split("\n\n")[0])
+    parser.add_argument("run_a", help="the run compared against (id, path or 'latest')")
+    parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
+    parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "
+                        "when there are fewer than 60 lines)")
+    parser.add_argument("--fail-on", metavar="CONDITIONS",
+                        help="exit 1 when any holds: changed-verdict, out-of-bounds, slower:FACTOR (comma-separated)")
+    parser.add_argument("--json", action="store_true", help="print the comparison as JSON (for other programs)")
+    parser.set_defaults(func=command)
+
+
+def command(args) -> int:
+    try:
+        conditions = compare.parse_fail_on(args.fail_on)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    try:
+        comparison = compare.compare_runs(args.run_a, args.run_b)
+    except (store.RunNotFound, verdict.BaselineError) as error:
+        raise UsageError(str(error)) from None
+    for warning in comparison.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    failures = comparison.failures(conditions)
+    if args.json:
+        document = comparison.to_dict()
+        if args.fail_on is not None:
+            document["fail_on"] = {"conditions": args.fail_on, "failed": bool(failures), "failures": failures}
+        print(json.dumps(document, indent=1))
+    else:
+        compare.print_comparison(comparison, show_all=args.all)
+        if args.fail_on is not None:
+            print()
+            print(f"--fail-on {args.fail_on}: " + ("FAILED" if failures else "passed"))
+            for line in failures:
+                print(f"  {line}")
+    return 1 if failures else 0

@@ -1,0 +1,51 @@
+"""Command line: ``python -m suite list | run | report | compare | export | calibrate | data``.
+
+This module only assembles the parser from one module per command (each has ``add_parser(commands)``
+and ``command(args)``) and turns a ``UsageError`` or Ctrl-C into its exit code. Exit codes of
+``run``: 0 when every judged benchmark reproduces, 1 when any does not (or errors, or times out),
+2 on a usage error, 3 when the disk filled (the run can be resumed), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from suite.cli import calibrate, compare, data, export, listing, merge, report, run
+from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL, EXIT_USAGE
+from suite.errors import UsageError
+
+__all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_REPRODUCED", "EXIT_OK", "EXIT_STORAGE_FULL", "EXIT_USAGE", "UsageError",
+           "build_parser", "main"]
+
+#: The commands in the order ``--help`` lists them.
+COMMANDS = (listing, run, report, data, compare, calibrate, export, merge)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m suite", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    for command in COMMANDS:
+        command.add_parser(commands)
+    return parser
+
+
+def _stop_on_sigterm(signum, frame):
+    # `kill` and CI time-outs send SIGTERM: stop like Ctrl-C, so the worker is stopped and records are kept.
+    raise KeyboardInterrupt
+
+
+def main(argv: list[str] | None = None) -> int:
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED

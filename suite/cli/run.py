@@ -1,0 +1,176 @@
+"""``python -m suite run``: parse the run options, start or resume the run, print the verdicts, render the page.
+
+Exit codes: 0 when every judged benchmark reproduces, 1 when any does not (or errors, or times out),
+2 on a usage error, 3 when the disk filled (the run can be resumed), 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from suite import constants
+from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
+from suite.errors import UsageError
+from suite.judge import verdict
+from suite.run import session, store
+from suite.run.executors import EXECUTORS
+
+
+def add_parser(commands) -> None:
+    run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
+    run.add_argument("names", nargs="*", help="benchmark names, or 'all'")
+    run.add_argument("--tag", action="append", default=[], help="select benchmarks by tag (repeatable)")
+    # Defaults of --tier, --device and --no-deterministic are applied after parsing, so that a resumed
+    # run can tell an option the user gave (and refuse it if it contradicts the run) from a default.
+    run.add_argument("--tier", default=None,
+                     help=f"full (documented settings), quick, smoke (default {constants.DEFAULT_TIER})")
+    run.add_argument("--seeds", type=int, default=None,
+                     help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
+    run.add_argument("--device", default=None, help="auto (each benchmark's placement; the default), cpu, gpu")
+    run.add_argument("--resume", metavar="RUN",
+                     help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
+    run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
+    run.add_argument("--no-deterministic", dest="deterministic", action="store_false", default=None,
+                     help="do not enable TensorFlow op determinism")
+    run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
+    run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
+    where = run.add_argument_group("where the jobs run")
+    where.add_argument("--workers", type=int, default=None,
+                       help="local worker processes at once, each with its share of the CPU cores (default 1)")
+    where.add_argument("--gpus", default=None, metavar="0,1,...",
+                       help="one worker per GPU (CUDA_VISIBLE_DEVICES=<i>) for gpu jobs; cpu jobs go to the "
+                            "--workers CPU workers (the default on a machine with several GPUs)")
+    where.add_argument("--data-parallel", action="store_true",
+                       help="one worker over every GPU under MirroredStrategy instead of one worker per GPU")
+    where.add_argument("--shard", default=None, metavar="i/n",
+                       help="run only part i of n of the jobs (split on declared estimates, the same on every "
+                            "machine); combine the parts with `suite merge`")
+    where.add_argument("--executor", default=None, choices=EXECUTORS,
+                       help="local (worker processes here; the default) or slurm (a SLURM job array, submitit)")
+    slurm = run.add_argument_group("--executor slurm")
+    slurm.add_argument("--slurm-partition", default=None)
+    slurm.add_argument("--slurm-account", default=None)
+    slurm.add_argument("--slurm-array-parallelism", type=int, default=None,
+                       help="tasks of the array running at once (default 16)")
+    slurm.add_argument("--slurm-cpus-per-task", type=int, default=None,
+                       help="CPU cores per task, and the intra-op threads of its worker (default 1)")
+    slurm.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
+                       help="an extra sbatch option (repeatable), e.g. qos=short or mem=8G")
+    slurm.add_argument("--slurm-config", default=None, metavar="FILE",
+                       help="a JSON file of the same settings (partition, account, array_parallelism, cpus_per_task, "
+                            "options: {sbatch option: value})")
+    slurm.add_argument("--detach", action="store_true",
+                       help="submit and return; `suite run --resume RUN` later collects what finished")
+    run.set_defaults(func=command)
+
+
+def command(args) -> int:
+    from suite.report import page  # jinja2 and the figures: only when a page is drawn
+
+    seeds = session.check_run_arguments(args)
+    if args.resume:
+        run_path, manifest, benchmarks = session.open_run(args.resume)
+        session.refuse_conflicting_resume_options(args, run_path, manifest)
+        tier = manifest.get("tier", constants.DEFAULT_TIER)
+        session.check_reports_folder()
+        session.check_baseline(tier)
+        session.check_calibration(benchmarks, tier)
+        seeds = session.more_seeds(run_path, manifest, args.seeds)
+        deterministic = manifest.get("deterministic", True)
+        device = manifest.get("device", "auto")
+        session.set_aside_damaged_records(run_path)
+        if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
+            session.check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
+        where = session.where_from(args, manifest)
+    else:
+        tier = args.tier or constants.DEFAULT_TIER
+        deterministic = True if args.deterministic is None else args.deterministic
+        device = args.device or "auto"
+        session.check_reports_folder()
+        session.check_baseline(tier)
+        benchmarks = session.select(args.names, args.tag)
+        if not benchmarks:
+            raise UsageError("the selection is empty: no benchmark carries all of those tags")
+        session.check_calibration(benchmarks, tier)
+        where = session.where_from(args)
+        extra = {"executor": where["executor"]}
+        if "shard" in where:
+            extra["shard"] = "/".join(map(str, where["shard"]))
+        if "slurm" in where:
+            extra["slurm"] = where["slurm"]
+        run_path = session.new_run(benchmarks, tier, seeds, device, deterministic, extra)
+
+    try:
+        interrupted = session.execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout, where)
+    except store.StorageFull as full:
+        print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
+              f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
+        return EXIT_STORAGE_FULL
+    if (where.get("slurm") or {}).get("detach"):
+        return EXIT_OK  # the tasks run on; `run --resume` collects them and renders the report
+    by_name = {b.name: b for b in benchmarks}
+    scan = store.scan_records(run_path)
+    for warning in scan.warnings():
+        print(f"warning: {warning}", file=sys.stderr)
+    records = scan.records
+    verdicts = verdict.judge_recorded(records, order=list(by_name))
+    print_summary(verdicts)
+    if tier != "full" and tier != "smoke":
+        _warn_about_stale_baseline(benchmarks, tier)
+    if args.report and records:
+        try:
+            path = page.render(run_path)
+        except OSError as error:  # the records are safe; only the page is missing
+            print(f"\nerror: the report could not be written ({error.strerror or error}); the records are kept: "
+                  f"python -m suite report {run_path.name} renders it later", file=sys.stderr)
+        else:
+            print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
+    if interrupted:
+        return EXIT_INTERRUPTED
+    return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
+
+
+def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
+    """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
+    baseline = verdict.load_baseline(tier).get("benchmarks", {})
+    for benchmark in benchmarks:
+        entry = baseline.get(benchmark.name)
+        if entry is None:
+            print(f"note: {benchmark.name} has no entry in baselines/{tier}.json; it is not judged "
+                  f"(python -m suite calibrate --tier {tier} {benchmark.name})", file=sys.stderr)
+        elif entry.get("code_version") != benchmark.code_version():
+            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated (its code version "
+                  f"is {benchmark.code_version()}, the baseline's {entry.get('code_version') or 'unknown'}); "
+                  f"recalibrate if the change was intended", file=sys.stderr)
+
+
+def print_summary(verdicts) -> None:
+    if not verdicts:
+        print("\nNo job finished, so there is nothing to judge yet.")
+        return
+    width = max([len("benchmark")] + [len(v.benchmark) for v in verdicts])
+    print(f"\n{'benchmark':{width}} {'metric':24} {'measured':44} {'bounds':22} verdict")
+    for bench in verdicts:
+        if not bench.references:
+            print(f"{bench.benchmark:{width}} {'-':24} {'-':44} {'-':22} {bench.verdict}  {bench.detail}")
+            continue
+        for rv in bench.references:
+            shown = rv.verdict if bench.verdict in ("REPRODUCED", "NOT REPRODUCED") else bench.verdict
+            moved = ""
+            if rv.reference.value is not None and rv.values and shown == "NOT REPRODUCED":
+                if math.isnan(rv.stats.mean):
+                    moved = "  (the mean is NaN: a seed gave NaN)"
+                else:
+                    moved = f"  (moved {rv.stats.mean - rv.reference.value:+.4g} from {rv.reference.value:.4g})"
+            if rv.per_seed and rv.values:
+                # A per-seed rule is judged on the count of seeds, not on the mean: show the count and the rule.
+                print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.describe_count():67} {shown}")
+                continue
+            print(f"{bench.benchmark:{width}} {rv.reference.metric:24} {rv.stats.describe():44} "
+                  f"{rv.reference.describe_bounds():22} {shown}{moved}")
+    counts = {}
+    for bench in verdicts:
+        counts[bench.verdict] = counts.get(bench.verdict, 0) + 1
+    print("\n" + ", ".join(f"{n} {name}" for name, n in counts.items()))

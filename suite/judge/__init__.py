@@ -1,0 +1,1 @@
+"""The judge layer: references, verdicts, baselines and their calibration (what a record's numbers mean)."""

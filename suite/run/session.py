@@ -1,0 +1,377 @@
+"""A run from start to end: select benchmarks, check the options, make or reopen the run folder, execute it.
+
+Why here and not in the command line: ``run``, ``calibrate`` and any second front end (a worker pool,
+a cluster driver) start, resume and grow runs the same way; the command line only parses and prints.
+Every check happens before anything is created or trained, and a bad option is a ``UsageError``.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import time
+
+from suite import constants
+from suite.errors import UsageError
+from suite.text import short_duration
+
+
+def select(names: list[str], tags: list[str]):
+    """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
+    from suite import registry, sources
+    from suite.judge import verdict
+
+    try:
+        known = registry.discover()
+    except verdict.BaselineError as error:  # a damaged baselines/full.json: no full-tier bound can be derived
+        raise UsageError(str(error)) from None
+    if not names and not tags:
+        raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
+    if not names or "all" in names:
+        # Catalogue order (as `list` and the report show them): the cheap toys finish first.
+        chosen = sorted(known, key=lambda name: (sources.order(known[name].source.document),
+                                                 known[name].source.experiment, name))
+    else:
+        unknown = [name for name in names if name not in known]
+        if unknown:
+            raise UsageError(f"unknown benchmark(s) {', '.join(unknown)}; `python -m suite list` shows the known ones")
+        chosen = list(dict.fromkeys(names))
+    if tags:
+        all_tags = {tag for cls in known.values() for tag in cls.tags}
+        missing = [tag for tag in tags if tag not in all_tags]
+        if missing:
+            raise UsageError(f"unknown tag(s) {', '.join(missing)}; known tags: {', '.join(sorted(all_tags))}")
+        chosen = [name for name in chosen if all(tag in known[name].tags for tag in tags)]
+    return [known[name]() for name in chosen]
+
+
+def check_run_arguments(args) -> int:
+    """Validate tier, device, seeds and timeout before anything is created; return the number of seeds."""
+    tier = args.tier or constants.DEFAULT_TIER
+    device = args.device or "auto"
+    if tier not in constants.TIERS:
+        raise UsageError(f"unknown tier {tier!r}; choose one of {', '.join(constants.TIERS)}")
+    if device not in constants.DEVICES:
+        raise UsageError(f"unknown device {device!r}; choose one of {', '.join(constants.DEVICES)}")
+    seeds = args.seeds if args.seeds is not None else (1 if tier == "smoke" else constants.DEFAULT_SEEDS)
+    check_seeds(seeds)
+    check_timeout(args.timeout)
+    check_where(args)
+    return seeds
+
+
+def check_where(args) -> None:
+    """``--workers``, ``--gpus``, ``--shard`` and the executor's own needs, before anything is created."""
+    from suite.run import sharding
+
+    if not hasattr(args, "workers"):  # commands that run jobs without these options (calibrate)
+        return
+    if args.workers is not None and not 1 <= args.workers <= constants.MAX_WORKERS:
+        raise UsageError(f"--workers must be between 1 and {constants.MAX_WORKERS}, got {args.workers}")
+    if args.shard is not None:
+        try:
+            sharding.parse_shard(args.shard)
+        except sharding.BadShard as error:
+            raise UsageError(str(error)) from None
+    if args.gpus is not None:
+        parse_gpu_ids(args.gpus)
+        if args.data_parallel:
+            raise UsageError("--gpus gives each GPU its own worker; --data-parallel runs one worker over all "
+                             "GPUs; choose one")
+    if args.executor == "slurm":
+        from suite.run.executors import slurm
+
+        problem = slurm.unavailable()
+        if problem:
+            raise UsageError(problem)
+        if args.workers is not None or args.gpus is not None:
+            raise UsageError("--workers and --gpus are for the local executor; with --executor slurm each job is "
+                             "a SLURM task (use --slurm-array-parallelism)")
+    elif args.detach:
+        raise UsageError("--detach is for --executor slurm (a local run ends when its jobs do)")
+
+
+def parse_gpu_ids(text: str) -> tuple[str, ...]:
+    ids = tuple(part.strip() for part in text.split(","))
+    if not ids or not all(part.isdigit() for part in ids):
+        raise UsageError(f"--gpus takes GPU numbers separated by commas (for example 0,1), got {text!r}")
+    if len(set(ids)) != len(ids):
+        raise UsageError(f"--gpus names a GPU twice: {text}")
+    return ids
+
+
+def check_gpus_exist(ids: tuple[str, ...]) -> tuple[str, ...]:
+    """The CUDA device numbers of ``--gpus``; a number this machine does not have is a usage error.
+
+    Numbers count the GPUs this process may use: under ``CUDA_VISIBLE_DEVICES=2,3``, ``--gpus 0``
+    is physical GPU 2, and the worker is given ``CUDA_VISIBLE_DEVICES=2``.
+    """
+    import os
+
+    import tensorflow as tf
+
+    count = len(tf.config.list_physical_devices("GPU"))
+    missing = [gpu for gpu in ids if int(gpu) >= count]
+    if missing:
+        have = f"GPUs 0-{count - 1}" if count else "no GPU TensorFlow can use"
+        raise UsageError(f"--gpus {','.join(ids)}: this machine has {have}; GPU {', '.join(missing)} does not "
+                         "exist (nvidia-smi lists them)")
+    visible = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]
+    return tuple(visible[int(gpu)] if visible and int(gpu) < len(visible) else gpu for gpu in ids)
+
+
+def local_gpus(args) -> tuple[str, ...]:
+    """The GPU workers of a local run: ``--gpus``, or every GPU when there are several (unless --data-parallel)."""
+    if args.executor == "slurm" or args.data_parallel:
+        return ()
+    if args.gpus is not None:
+        return check_gpus_exist(parse_gpu_ids(args.gpus))
+    import tensorflow as tf
+
+    count = len(tf.config.list_physical_devices("GPU"))
+    return check_gpus_exist(tuple(str(i) for i in range(count))) if count > 1 else ()
+
+
+def check_seeds(seeds: int | None) -> None:
+    if seeds is None:
+        return
+    if seeds < 1:
+        raise UsageError(f"--seeds must be at least 1, got {seeds}")
+    if seeds > constants.MAX_SEEDS:
+        raise UsageError(f"--seeds {seeds} is more than the suite allows ({constants.MAX_SEEDS}: each seed is a "
+                         "training run); ask for fewer")
+
+
+def check_timeout(timeout_s: float | None) -> None:
+    if timeout_s is None:
+        return
+    if not math.isfinite(timeout_s) or timeout_s <= 0:
+        raise UsageError(f"--timeout must be a positive, finite number of seconds, got {timeout_s}")
+    if timeout_s > constants.MAX_TIMEOUT_S:
+        raise UsageError(f"--timeout {timeout_s:g} s is longer than {constants.MAX_TIMEOUT_S // 86400:.0f} days; "
+                         "leave it out to use 10x each job's estimate")
+
+
+def check_reports_folder() -> None:
+    """The reports folder must be a writable folder, checked before any training (never after an hour)."""
+    from suite.run import store
+
+    problem = store.unusable_folder(constants.reports_dir())
+    if problem:
+        raise UsageError(f"the reports folder {constants.reports_dir()} cannot be used: {problem}; "
+                         "make it writable or point SUITE_REPORTS_DIR at a writable folder")
+
+
+def check_baseline(tier: str) -> None:
+    """A quick-tier run is judged against its baseline: a bad file is said now, not after training."""
+    from suite.judge import verdict
+
+    if tier in ("full", "smoke"):
+        return
+    try:
+        verdict.load_baseline(tier)
+    except verdict.BaselineError as error:
+        raise UsageError(str(error)) from None
+
+
+def check_calibration(benchmarks, tier: str) -> None:
+    """A full-tier run judges two-sided claims by baselines/full.json: a missing entry is said before training."""
+    from suite.judge import verdict
+
+    if tier != "full":
+        return
+    for benchmark in benchmarks:
+        try:
+            verdict.references_for(benchmark, tier)
+        except verdict.BaselineError as error:
+            raise UsageError(str(error)) from None
+
+
+def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool, extra: dict | None = None):
+    """Create the run folder and its manifest (what was asked), before any job starts."""
+    from suite.run import store
+
+    run_path = store.run_dir(store.new_run_id(tier))
+    try:
+        run_path.mkdir(parents=True, exist_ok=False)
+        (run_path / "records").mkdir()
+        store.write_run_manifest(run_path, {
+            "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
+            "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
+            "started_at": store.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
+            **(extra or {}),
+        })
+    except OSError as error:  # nothing has run yet: leave no half-made run folder behind
+        import shutil
+
+        shutil.rmtree(run_path, ignore_errors=True)
+        raise UsageError(f"cannot create the run folder {run_path}: {error.strerror or error}; free some space "
+                         "or point SUITE_REPORTS_DIR at another folder") from None
+    return run_path
+
+
+def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
+                timeout_s: float | None, where: dict | None = None) -> bool:
+    """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C.
+
+    ``where`` holds the executor's options (``runner.RunOptions`` fields: executor, workers, gpus,
+    data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
+    """
+    from suite.run import executors, runner, sharding, store
+
+    where = dict(where or {})
+    shard = where.pop("shard", None)
+    jobs = runner.plan(benchmarks, tier, seeds)
+    if shard:
+        by_name = {b.name: b for b in benchmarks}
+        jobs = sharding.shard(jobs, sharding.declared_estimate(by_name), *shard)
+    will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device)
+    if will_skip:
+        print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
+              f"--device cpu runs them on the CPU.", file=sys.stderr)
+    estimates = {b.name: runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
+                 for b in benchmarks}
+    # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
+    pending = [job for job in jobs if not store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
+    workers = len(where.get("gpus") or ()) + where.get("workers", 1)
+    if where.get("executor") == "slurm":
+        workers = (where.get("slurm") or {}).get("array_parallelism") or 1
+    # With several workers the wall time is the busiest worker's share (LPT, as the pool hands jobs out).
+    split = sharding.assign(pending, lambda job: estimates[job.benchmark][0], max(1, min(workers, len(pending) or 1)))
+    total_s = max(sharding.loads(split, lambda job: estimates[job.benchmark][0]) or [0.0])
+    if pending:
+        total_s += runner.WORKER_START_ESTIMATE_S
+    measured = sum(1 for _, how in estimates.values() if how == "measured")
+    recorded = len(jobs) - len(pending)
+    already = f" ({recorded} already recorded, {len(pending)} to run)" if recorded else ""
+    part = f" (shard {shard[0]}/{shard[1]})" if shard else ""
+    print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{part}{already}, "
+          f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}"
+          f"{_describe_where(where)}.", file=sys.stderr)
+    print(f"Estimated time on this machine: {short_duration(total_s)} "
+          f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
+          f"Records: {run_path}", file=sys.stderr)
+    store.write_packages(run_path)
+    options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
+                                timeout_s=timeout_s, **where)
+    progress = runner.Progress(len(jobs), total_s)
+    started = time.monotonic()
+    interrupted = False
+    try:
+        summary = executors.execute(jobs, {b.name: b for b in benchmarks}, run_path, options, progress)
+    except KeyboardInterrupt:
+        interrupted = True
+        summary = {}
+    except store.StorageFull:
+        try:  # say in the run folder why it stopped, if even that fits
+            store.write_run_manifest(run_path, {"finished_at": store.utc_now(), "stopped": "disk full",
+                                                  "wall_s": time.monotonic() - started}, name="finished.json")
+        except OSError:
+            pass
+        raise
+    if summary.get("detached"):
+        return interrupted
+    store.write_run_manifest(run_path, {
+        "finished_at": store.utc_now(), "wall_s": time.monotonic() - started,
+        "interrupted": interrupted, "environment": summary.get("environment", {}),
+        "workers": summary.get("workers", []),
+    }, name="finished.json")
+    if interrupted:
+        print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
+              file=sys.stderr)
+    return interrupted
+
+
+def _describe_where(where: dict) -> str:
+    if where.get("executor") == "slurm":
+        return ", executor slurm"
+    gpus = where.get("gpus") or ()
+    workers = where.get("workers", 1)
+    if gpus:
+        return f", {len(gpus)} GPU worker(s) ({','.join(gpus)}) and {workers} CPU worker(s)"
+    return f", {workers} workers" if workers > 1 else ""
+
+
+def where_from(args, manifest: dict | None = None) -> dict:
+    """The executor options of this invocation (a resumed run keeps its executor unless told otherwise)."""
+    from suite.run import sharding
+
+    manifest = manifest or {}
+    executor = args.executor or manifest.get("executor") or "local"
+    where = {"executor": executor}
+    if executor == "local":
+        where.update(workers=args.workers or 1, gpus=local_gpus(args), data_parallel=bool(args.data_parallel))
+    else:
+        from suite.run.executors import slurm
+
+        try:
+            where["slurm"] = slurm.settings_from(args, manifest.get("slurm"))
+        except ValueError as error:
+            raise UsageError(str(error)) from None
+    if args.shard:
+        where["shard"] = sharding.parse_shard(args.shard)
+    return where
+
+
+def open_run(name: str):
+    """An earlier run folder by id (or prefix): its path, its manifest and the benchmarks it selected."""
+    from suite.run import store
+
+    try:
+        run_path = store.find_run(name)
+    except store.RunNotFound as error:
+        raise UsageError(str(error)) from None
+    manifest = store.read_run_manifest(run_path)
+    return run_path, manifest, select(manifest.get("benchmarks") or ["all"], [])
+
+
+def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
+    """The seed count of a resumed run; ``--seeds N`` above the run's own count adds seeds 1..N to it.
+
+    Why: a long full-tier benchmark is often measured one seed per sitting. Growing the run keeps
+    every seed in one folder, so the report and the verdict judge them together, and no finished
+    seed is trained again.
+    """
+    from suite.run import store
+
+    recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
+    if asked is None or asked == recorded:
+        return recorded
+    if asked < recorded:
+        raise UsageError(f"run {run_path.name} already asks for {recorded} seeds; --seeds with --resume can only "
+                         f"add seeds (give a number above {recorded}, or leave --seeds out)")
+    def grow(run_manifest: dict) -> None:
+        run_manifest["seeds"] = max(asked, int(run_manifest.get("seeds", recorded)))
+        run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": store.utc_now()})
+
+    store.update_run_manifest(run_path, grow)
+    return asked
+
+
+def refuse_conflicting_resume_options(args, run_path, manifest: dict) -> None:
+    """``--resume`` continues a run as it was started: an option that contradicts it is refused, not ignored."""
+    own = {"tier": manifest.get("tier"), "device": manifest.get("device", "auto"),
+           "deterministic": manifest.get("deterministic", True)}
+    given = {"tier": args.tier, "device": args.device, "deterministic": args.deterministic}
+    conflicts = [f"--{key} {value}" if key != "deterministic" else "--no-deterministic"
+                 for key, value in given.items() if value is not None and value != own[key]]
+    names = [name for name in args.names if name != "all"]
+    if names and sorted(set(names)) != sorted(manifest.get("benchmarks") or []):
+        conflicts.append(" ".join(names))
+    if args.tag:
+        conflicts.append(" ".join(f"--tag {tag}" for tag in args.tag))
+    if conflicts:
+        settings = (f"tier {own['tier']}, device {own['device']}, deterministic "
+                    f"{'on' if own['deterministic'] else 'off'}, {len(manifest.get('benchmarks') or [])} benchmarks")
+        raise UsageError(f"{' '.join(conflicts)} cannot change run {run_path.name}, which has its own settings "
+                         f"({settings}); --resume takes only --seeds, --timeout and --no-report (start a new run "
+                         "for other settings)")
+
+
+def set_aside_damaged_records(run_path) -> None:
+    """Before resuming: damaged records are moved aside (never deleted) and their jobs run again."""
+    from suite.run import store
+
+    for problem, target in store.set_aside_damaged(run_path):
+        print(f"warning: record {problem.path.name} is damaged ({problem.reason}); moved to "
+              f"{target.relative_to(run_path)} and its job will run again", file=sys.stderr)
