@@ -1,4 +1,4 @@
-"""keras-repro: do documented Keras experiments still reproduce on this stack?
+"""keras-repro's public API for benchmark authors: Benchmark, Reference, Settings, Source, register.
 
 The public surface is small on purpose: a benchmark author needs ``Benchmark``,
 ``register``, ``Source``, ``Reference``, ``Settings`` and ``Outcome``; everything

@@ -1,3 +1,5 @@
+"""``python -m suite``: hands the command line to ``suite.cli.main``."""
+
 import sys
 
 from suite.cli.main import main

@@ -10,10 +10,13 @@ from suite.judge import verdict
 from suite.report import compare
 from suite.run import store
 
+#: The ``--help`` description (the question the command answers).
+DESCRIPTION = "``python -m suite compare RUN_A RUN_B``: what changed between two runs, and is it more than noise?"
+
 
 def add_parser(commands) -> None:
     parser = commands.add_parser("compare", help="metric, time and environment differences between two runs",
-                                 description=compare.__doc__.split("\n\n")[0])
+                                 description=DESCRIPTION)
     parser.add_argument("run_a", help="the run compared against (id, path or 'latest')")
     parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
     parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "

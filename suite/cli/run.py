@@ -17,6 +17,31 @@ from suite.judge import verdict
 from suite.run import session, store
 from suite.run.executors import EXECUTORS
 
+#: Where the jobs run: ``(flag, add_argument settings)``, in ``--help`` order.
+WHERE_OPTIONS = (
+    ("--workers", dict(type=int, default=None, help="local worker processes at once, each with its share of the "
+                                                    "CPU cores (default 1)")),
+    ("--gpus", dict(default=None, metavar="0,1,...", help="one worker per GPU (CUDA_VISIBLE_DEVICES=<i>) for gpu "
+                    "jobs; cpu jobs go to the --workers CPU workers (the default on a machine with several GPUs)")),
+    ("--data-parallel", dict(action="store_true", help="one worker over every GPU under MirroredStrategy instead of "
+                                                       "one worker per GPU")),
+    ("--shard", dict(default=None, metavar="i/n", help="run only part i of n of the jobs (split on declared "
+                     "estimates, the same on every machine); combine the parts with `suite merge`")),
+    ("--executor", dict(default=None, choices=EXECUTORS, help="local (worker processes here; the default) or slurm "
+                                                              "(a SLURM job array, submitit)")),
+)
+#: The options of ``--executor slurm`` (``suite.run.executors.slurm.settings_from`` reads them).
+SLURM_OPTIONS = (
+    ("--slurm-partition", dict(default=None)),
+    ("--slurm-account", dict(default=None)),
+    ("--slurm-array-parallelism", dict(type=int, default=None, help="tasks of the array running at once (default 16)")),
+    ("--slurm-cpus-per-task", dict(type=int, default=None, help="CPU cores per task, and the intra-op threads of its worker (default 1)")),
+    ("--slurm-option", dict(action="append", default=[], metavar="KEY=VALUE", help="an extra sbatch option (repeatable), e.g. qos=short or mem=8G")),
+    ("--slurm-config", dict(default=None, metavar="FILE", help="a JSON file of the same settings (partition, account, "
+                            "array_parallelism, cpus_per_task, options: {sbatch option: value})")),
+    ("--detach", dict(action="store_true", help="submit and return; `suite run --resume RUN` later collects what finished")),
+)
+
 
 def add_parser(commands) -> None:
     run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
@@ -36,33 +61,10 @@ def add_parser(commands) -> None:
                      help="do not enable TensorFlow op determinism")
     run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
     run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
-    where = run.add_argument_group("where the jobs run")
-    where.add_argument("--workers", type=int, default=None,
-                       help="local worker processes at once, each with its share of the CPU cores (default 1)")
-    where.add_argument("--gpus", default=None, metavar="0,1,...",
-                       help="one worker per GPU (CUDA_VISIBLE_DEVICES=<i>) for gpu jobs; cpu jobs go to the "
-                            "--workers CPU workers (the default on a machine with several GPUs)")
-    where.add_argument("--data-parallel", action="store_true",
-                       help="one worker over every GPU under MirroredStrategy instead of one worker per GPU")
-    where.add_argument("--shard", default=None, metavar="i/n",
-                       help="run only part i of n of the jobs (split on declared estimates, the same on every "
-                            "machine); combine the parts with `suite merge`")
-    where.add_argument("--executor", default=None, choices=EXECUTORS,
-                       help="local (worker processes here; the default) or slurm (a SLURM job array, submitit)")
-    slurm = run.add_argument_group("--executor slurm")
-    slurm.add_argument("--slurm-partition", default=None)
-    slurm.add_argument("--slurm-account", default=None)
-    slurm.add_argument("--slurm-array-parallelism", type=int, default=None,
-                       help="tasks of the array running at once (default 16)")
-    slurm.add_argument("--slurm-cpus-per-task", type=int, default=None,
-                       help="CPU cores per task, and the intra-op threads of its worker (default 1)")
-    slurm.add_argument("--slurm-option", action="append", default=[], metavar="KEY=VALUE",
-                       help="an extra sbatch option (repeatable), e.g. qos=short or mem=8G")
-    slurm.add_argument("--slurm-config", default=None, metavar="FILE",
-                       help="a JSON file of the same settings (partition, account, array_parallelism, cpus_per_task, "
-                            "options: {sbatch option: value})")
-    slurm.add_argument("--detach", action="store_true",
-                       help="submit and return; `suite run --resume RUN` later collects what finished")
+    for title, options in (("where the jobs run", WHERE_OPTIONS), ("--executor slurm", SLURM_OPTIONS)):
+        group = run.add_argument_group(title)
+        for flag, settings in options:
+            group.add_argument(flag, **settings)
     run.set_defaults(func=command)
 
 

@@ -1,4 +1,4 @@
-"""Verdicts: did a benchmark reproduce its references?
+"""Verdicts: whether a benchmark reproduced its references, judged from its recorded numbers.
 
 The rule (also in the README): a reference is judged on the mean of its metric over
 the seeds that finished (or per seed, when the claim says so); the benchmark is

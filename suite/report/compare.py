@@ -1,4 +1,4 @@
-"""``python -m suite compare RUN_A RUN_B``: what changed between two runs, and is it more than noise?
+"""Two runs side by side (``python -m suite compare``): what changed between them, and whether it is more than noise.
 
 The environment comes first (a different TensorFlow explains more than any table),
 then one line per benchmark and metric: mean over seeds in A and in B, the change

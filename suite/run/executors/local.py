@@ -85,21 +85,21 @@ class _SharedQueue:
         self._lock = threading.Lock()
 
     def take(self, spec: WorkerSpec):
-        with self._lock:
-            for position, item in enumerate(self._items):
-                if item[2] in spec.takes:
-                    return self._items.pop(position)
-        return None
+        return self._first_for(self._items, spec)
 
     def defer(self, item) -> None:
         with self._lock:
             self._deferred.append(item)
 
     def take_deferred(self, spec: WorkerSpec):
+        return self._first_for(self._deferred, spec)
+
+    def _first_for(self, items: list, spec: WorkerSpec):
+        """Remove and return the first item of a kind ``spec`` runs (None when there is none)."""
         with self._lock:
-            for position, item in enumerate(self._deferred):
+            for position, item in enumerate(items):
                 if item[2] in spec.takes:
-                    return self._deferred.pop(position)
+                    return items.pop(position)
         return None
 
     def release_deferred(self) -> None:

@@ -168,7 +168,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
                                            base(job), task_options, estimates[(job.benchmark, job.tier)])
                            for job in group]
         except Exception as error:  # sbatch said no (a partition, an account, an option): the user's to fix
-            from suite.cli.main import UsageError
+            from suite.errors import UsageError
 
             reason = " ".join(str(error).split())[:300]
             done = f"; {len(task_ids)} task(s) were submitted before" if task_ids else ""
