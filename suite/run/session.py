@@ -154,9 +154,9 @@ def check_timeout(timeout_s: float | None) -> None:
 
 def check_reports_folder() -> None:
     """The reports folder must be a writable folder, checked before any training (never after an hour)."""
-    from suite.run import store
+    from suite import files
 
-    problem = store.unusable_folder(constants.reports_dir())
+    problem = files.unusable_folder(constants.reports_dir())
     if problem:
         raise UsageError(f"the reports folder {constants.reports_dir()} cannot be used: {problem}; "
                          "make it writable or point SUITE_REPORTS_DIR at a writable folder")

@@ -65,27 +65,6 @@ def is_storage_full(error: BaseException) -> bool:
     return isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT)
 
 
-def unusable_folder(folder: Path) -> str:
-    """Why ``folder`` cannot hold output (not a folder, cannot be created, read-only), or "" when it can.
-
-    Tested by doing: create it, write and remove a small file. Permission bits alone would lie for
-    root and for read-only mounts.
-    """
-    import tempfile
-
-    if folder.exists() and not folder.is_dir():
-        return "it is a file, not a folder"
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=folder, prefix=".write-check."):
-            pass
-    except FileExistsError:
-        return "a file stands where a folder of its path should be"
-    except OSError as error:
-        return error.strerror or str(error)
-    return ""
-
-
 def _free_bytes(path: Path) -> int | None:
     for candidate in (path, *path.parents):
         try:
