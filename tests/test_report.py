@@ -16,7 +16,7 @@ import pytest
 
 from suite import Benchmark, Reference, Settings, Source
 from suite.reference import SeedOutcome as RefOutcome
-from suite.report import figures, page
+from suite.report import curves, digits, figures, page
 from suite.run import store
 from tests.conftest import run_suite
 
@@ -283,10 +283,10 @@ def test_split_models_keeps_robustness_series_together():
 
 def test_figures_are_compact():
     rng = np.random.default_rng(0)
-    uri = figures.misclassified(_mnist_artefacts(rng))
+    uri = digits.misclassified(_mnist_artefacts(rng))
     assert uri.startswith("data:image/png;base64,")
     assert len(uri) < 150_000
-    few = figures.learning_curves([{"history": {"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2]}}])
+    few = curves.learning_curves([{"history": {"epoch": [1, 2, 3], "loss": [1.0, 0.5, 0.2]}}])
     assert few.startswith("data:image/svg+xml") or len(few) < 40_000
 
 

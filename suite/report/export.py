@@ -73,16 +73,16 @@ def job_rows(run: str, records: list[dict], verdicts=None) -> list[dict]:
 
 def history_rows(run: str, records: list[dict]) -> list[dict]:
     """One dict per point of every numeric history series of every record."""
-    from suite.report import figures
+    from suite.report import curves
 
     rows = []
     for record in sorted(records, key=lambda r: (str(r.get("benchmark")), _seed_key(r.get("seed")))):
         history = record.get("history")
         if not isinstance(history, dict):
             continue
-        for series in figures.numeric_series(history):
+        for series in curves.numeric_series(history):
             values = history[series]
-            axis, steps = figures.x_axis_named(history, series, len(values))
+            axis, steps = curves.x_axis_named(history, series, len(values))
             for step, value in zip(steps, values):
                 rows.append({"run": run, "benchmark": record.get("benchmark"),
                              "experiment": record.get("experiment", ""), "tier": record.get("tier"),

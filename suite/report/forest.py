@@ -65,9 +65,9 @@ def draw(rows: list[Row]) -> str | None:
     """The plot as an SVG data URI, or None when no reference was judged."""
     if not rows:
         return None
-    from suite.report import figures
+    from suite.report import drawing
 
-    plt = figures._plt()
+    plt = drawing.pyplot()
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -111,7 +111,7 @@ def draw(rows: list[Row]) -> str | None:
     ]
     axis.legend(handles=handles, fontsize=7, loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
                 frameon=False)
-    return figures.to_data_uri(figure, vector=True)
+    return drawing.to_data_uri(figure, vector=True)
 
 
 def _draw_row(axis, row: Row, y: float) -> None:

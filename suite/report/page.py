@@ -4,7 +4,7 @@ Layout: counts by verdict, a forest plot of every judged reference (``suite.fore
 run metadata (with a "data" link: the run's job table as CSV, a data URI) and
 environment, a sortable and filterable summary table, then one section per source
 document (in the order of ``sources/experiments.md``) with one card per benchmark: the claim quoted, our
-numbers against the reference and bounds, and the figures of ``suite.figures``.
+numbers against the reference and bounds, and the figures of ``suite.report.figures`` and ``suite.report.curves``.
 
 Everything a record, a benchmark or the environment says is escaped by Jinja2's
 autoescape; figures are embedded as data URIs and the little sort/filter script is
@@ -29,7 +29,7 @@ import jinja2
 from suite import files, sources
 from suite.constants import reports_dir
 from suite.judge import recorded, verdict
-from suite.report import figures, forest
+from suite.report import curves, figures, forest
 from suite.run import store
 from suite.text import number, spelled_duration
 
@@ -389,8 +389,8 @@ def _card(benchmark_verdict, records: list[dict], benchmark, compared: dict, ima
 def _figure_job(benchmark_verdict, records: list[dict], benchmark) -> tuple:
     """What drawing one card's figures needs, as plain picklable data (no benchmark object, no TensorFlow)."""
     ok = [r for r in records if r.get("status") == "ok"]
-    curves = getattr(benchmark, "source_curves", {}) or {}
-    return list(benchmark_verdict.references), ok, dict(curves)
+    source_curves = getattr(benchmark, "source_curves", {}) or {}
+    return list(benchmark_verdict.references), ok, dict(source_curves)
 
 
 def draw_figures(jobs: list[tuple]) -> list[list[dict]]:
@@ -401,14 +401,14 @@ def draw_figures(jobs: list[tuple]) -> list[list[dict]]:
 
 
 def _figures_of(job: tuple) -> list[dict]:
-    references, ok, curves = job
+    references, ok, source_curves = job
     try:
-        return _figures(references, ok, curves)
+        return _figures(references, ok, source_curves)
     except Exception as error:  # never lose the card for its pictures
         return [{"caption": "Figures", "uri": None, "error": f"{type(error).__name__}: {error}", "table": None}]
 
 
-def _figures(references: list, ok: list[dict], curves: dict) -> list[dict]:
+def _figures(references: list, ok: list[dict], source_curves: dict) -> list[dict]:
     images = []
 
     def attempt(caption, make):
@@ -423,9 +423,9 @@ def _figures(references: list, ok: list[dict], curves: dict) -> list[dict]:
 
     seeds = [r.get("seed") for r in ok]
     attempt("Per-seed values against the reported number and the bounds",
-            lambda: figures.per_seed_values(references, seeds))
-    attempt("Learning curves, every seed" + (" (dots: the source's logged values)" if curves else ""),
-            lambda: figures.learning_curves(ok, curves))
+            lambda: curves.per_seed_values(references, seeds))
+    attempt("Learning curves, every seed" + (" (dots: the source's logged values)" if source_curves else ""),
+            lambda: curves.learning_curves(ok, source_curves))
     first_ok = ok[0] if ok else None
     if first_ok is not None:
         try:
