@@ -4,7 +4,7 @@ A ``Reference`` is one claim about one metric. Four kinds cover the sources:
 
 * two-sided bounds around a reported number ("test accuracy 0.9776"): declared with
   ``Reference.calibrated``, their bounds and note come from the port's calibration in
-  ``baselines/full.json`` (``suite.full_calibration``);
+  ``baselines/full.json`` (``suite.judge.full_calibration``);
 * ``at_least`` / ``at_most`` for one-sided claims ("> 0.85", "the loss stays >= 0.5");
 * ``diverges`` for "Loss is infinite".
 
@@ -110,7 +110,7 @@ class Reference:
         """A two-sided claim around the reported ``value``, its bound derived from ``baselines/full.json``.
 
         The bound is centred on ``value`` with a half-width of max(3 std of the port, floor), and its
-        note is generated from the calibration (see ``suite.full_calibration``). A claim judged per
+        note is generated from the calibration (see ``suite.judge.full_calibration``). A claim judged per
         seed names the ``band`` of its outcome instead; the calibration then only fills the note.
         ``note`` adds what the calibration cannot say (why a claim is judged per seed, say).
         """

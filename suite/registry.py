@@ -115,7 +115,7 @@ class Benchmark:
     source: Source | None = None
     tags: tuple[str, ...] = ()
     dataset: str | None = "mnist"  # "mnist", "tfds:NAME", or None for generated data
-    placement: str = "gpu"  # "cpu" | "gpu" | "gpu-required", see suite.placement
+    placement: str = "gpu"  # "cpu" | "gpu" | "gpu-required", see suite.run.placement
     settings: Settings = Settings()
     tiers: dict[str, dict[str, Any]] = {}
     references: tuple[Reference, ...] = ()
@@ -152,7 +152,7 @@ class Benchmark:
 
     # -- hooks ------------------------------------------------------------------------------
     def load_data(self, settings: Settings, seed: int) -> dict[str, Any]:
-        """Default: the named dataset from ``suite.datasets`` (uint8, canonical order)."""
+        """Default: the named dataset from ``suite.data.datasets`` (uint8, canonical order)."""
         from suite.data import datasets
 
         if self.dataset is None:
@@ -217,7 +217,7 @@ class Benchmark:
 
     @classmethod
     def code_version(cls) -> str:
-        """Hash of the code that computes this benchmark's numbers, prose left out (``suite.code_version``)."""
+        """Hash of the code that computes this benchmark's numbers, prose left out (``suite.judge.code_version``)."""
         from suite.judge.code_version import code_version
 
         return code_version(cls)
@@ -278,7 +278,7 @@ def discover() -> dict[str, type[Benchmark]]:
     too: the tests use it for benchmarks that crash on purpose, and a user can keep
     private benchmarks outside the checkout.
     """
-    from suite.run import native_log
+    from suite import native_log
 
     root = str(PROJECT_ROOT)
     if root not in sys.path:

@@ -1,4 +1,4 @@
-"""The shape of ``suite/``: no import circle between its modules, and every module says its job.
+"""The shape of ``suite/``: no import circle, layers that only import downwards, every module says its job.
 
 Read from the source with ``ast`` (nothing is imported), so a circle hidden in a function-level
 import counts as much as one at the top of a file. An import of ``suite.a.b`` is an edge to that
@@ -105,6 +105,47 @@ def docstring_problem(path: Path) -> str | None:
 def test_no_import_circle_in_suite():
     cycle = find_cycle(import_graph())
     assert cycle is None, "import circle in suite/: " + " -> ".join(cycle)
+
+
+#: The layers of ``suite/``, lowest first: a module may import its own layer and those below it.
+#: A second executor or front end plugs in above the run layer without touching what is below.
+LAYERS = (
+    ("base", ("suite.constants", "suite.errors", "suite.text", "suite.files", "suite.reference", "suite.artefacts",
+              "suite.sources", "suite.training", "suite.native_log", "suite.schema")),
+    ("data", ("suite.data",)),
+    ("judge", ("suite.judge",)),
+    ("catalogue", ("suite", "suite.registry")),
+    ("run", ("suite.run",)),
+    ("report", ("suite.report",)),
+    ("front ends", ("suite.cli", "suite.results", "suite.__main__")),
+)
+
+
+def layer_of(module: str) -> int:
+    """The rank of ``module``'s layer: the longest prefix among ``LAYERS`` decides."""
+    best, rank = -1, None
+    for index, (_, prefixes) in enumerate(LAYERS):
+        for prefix in prefixes:
+            if (module == prefix or module.startswith(prefix + ".")) and len(prefix) > best:
+                best, rank = len(prefix), index
+    if rank is None:
+        raise AssertionError(f"{module} is in no layer of LAYERS")
+    return rank
+
+
+def upward_imports(graph: dict[str, set[str]]) -> list[str]:
+    return [f"{a} ({LAYERS[layer_of(a)][0]}) imports {b} ({LAYERS[layer_of(b)][0]})"
+            for a, targets in sorted(graph.items()) for b in sorted(targets) if layer_of(b) > layer_of(a)]
+
+
+def test_layers_only_import_downwards():
+    upward = upward_imports(import_graph())
+    assert not upward, "imports against the layering:\n" + "\n".join(upward)
+
+
+def test_an_upward_import_is_found():
+    graph = {"suite.data.cache": {"suite.run.store"}, "suite.run.store": {"suite.files"}, "suite.files": set()}
+    assert upward_imports(graph) == ["suite.data.cache (data) imports suite.run.store (run)"]
 
 
 def test_every_module_opens_with_a_docstring_naming_its_job():

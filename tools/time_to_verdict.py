@@ -1,6 +1,6 @@
 """Prints the full tier's time-to-verdict on 1, 2, 4 and 8 workers, from the declared estimates.
 
-Uses the planner the suite itself uses (``suite.sharding.assign``: longest processing time first,
+Uses the planner the suite itself uses (``suite.run.sharding.assign``: longest processing time first,
 on declared estimates), so the figure is the busiest worker's share of the real assignment, plus
 one worker start-up. Two columns: every job (``--device cpu``, the gpu-required ones included) and
 the jobs a machine without GPU runs (gpu-required skipped). Declared estimates are CPU seconds on

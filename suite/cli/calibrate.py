@@ -14,7 +14,7 @@ from suite import files, registry
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
 from suite.judge import calibrate, full_calibration, gate_power, verdict
-from suite.run import session, store
+from suite.run import environment, session, store
 
 
 def add_parser(commands) -> None:
@@ -70,7 +70,7 @@ def command(args) -> int:
     output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
     baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, store.load_records(run_path), previous,
-                              run_path.name)
+                                        run_path.name, now=store.utc_now(), git_commit=environment.git_commit())
     output.parent.mkdir(parents=True, exist_ok=True)
     files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
     print_baseline(baseline)
@@ -202,7 +202,7 @@ def _restamp(args) -> int:
 
 
 def _power(args) -> int:
-    """The gate's power over the committed baseline (suite.gate_power), without running anything."""
+    """The gate's power over the committed baseline (suite.judge.gate_power), without running anything."""
     output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
     try:
         baseline = verdict.load_baseline(args.tier, output.parent) if output.exists() else None

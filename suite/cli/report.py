@@ -6,7 +6,8 @@ import sys
 
 from suite.cli.exits import EXIT_OK
 from suite.errors import UsageError
-from suite.judge import recorded, verdict
+from suite.judge import verdict
+from suite.report import recorded
 from suite.run import session, store
 
 

@@ -1,7 +1,7 @@
 """``python -m suite calibrate``: measure a tier over many seeds and write its regression baseline.
 
 ``--tier full`` writes the port's calibration behind the full tier's two-sided bounds instead
-(``baselines/full.json``, see ``suite.full_calibration``); the rest of this docstring is the quick gate's.
+(``baselines/full.json``, see ``suite.judge.full_calibration``); the rest of this docstring is the quick gate's.
 
 The reduced tiers have no documented numbers, so the regression gate judges them
 against what this suite measured before: ``baselines/<tier>.json``. For every
@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 from suite.judge.verdict import Stats, t_quantile
-from suite.run import store
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
 RULE = " ".join(" ".join(__doc__.split("\n\n")[1:4]).split())
@@ -80,10 +79,12 @@ def calibrated_metrics(benchmark) -> list[str]:
     return [r.metric for r in benchmark.references if r.kind != "diverges"]
 
 
-def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: dict, run_id: str) -> dict:
-    """Merge the new measurements into the previous baseline and recompute every bound with the current M."""
-    from suite.run import environment as environment_module
+def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: dict, run_id: str, *,
+                   now: str, git_commit: str) -> dict:
+    """Merge the new measurements into the previous baseline and recompute every bound with the current M.
 
+    ``now`` (UTC, ISO 8601) and ``git_commit`` stamp the entries calibrated here and the file.
+    """
     entries = dict(previous.get("benchmarks", {}))
     environment = next((r.get("environment") for r in records if r.get("environment")), {})
     problems = []
@@ -107,7 +108,7 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
             "metrics": metrics,
             "seeds": sorted(r["seed"] for r in mine),
             "code_version": benchmark.code_version(),
-            "calibrated_at": store.utc_now(),
+            "calibrated_at": now,
             "run_id": run_id,
             "environment": {key: environment.get(key) for key in
                             ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
@@ -128,8 +129,8 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
                               "fresh seed falls outside its bounds",
         "machine": {"cpu": environment.get("cpu"), "cpu_count": environment.get("cpu_count"),
                     "gpu": environment.get("gpu")},
-        "updated_at": store.utc_now(),
-        "git_commit": environment_module.git_commit(),
+        "updated_at": now,
+        "git_commit": git_commit,
         "benchmarks": dict(sorted(entries.items())),
         "problems": problems,
     }

@@ -6,7 +6,7 @@ REPRODUCED when every reference is. The spread (std and a Student-t 95 % interva
 is shown beside the mean but does not change the verdict.
 
 ``full`` runs are judged against the documented references (their two-sided bounds derived from
-the port's calibration in ``baselines/full.json``, see ``suite.full_calibration``); ``quick`` runs against
+the port's calibration in ``baselines/full.json``, see ``suite.judge.full_calibration``); ``quick`` runs against
 the committed baseline ``baselines/quick.json`` (the reduced setting has no
 documented number); ``smoke`` runs are not judged, only checked to finish.
 """

@@ -187,7 +187,7 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
 
 
 def _load(run) -> tuple[Path, list[dict], list[str]]:
-    from suite.judge import recorded
+    from suite.report import recorded
 
     run_path = store.find_run(run)
     records, problems = recorded.load_records(run_path)
@@ -266,7 +266,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
 def _verdicts(records: list[dict], benchmarks: dict | None, tier: str, baseline) -> dict[str, str]:
     """``{benchmark: verdict}`` as the report gives it: from what the records stored, or against
     ``benchmarks`` when the caller holds them (a stand-in for any benchmark they do not include)."""
-    from suite.judge import recorded
+    from suite.report import recorded
 
     if benchmarks is None:
         return {v.benchmark: v.verdict for v in verdict.judge_recorded(records)}

@@ -117,7 +117,8 @@ def history_table(loaded: list[tuple[str, list[dict]]]):
 
 def judge(records: list[dict]):
     """The verdicts of one run's records, from the references they stored (as the report judges them)."""
-    from suite.judge import recorded, verdict
+    from suite.judge import verdict
+    from suite.report import recorded
 
     return verdict.judge_recorded(records, order=list(recorded.recorded_benchmarks(records)))
 
@@ -167,7 +168,7 @@ def write_tensorboard(loaded: list[tuple[str, list[dict]]], directory: Path) -> 
     scalar plugin's metadata, which is what ``tf.summary.scalar`` writes, without needing the
     ``tensorboard`` package installed (TensorFlow no longer brings it).
     """
-    from suite.run import native_log
+    from suite import native_log
 
     # TensorFlow's native start-up lines (CUDA probing, CPU notices) come with the first op, not the import.
     with native_log.quiet_imports():

@@ -28,8 +28,8 @@ import jinja2
 
 from suite import files, sources
 from suite.constants import reports_dir
-from suite.judge import recorded, verdict
-from suite.report import curves, figures, forest
+from suite.judge import verdict
+from suite.report import curves, figures, forest, recorded
 from suite.run import store
 from suite.text import number, spelled_duration
 

@@ -1,8 +1,8 @@
 """Runs the jobs (benchmark x seed) of a selection and writes one record per job.
 
-Where the workers run is the executor's choice (``suite.executors``); this module holds what is the
+Where the workers run is the executor's choice (``suite.run.executors``); this module holds what is the
 same under every executor: the job, its estimate and timeout, the worker child and its pipe, and
-the record completed and published once. Every job runs in a worker child (``suite.worker``) that
+the record completed and published once. Every job runs in a worker child (``suite.run.worker``) that
 is reused from job to job while it stays healthy. When a job raises, the worker records ERROR and
 goes on; when the worker dies (segfault, ``kill``, out of memory) or a job runs past its timeout,
 the runner writes an ERROR or TIMEOUT record for that job and starts a fresh worker for the next.
@@ -49,7 +49,7 @@ class RunOptions:
     device: str = "auto"
     deterministic: bool = True
     timeout_s: float | None = None  # None: from each benchmark's estimate
-    executor: str = "local"  # suite.executors.EXECUTORS
+    executor: str = "local"  # suite.run.executors.EXECUTORS
     workers: int = 1  # local CPU workers
     gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
     data_parallel: bool = False  # one worker over every GPU under MirroredStrategy

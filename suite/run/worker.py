@@ -3,7 +3,7 @@
 Why a long-lived child and not one process per job: importing TensorFlow costs
 about 6 s here and loading MNIST another fraction of a second; paid once per run
 instead of once per job. Why a child at all: a job that segfaults, is killed, or
-hangs must not take the run down. The runner (``suite.runner``) watches the
+hangs must not take the run down. The runner (``suite.run.runner``) watches the
 worker, records ERROR or TIMEOUT for the job it was running when it died, and
 starts a fresh worker for the next job.
 
@@ -96,9 +96,9 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
     os.environ.update(setup.get("env") or {})
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.executors.slurm_task)
+    if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.run.executors.slurm_task)
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    from suite.run import native_log
+    from suite import native_log
 
     native_log.filter_for_life()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
