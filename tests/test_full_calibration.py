@@ -10,7 +10,7 @@ import pytest
 
 from suite import Reference, registry
 from suite.constants import PROJECT_ROOT
-from suite.judge import full_calibration, verdict
+from suite.judge import baselines, full_calibration
 from suite.run import store
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
@@ -133,7 +133,7 @@ def test_a_band_and_a_mean_claim_are_not_mixed_up():
 
 
 def test_a_stored_floor_that_the_rule_does_not_give_is_refused():
-    with pytest.raises(verdict.BaselineError, match=r"demo\.metrics\.final_loss\.floor"):
+    with pytest.raises(baselines.BaselineError, match=r"demo\.metrics\.final_loss\.floor"):
         _resolved(Reference.calibrated("final_loss", 0.02), _calibration(floor=0.5))
 
 
@@ -149,12 +149,12 @@ def test_a_benchmark_without_its_calibration_cannot_be_judged_and_says_what_to_r
     try:
         (reference,) = Uncalibrated.references
         assert reference.bounds is None and reference.describe_bounds() == "not calibrated"
-        with pytest.raises(verdict.BaselineError) as raised:
-            verdict.references_for(Uncalibrated(), "full")
+        with pytest.raises(baselines.BaselineError) as raised:
+            baselines.references_for(Uncalibrated(), "full")
         message = str(raised.value)
         assert "full.json" in message and "test_uncalibrated_demo" in message and "test_accuracy" in message
         assert "python -m suite calibrate --tier full test_uncalibrated_demo" in message
-        assert verdict.references_for(Uncalibrated(), "smoke") == ((), False)
+        assert baselines.references_for(Uncalibrated(), "smoke") == ((), False)
     finally:
         registry.unregister("test_uncalibrated_demo")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from suite import files, registry
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
-from suite.judge import calibrate, full_calibration, gate_power, verdict
+from suite.judge import baselines, calibrate, full_calibration, gate_power
 from suite.run import environment, session, store
 
 
@@ -205,8 +205,8 @@ def _power(args) -> int:
     """The gate's power over the committed baseline (suite.judge.gate_power), without running anything."""
     output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
     try:
-        baseline = verdict.load_baseline(args.tier, output.parent) if output.exists() else None
-    except verdict.BaselineError as error:
+        baseline = baselines.load_baseline(args.tier, output.parent) if output.exists() else None
+    except baselines.BaselineError as error:
         raise UsageError(str(error)) from None
     if not baseline:
         raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")

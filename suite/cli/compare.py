@@ -6,7 +6,7 @@ import json
 import sys
 
 from suite.errors import UsageError
-from suite.judge import verdict
+from suite.judge import baselines
 from suite.report import compare
 from suite.run import store
 
@@ -34,7 +34,7 @@ def command(args) -> int:
         raise UsageError(str(error)) from None
     try:
         comparison = compare.compare_runs(args.run_a, args.run_b)
-    except (store.RunNotFound, verdict.BaselineError) as error:
+    except (store.RunNotFound, baselines.BaselineError) as error:
         raise UsageError(str(error)) from None
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)

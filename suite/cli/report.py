@@ -6,7 +6,7 @@ import sys
 
 from suite.cli.exits import EXIT_OK
 from suite.errors import UsageError
-from suite.judge import verdict
+from suite.judge import baselines
 from suite.report import recorded
 from suite.run import session, store
 
@@ -34,7 +34,7 @@ def command(args) -> int:
             _, _, moved, _ = recorded.judge_today(records, manifest.get("tier") or "full")
             print("Re-judged against today's references.")
             print("\n".join(f"  {line}" for line in moved) if moved else "  No verdict moved.")
-    except (store.RunNotFound, verdict.BaselineError) as error:
+    except (store.RunNotFound, baselines.BaselineError) as error:
         raise UsageError(str(error)) from None
     # The page lists them too; a record left out must not go unnoticed by whoever runs the command.
     for warning in store.scan_records(path.parent).warnings():

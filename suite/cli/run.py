@@ -13,7 +13,7 @@ import sys
 from suite import constants
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
 from suite.errors import UsageError
-from suite.judge import verdict
+from suite.judge import baselines, verdict
 from suite.run import session, store
 from suite.run.executors import EXECUTORS
 
@@ -136,7 +136,7 @@ def command(args) -> int:
 
 def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
     """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
-    baseline = verdict.load_baseline(tier).get("benchmarks", {})
+    baseline = baselines.load_baseline(tier).get("benchmarks", {})
     for benchmark in benchmarks:
         entry = baseline.get(benchmark.name)
         if entry is None:

@@ -27,7 +27,8 @@ import math
 from pathlib import Path
 
 from suite.constants import DEFAULT_SEEDS, baselines_dir
-from suite.judge.verdict import BaselineError, Stats, is_finite_number, metric_entries
+from suite.judge.baselines import BaselineError, is_finite_number, metric_entries
+from suite.judge.verdict import Stats
 from suite.reference import Reference
 from suite.text import number
 

@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite.judge import verdict
+from suite.judge import baselines, verdict
 from suite.reference import Reference
 from suite.run import store
 from suite.text import number
@@ -211,7 +211,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
                    if _show(env_a.get(key)) != _show(env_b.get(key))]
     tier_a = env_a.get("tier") or "full"
-    baseline = verdict.load_baseline(tier_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
+    baseline = baselines.load_baseline(tier_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
     grouped_a, grouped_b = _group(records_a), _group(records_b)
     names = [n for n in grouped_a if n in grouped_b]
     metrics, times = [], []
@@ -254,7 +254,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     packages, packages_recorded = _packages(path_a, path_b)
     tier_b = env_b.get("tier") or "full"
     verdicts_a = _verdicts(records_a, benchmarks, tier_a, baseline)
-    baseline_b = verdict.load_baseline(tier_b) if benchmarks is not None and tier_b not in ("full", "smoke") else None
+    baseline_b = baselines.load_baseline(tier_b) if benchmarks is not None and tier_b not in ("full", "smoke") else None
     verdicts_b = _verdicts(records_b, benchmarks, tier_b, baseline_b)
     verdicts = [(name, verdicts_a[name], verdicts_b[name]) for name in sorted(set(verdicts_a) & set(verdicts_b))]
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
@@ -295,7 +295,7 @@ def _references(benchmark, tier: str, baseline) -> dict:
         return {}
     documented = {r.metric: r for r in getattr(benchmark, "references", ())}
     try:
-        judged_refs, judged = verdict.references_for(benchmark, tier, baseline)
+        judged_refs, judged = baselines.references_for(benchmark, tier, baseline)
     except Exception:
         judged_refs, judged = (), False
     judged_by_metric = {r.metric: r for r in judged_refs} if judged else {}

@@ -476,22 +476,22 @@ def _judged_on(reference) -> str:
 
 def _float(value) -> float:
     try:
-        number = float(value)
+        x = float(value)
     except (TypeError, ValueError):
         return 0.0
-    return number if math.isfinite(number) else 0.0
+    return x if math.isfinite(x) else 0.0
 
 
 def _sortable(value) -> str:
     if value is None:
         return ""
     try:
-        number = float(value)
+        x = float(value)
     except (TypeError, ValueError):
         return ""
-    if math.isnan(number):
+    if math.isnan(x):
         return ""
-    return repr(number) if math.isfinite(number) else ("1e308" if number > 0 else "-1e308")
+    return repr(x) if math.isfinite(x) else ("1e308" if x > 0 else "-1e308")
 
 
 def _spread(value) -> str:

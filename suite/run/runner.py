@@ -276,22 +276,22 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str,
     judged against then, and its report must render without today's benchmark code (or TensorFlow).
     Computed once per run: the baseline and the code do not change under a running run.
     """
-    from suite.judge import verdict
+    from suite.judge import baselines
 
-    baselines = {tier: verdict.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
+    by_tier = {tier: baselines.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
     stamps = {}
     for tier in tiers:
         for name, benchmark in benchmarks.items():
             try:
-                references, judged = verdict.references_for(benchmark, tier, baselines.get(tier))
-            except verdict.BaselineError:
+                references, judged = baselines.references_for(benchmark, tier, by_tier.get(tier))
+            except baselines.BaselineError:
                 # Only a full-tier calibration run gets here (``run`` refuses an uncalibrated full tier
                 # before it starts): its records are what the calibration is made from, not judged.
                 references, judged = (), False
             stamps[(name, tier)] = {
                 "code_version": benchmark.code_version(),
                 "judged_against": {"judged": judged, "references": [r.to_dict() for r in references],
-                                   "baseline": verdict.baseline_provenance(tier, baselines.get(tier), name)},
+                                   "baseline": baselines.baseline_provenance(tier, by_tier.get(tier), name)},
                 "documented_references": [r.to_dict() for r in benchmark.references],
                 "source_cells": benchmark.source.cells,
                 "description": (type(benchmark).__doc__ or "").strip(),

@@ -19,11 +19,11 @@ from suite.text import short_duration
 def select(names: list[str], tags: list[str]):
     """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
     from suite import registry, sources
-    from suite.judge import verdict
+    from suite.judge import baselines
 
     try:
         known = registry.discover()
-    except verdict.BaselineError as error:  # a damaged baselines/full.json: no full-tier bound can be derived
+    except baselines.BaselineError as error:  # a damaged baselines/full.json: no full-tier bound can be derived
         raise UsageError(str(error)) from None
     if not names and not tags:
         raise UsageError("name benchmarks to run, or 'all', or --tag TAG (see `python -m suite list`)")
@@ -164,26 +164,26 @@ def check_reports_folder() -> None:
 
 def check_baseline(tier: str) -> None:
     """A quick-tier run is judged against its baseline: a bad file is said now, not after training."""
-    from suite.judge import verdict
+    from suite.judge import baselines
 
     if tier in ("full", "smoke"):
         return
     try:
-        verdict.load_baseline(tier)
-    except verdict.BaselineError as error:
+        baselines.load_baseline(tier)
+    except baselines.BaselineError as error:
         raise UsageError(str(error)) from None
 
 
 def check_calibration(benchmarks, tier: str) -> None:
     """A full-tier run judges two-sided claims by baselines/full.json: a missing entry is said before training."""
-    from suite.judge import verdict
+    from suite.judge import baselines
 
     if tier != "full":
         return
     for benchmark in benchmarks:
         try:
-            verdict.references_for(benchmark, tier)
-        except verdict.BaselineError as error:
+            baselines.references_for(benchmark, tier)
+        except baselines.BaselineError as error:
             raise UsageError(str(error)) from None
 
 

@@ -1,0 +1,114 @@
+"""Baselines: the committed files a tier's bounds come from, checked before anything trusts them.
+
+``baselines/quick.json`` holds the quick gate's calibrated bounds (``suite.judge.calibrate``);
+``references_for`` turns a benchmark and a tier into the references a run of it is judged against.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from suite.constants import baselines_dir
+from suite.reference import Reference
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be used: its message names the file, the field and the fix."""
+
+
+#: Fields each calibrated metric of a baseline entry must have to judge a run.
+BASELINE_METRIC_FIELDS = ("mean", "low", "high")
+
+
+def load_baseline(tier: str, directory: Path | None = None) -> dict:
+    """The tier's baseline (``{}`` when there is none), checked field by field before anything trusts it."""
+    path = (directory or baselines_dir()) / f"{tier}.json"
+    if not path.exists():
+        return {}
+    fix = f"restore it (git checkout {path.name}) or recalibrate (python -m suite calibrate --tier {tier})"
+    try:
+        baseline = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise BaselineError(f"baseline {path} is not valid JSON ({error}); {fix}") from None
+    except OSError as error:
+        raise BaselineError(f"baseline {path} cannot be read ({error.strerror or error}); {fix}") from None
+    for field_path, problem in baseline_problems(baseline):
+        raise BaselineError(f"baseline {path}: {field_path} {problem}; {fix}")
+    return baseline
+
+
+def metric_entries(data) -> tuple[list[tuple[str, dict]], list[tuple[str, str]]]:
+    """Every ``(field path, entry)`` under ``benchmarks.<name>.metrics.<metric>`` of a baseline-shaped
+    file (quick.json, full.json), and ``(field path, problem)`` for what is not shaped like one."""
+    if not isinstance(data, dict):
+        return [], [("the file", f"holds a JSON {type(data).__name__}, not an object")]
+    benchmarks = data.get("benchmarks")
+    if not isinstance(benchmarks, dict):
+        return [], [("'benchmarks'", "is missing or not an object")]
+    entries, problems = [], []
+    for name, benchmark in benchmarks.items():
+        metrics = benchmark.get("metrics") if isinstance(benchmark, dict) else None
+        if not isinstance(metrics, dict):
+            problems.append((f"benchmarks.{name}.metrics", "is missing or not an object"))
+            continue
+        for metric, entry in metrics.items():
+            where = f"benchmarks.{name}.metrics.{metric}"
+            if isinstance(entry, dict):
+                entries.append((where, entry))
+            else:
+                problems.append((where, "is not an object"))
+    return entries, problems
+
+
+def is_finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def baseline_problems(baseline) -> list[tuple[str, str]]:
+    """(field, problem) for every field a verdict needs that is missing or unusable."""
+    entries, problems = metric_entries(baseline)
+    for where, calibration in entries:
+        bad = [key for key in BASELINE_METRIC_FIELDS if not is_finite_number(calibration.get(key))]
+        problems += [(f"{where}.{key}", "is missing or not a finite number") for key in bad]
+        if not bad and calibration["low"] > calibration["high"]:
+            problems.append((where, f"has low {calibration['low']} above high {calibration['high']}"))
+    return problems
+
+
+def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[tuple[Reference, ...], bool]:
+    """The references a run of ``tier`` is judged against, and whether the tier is judged at all."""
+    if tier == "full":
+        uncalibrated = [r.metric for r in benchmark.references if r.uses_calibration and r.bounds is None]
+        if uncalibrated:
+            raise BaselineError(
+                f"{baselines_dir() / 'full.json'} has no calibration for {benchmark.name} "
+                f"({', '.join(uncalibrated)}), so its full-tier bounds cannot be derived; calibrate it: "
+                f"python -m suite calibrate --tier full {benchmark.name} --seeds 3")
+        return tuple(benchmark.references), True
+    if tier == "smoke":
+        return (), False
+    entry = (baseline or {}).get("benchmarks", {}).get(benchmark.name)
+    if not entry:
+        return (), True
+    # A divergence claim holds at every tier (the loss blows up within the first steps): judged as documented.
+    judged = [reference for reference in benchmark.references if reference.kind == "diverges"]
+    for metric, calibration in entry.get("metrics", {}).items():
+        documented = next((r for r in benchmark.references if r.metric == metric), None)
+        if documented is not None and documented.kind == "diverges":
+            continue
+        note = calibration.get("rule", "") + f" (baseline n={calibration.get('n')}, {entry.get('calibrated_at', '')})"
+        judged.append(Reference(metric, calibration.get("mean"),
+                                bounds=(calibration["low"], calibration["high"]), note=note,
+                                claim=documented.claim if documented else ""))
+    return tuple(judged), True
+
+
+def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | None:
+    """Where a quick-tier bound came from: the file, its calibration date and the code it measured."""
+    entry = (baseline or {}).get("benchmarks", {}).get(name)
+    if not entry:
+        return None
+    return {"file": f"baselines/{tier}.json", "calibrated_at": entry.get("calibrated_at"),
+            "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds")}
