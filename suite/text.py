@@ -50,14 +50,18 @@ def rough_duration(seconds: float) -> str:
 
 def spelled_duration(seconds) -> str:
     """The report's durations: "12.3 s", "3 min 05 s", "1 h 05 min"; what is not a finite number reads 0."""
-    try:
-        seconds = float(seconds)
-    except (TypeError, ValueError):
-        seconds = 0.0
-    if not math.isfinite(seconds):
-        seconds = 0.0
+    seconds = finite_or_zero(seconds)
     if seconds < 60:
         return f"{seconds:.1f} s"
     if seconds < 3600:
         return f"{int(seconds // 60)} min {int(seconds % 60):02d} s"
     return f"{int(seconds // 3600)} h {int(seconds % 3600 // 60):02d} min"
+
+
+def finite_or_zero(value) -> float:
+    """A recorded number as a float for sums and sorting: 0.0 for what is missing, not a number, or not finite."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return 0.0
+    return x if math.isfinite(x) else 0.0
