@@ -186,12 +186,7 @@ def _restamp(args) -> int:
             print(f"{benchmark.name}: not restamped, seed 1 differs from its calibration: {'; '.join(moved)}. "
                   f"Recalibrate: python -m suite calibrate --tier {args.tier} {benchmark.name}", file=sys.stderr)
             continue
-        entry["restamped"] = {
-            "at": store.utc_now(), "run_id": run_path.name, "seed": 1,
-            "previous_code_version": entry.get("code_version"),
-            "evidence": "seed 1 reproduced every calibrated metric bit for bit under the new code",
-        }
-        entry["code_version"] = benchmark.code_version()
+        calibrate.restamp(entry, benchmark.code_version(), run_id=run_path.name, now=store.utc_now())
         print(f"{benchmark.name}: restamped (seed 1 reproduced {len(entry['metrics'])} metric(s) exactly)",
               file=sys.stderr)
     if len(refused) < len(stale):
