@@ -6,13 +6,11 @@ Exit codes: 0 when every judged benchmark reproduces, 1 when any does not (or er
 
 from __future__ import annotations
 
-import argparse
 import math
 import sys
 
 from suite import constants
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
-from suite.errors import UsageError
 from suite.judge import baselines, verdict
 from suite.run import session, store
 from suite.run.executors import EXECUTORS
@@ -71,41 +69,11 @@ def add_parser(commands) -> None:
 def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
-    seeds = session.check_run_arguments(args)
-    if args.resume:
-        run_path, manifest, benchmarks = session.open_run(args.resume)
-        session.refuse_conflicting_resume_options(args, run_path, manifest)
-        tier = manifest.get("tier", constants.DEFAULT_TIER)
-        session.check_reports_folder()
-        session.check_baseline(tier)
-        session.check_calibration(benchmarks, tier)
-        seeds = session.more_seeds(run_path, manifest, args.seeds)
-        deterministic = manifest.get("deterministic", True)
-        device = manifest.get("device", "auto")
-        session.set_aside_damaged_records(run_path)
-        if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
-            session.check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
-        where = session.where_from(args, manifest)
-    else:
-        tier = args.tier or constants.DEFAULT_TIER
-        deterministic = True if args.deterministic is None else args.deterministic
-        device = args.device or "auto"
-        session.check_reports_folder()
-        session.check_baseline(tier)
-        benchmarks = session.select(args.names, args.tag)
-        if not benchmarks:
-            raise UsageError("the selection is empty: no benchmark carries all of those tags")
-        session.check_calibration(benchmarks, tier)
-        where = session.where_from(args)
-        extra = {"executor": where["executor"]}
-        if "shard" in where:
-            extra["shard"] = "/".join(map(str, where["shard"]))
-        if "slurm" in where:
-            extra["slurm"] = where["slurm"]
-        run_path = session.new_run(benchmarks, tier, seeds, device, deterministic, extra)
-
+    run = session.prepare(args)
+    run_path, benchmarks, tier, where = run.path, run.benchmarks, run.tier, run.where
     try:
-        interrupted = session.execute_run(run_path, benchmarks, tier, seeds, device, deterministic, args.timeout, where)
+        interrupted = session.execute_run(run_path, benchmarks, tier, run.seeds, run.device, run.deterministic,
+                                          args.timeout, where)
     except store.StorageFull as full:
         print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
               f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)

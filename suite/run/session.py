@@ -7,9 +7,12 @@ Every check happens before anything is created or trained, and a bad option is a
 
 from __future__ import annotations
 
+import argparse
 import math
 import sys
 import time
+from dataclasses import dataclass
+from pathlib import Path
 
 from suite import constants
 from suite.errors import UsageError
@@ -375,3 +378,58 @@ def set_aside_damaged_records(run_path) -> None:
     for problem, target in store.set_aside_damaged(run_path):
         print(f"warning: record {problem.path.name} is damaged ({problem.reason}); moved to "
               f"{target.relative_to(run_path)} and its job will run again", file=sys.stderr)
+
+
+@dataclass(frozen=True)
+class PreparedRun:
+    """A run folder ready to execute: what ``prepare`` made or reopened, with the settings it runs with."""
+
+    path: Path
+    benchmarks: list
+    tier: str
+    seeds: int
+    device: str
+    deterministic: bool
+    where: dict
+
+
+def prepare(args) -> PreparedRun:
+    """Check ``run``'s options, then make the run folder (or reopen it with ``--resume``); nothing trains yet.
+
+    Every check comes first, so a bad option or a damaged baseline is a ``UsageError`` before any
+    folder exists. A resumed run keeps its own tier, device and determinism, may grow its seeds, and
+    sets its damaged records aside so their jobs run again.
+    """
+    seeds = check_run_arguments(args)
+    if args.resume:
+        run_path, manifest, benchmarks = open_run(args.resume)
+        refuse_conflicting_resume_options(args, run_path, manifest)
+        tier = manifest.get("tier", constants.DEFAULT_TIER)
+        check_reports_folder()
+        check_baseline(tier)
+        check_calibration(benchmarks, tier)
+        seeds = more_seeds(run_path, manifest, args.seeds)
+        deterministic = manifest.get("deterministic", True)
+        device = manifest.get("device", "auto")
+        set_aside_damaged_records(run_path)
+        if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
+            check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
+        where = where_from(args, manifest)
+    else:
+        tier = args.tier or constants.DEFAULT_TIER
+        deterministic = True if args.deterministic is None else args.deterministic
+        device = args.device or "auto"
+        check_reports_folder()
+        check_baseline(tier)
+        benchmarks = select(args.names, args.tag)
+        if not benchmarks:
+            raise UsageError("the selection is empty: no benchmark carries all of those tags")
+        check_calibration(benchmarks, tier)
+        where = where_from(args)
+        extra = {"executor": where["executor"]}
+        if "shard" in where:
+            extra["shard"] = "/".join(map(str, where["shard"]))
+        if "slurm" in where:
+            extra["slurm"] = where["slurm"]
+        run_path = new_run(benchmarks, tier, seeds, device, deterministic, extra)
+    return PreparedRun(run_path, benchmarks, tier, seeds, device, deterministic, where)
