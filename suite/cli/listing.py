@@ -15,7 +15,6 @@ def add_parser(commands) -> None:
     listing.set_defaults(func=command)
 
 
-
 def command(args) -> int:
     benchmarks = session.select(["all"], args.tag)
     width = max([len("benchmark")] + [len(b.name) for b in benchmarks])
