@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from suite import files, registry
+from suite.cli.exits import EXIT_INTERRUPTED
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
 from suite.judge import baselines, calibrate, full_calibration, gate_power
@@ -43,7 +44,6 @@ def add_parser(commands) -> None:
 
 
 def command(args) -> int:
-
     if args.tier == "full":
         return _calibrate_full(args)
     if args.seeds is None:
@@ -66,7 +66,7 @@ def command(args) -> int:
         benchmarks = session.select(args.names, args.tag)
         run_path = session.new_run(benchmarks, args.tier, seeds, args.device, True)
         if session.execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout):
-            return 130
+            return EXIT_INTERRUPTED
     output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
     baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, store.load_records(run_path), previous,
@@ -113,7 +113,7 @@ def _calibrate_full(args) -> int:
     if not args.from_run:
         run_path = session.new_run(benchmarks, "full", seeds, args.device, True)
         if session.execute_run(run_path, benchmarks, "full", seeds, args.device, True, args.timeout):
-            return 130
+            return EXIT_INTERRUPTED
     records = store.load_records(run_path)
     measured, problems = {}, []
     for benchmark in benchmarks:
