@@ -216,7 +216,7 @@ def test_a_gate_of_several_seeds_judges_their_mean_with_a_narrower_interval():
         name = "cheap_toy"
         gate_seeds = 5
 
-    from suite import runner
+    from suite.run import runner
     assert [job.seed for job in runner.plan([CheapToy()], "quick", 1)] == [1, 2, 3, 4, 5]
     assert [job.seed for job in runner.plan([CheapToy()], "quick", 8)] == list(range(1, 9))
     assert [job.seed for job in runner.plan([CheapToy()], "full", 1)] == [1]

@@ -209,9 +209,7 @@ def _power(args) -> int:
 
 
 def print_power(baseline: dict) -> bool:
-    """Print what each gated metric of ``baseline`` can catch (suite.gate_power); True when any is flagged."""
-    from suite import gate_power, registry
-
+    """Print what each gated metric of ``baseline`` can catch (suite.judge.gate_power); True when any is flagged."""
     benchmarks = {name: cls() for name, cls in registry.discover().items()}
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
     gate_power.print_power(rows, documented=gate_power.judged_as_documented(benchmarks))

@@ -86,7 +86,7 @@ def command(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records
     verdicts = verdict.judge_recorded(records, order=list(by_name))
-    print_summary(verdicts)
+    print_summary(verdicts, baselines.numerics_against_baseline(records))
     if tier != "full" and tier != "smoke":
         _warn_about_stale_baseline(benchmarks, tier)
     if args.report and records:
@@ -116,7 +116,7 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
                   f"recalibrate if the change was intended", file=sys.stderr)
 
 
-def print_summary(verdicts) -> None:
+def print_summary(verdicts, numerics: dict | None = None) -> None:
     if not verdicts:
         print("\nNo job finished, so there is nothing to judge yet.")
         return
@@ -144,3 +144,18 @@ def print_summary(verdicts) -> None:
     for bench in verdicts:
         counts[bench.verdict] = counts.get(bench.verdict, 0) + 1
     print("\n" + ", ".join(f"{n} {name}" for name, n in counts.items()))
+    print_numerics(numerics or {})
+
+
+def print_numerics(numerics: dict[str, tuple[int, list[int]]]) -> None:
+    """Where the run's environment is the baseline's: which benchmarks gave the same bits, which did not."""
+    if not numerics:
+        return
+    identical = sorted(name for name, (_, changed) in numerics.items() if not changed)
+    print(f"Numerics: {len(identical)} of {len(numerics)} benchmarks bit-identical to the baseline "
+          "(same environment, same seeds).")
+    for name, (count, changed) in sorted(numerics.items()):
+        if changed:
+            print(f"  numerics changed: {name}: the weights of seed(s) {', '.join(map(str, changed))} differ "
+                  f"from the baseline's ({len(changed)} of {count} compared), in the environment it was "
+                  "calibrated in")

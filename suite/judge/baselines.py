@@ -89,14 +89,16 @@ def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[
         return tuple(benchmark.references), True
     if tier == "smoke":
         return (), False
-    entry = (baseline or {}).get("benchmarks", {}).get(benchmark.name)
-    if not entry:
+    entry = (baseline or {}).get("benchmarks", {}).get(benchmark.name) or {}
+    # A divergence claim holds at every tier (the loss blows up within the first steps), and so does a claim
+    # the benchmark names in ``gate_as_documented``: judged as documented.
+    judged = [reference for reference in benchmark.references
+              if reference.kind == "diverges" or reference.metric in benchmark.gate_as_documented]
+    if not entry and not judged:
         return (), True
-    # A divergence claim holds at every tier (the loss blows up within the first steps): judged as documented.
-    judged = [reference for reference in benchmark.references if reference.kind == "diverges"]
     for metric, calibration in entry.get("metrics", {}).items():
         documented = next((r for r in benchmark.references if r.metric == metric), None)
-        if documented is not None and documented.kind == "diverges":
+        if documented is not None and documented in judged:
             continue
         note = calibration.get("rule", "") + f" (baseline n={calibration.get('n')}, {entry.get('calibrated_at', '')})"
         judged.append(Reference(metric, calibration.get("mean"),
@@ -111,4 +113,34 @@ def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | N
     if not entry:
         return None
     return {"file": f"baselines/{tier}.json", "calibrated_at": entry.get("calibrated_at"),
-            "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds")}
+            "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds"),
+            "weights_sha256": entry.get("weights_sha256"), "environment": entry.get("environment")}
+
+
+#: What must match for two runs of one seed to give the same bits: the stack, the CPU and determinism.
+NUMERICS_ENVIRONMENT = ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")
+
+
+def numerics_against_baseline(records: list[dict]) -> dict[str, tuple[int, list[int]]]:
+    """Per benchmark, (seeds compared, seeds whose weights differ) against the baseline's weights hashes.
+
+    Only where the record's environment is the one the baseline was calibrated in (``NUMERICS_ENVIRONMENT``)
+    and the code version is the same: there a deterministic run gives the same bits, so identical weights
+    are the strongest evidence a gate can have, and different ones say the numerics changed even when
+    every metric stays inside its bounds. Across environments the statistical bounds alone apply.
+    """
+    compared: dict[str, tuple[int, list[int]]] = {}
+    for record in records:
+        baseline = (record.get("judged_against") or {}).get("baseline") or {}
+        hashes, environment = baseline.get("weights_sha256") or {}, baseline.get("environment") or {}
+        expected = hashes.get(str(record.get("seed")))
+        if (record.get("status") != "ok" or not expected or not record.get("weights_sha256")
+                or record.get("code_version") != baseline.get("code_version")
+                or any((record.get("environment") or {}).get(key) != environment.get(key)
+                       for key in NUMERICS_ENVIRONMENT)):
+            continue
+        count, changed = compared.get(record["benchmark"], (0, []))
+        if record["weights_sha256"] != expected:
+            changed = changed + [record["seed"]]
+        compared[record["benchmark"]] = (count + 1, changed)
+    return compared

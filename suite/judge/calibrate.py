@@ -1,4 +1,4 @@
-"""``python -m suite calibrate``: measure a tier over many seeds and write its regression baseline.
+"""The quick gate's calibration: bounds from the spread of many seeds, the baseline ``python -m suite calibrate`` writes.
 
 ``--tier full`` writes the port's calibration behind the full tier's two-sided bounds instead
 (``baselines/full.json``, see ``suite.judge.full_calibration``); the rest of this docstring is the quick gate's.
@@ -8,15 +8,17 @@ against what this suite measured before: ``baselines/<tier>.json``. For every
 benchmark and every metric it has a claim about, the baseline stores the per-seed
 values, their mean and standard deviation, and bounds made by one rule:
 
-    half-width = max(k * s * sqrt(1 + 1/n), floor)
+    half-width = max(k * s * sqrt(1/m + 1/n), floor), clipped to the metric's possible range
 
-where ``s`` is the sample std over ``n`` seeds and ``k`` is the Student-t quantile
-(n-1 degrees of freedom) at 1 - alpha/2 with alpha = 1 % / M, M the number of
-calibrated metrics: the prediction interval of one fresh seed, Bonferroni-corrected
+where ``s`` is the sample std over ``n`` seeds, ``m`` the seeds one gate run measures of the benchmark
+(``Benchmark.gate_seeds``: 1, or several for a cheap benchmark whose seeds spread widely) and ``k`` is
+the Student-t quantile (n-1 degrees of freedom) at 1 - alpha/2 with alpha = 1 % / M, M the number of
+calibrated metrics: the prediction interval of the mean of m fresh seeds, Bonferroni-corrected
 so that the whole gate raises a false alarm in under 1 % of clean runs (if a new
 environment perturbs a metric no more than a change of seed does). The floor keeps
 a bound from collapsing where every seed gives the same value (a toy net that
-always separates): half a point for accuracies, 3 % for losses.
+always separates): half a point for accuracies, 3 % for losses. An accuracy cannot leave [0, 1]
+nor a loss or a count go below 0, so a bound beyond is cut back to what the metric can be.
 """
 
 from __future__ import annotations
@@ -47,36 +49,58 @@ def floor_for(metric: str, mean: float) -> float:
     return max(RELATIVE_FLOOR * abs(mean), 1e-6)
 
 
-def false_alarm_probability(half_width: float, std: float, n: int) -> float:
-    """P(one fresh seed lands outside mean ± half_width) under the Student-t predictive distribution."""
+def possible_range(metric: str) -> tuple[float, float]:
+    """Where a metric can land at all, by the kind its name says it is (a gap or a difference: anywhere)."""
+    if "accuracy" in metric or metric.endswith("_acc") or metric in ("separates",):
+        return 0.0, 1.0
+    if "gap" in metric or "lead" in metric:
+        return -math.inf, math.inf
+    counts = ("errors", "batches", "never_predicted", "dead", "units", "width")
+    if "loss" in metric or "mse" in metric or any(word in metric for word in counts):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
+def predictive_scale(std: float, n: int, gate_seeds: int = 1) -> float:
+    """The std of (mean of ``gate_seeds`` fresh seeds - mean of the ``n`` calibration seeds)."""
+    return std * math.sqrt(1 / gate_seeds + 1 / n)
+
+
+def false_alarm_probability(half_width: float, std: float, n: int, gate_seeds: int = 1) -> float:
+    """P(the mean of gate_seeds fresh seeds lands outside mean ± half_width), Student-t predictive."""
     from scipy import stats
 
     if std == 0 or not math.isfinite(std):
         return 0.0
-    scale = std * math.sqrt(1 + 1 / n)
-    return float(2 * stats.t.sf(half_width / scale, n - 1))
+    return float(2 * stats.t.sf(half_width / predictive_scale(std, n, gate_seeds), n - 1))
 
 
-def entry_bounds(metric: str, values: list[float], metrics_in_gate: int) -> dict:
+def entry_bounds(metric: str, values: list[float], metrics_in_gate: int, gate_seeds: int = 1) -> dict:
     stats = Stats.of(values)
     n, mean, std = stats.n, stats.mean, stats.std
     alpha = FAMILY_FALSE_ALARM / max(metrics_in_gate, 1)
     k = t_quantile(1 - alpha / 2, n - 1)
-    statistical = k * std * math.sqrt(1 + 1 / n)
+    statistical = k * predictive_scale(std, n, gate_seeds)
     floor = floor_for(metric, mean)
     half_width = max(statistical, floor)
-    rule = (f"mean ± max(t({n - 1}, 1-{alpha:.2g}/2)={k:.2f} x s x sqrt(1+1/n) = {statistical:.4g}, "
-            f"floor {floor:.4g})")
+    lowest, highest = possible_range(metric)
+    rule = (f"mean ± max(t({n - 1}, 1-{alpha:.2g}/2)={k:.2f} x s x sqrt(1/m+1/n) = {statistical:.4g}, "
+            f"floor {floor:.4g}), m={gate_seeds}")
     return {
-        "mean": mean, "std": std, "n": n, "values": values, "low": mean - half_width, "high": mean + half_width,
+        "mean": mean, "std": std, "n": n, "values": values, "gate_seeds": gate_seeds,
+        "low": max(mean - half_width, lowest), "high": min(mean + half_width, highest),
         "half_width": half_width, "rule": rule,
-        "false_alarm": false_alarm_probability(half_width, std, n),
+        "false_alarm": false_alarm_probability(half_width, std, n, gate_seeds),
     }
 
 
 def calibrated_metrics(benchmark) -> list[str]:
-    """The metrics a benchmark makes claims about (a divergence claim is judged as documented)."""
-    return [r.metric for r in benchmark.references if r.kind != "diverges"]
+    """The metrics the gate calibrates: ``gate_metrics``, else those the benchmark makes claims about (a
+    divergence claim, and those in ``gate_as_documented``, are judged as documented)."""
+    if benchmark.gate_metrics is not None:
+        return list(benchmark.gate_metrics)
+    return [r.metric for r in benchmark.references
+            if r.kind != "diverges" and r.metric not in benchmark.gate_as_documented]
 
 
 def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: dict, run_id: str, *,
@@ -92,6 +116,12 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
         mine = [r for r in records if r["benchmark"] == name]
         if not mine:
             continue
+        version = benchmark.code_version()
+        other_code = [r for r in mine if r.get("code_version") not in (None, version)]
+        if other_code:  # a baseline must describe the code it is stamped with
+            problems.append(f"{name}: {len(other_code)} record(s) made by other code (version "
+                            f"{other_code[0].get('code_version')}, today {version}); run it again to calibrate")
+            continue
         failed = [r for r in mine if r["status"] != "ok"]
         if failed:
             problems.append(f"{name}: {len(failed)} job(s) {failed[0]['status']}: {failed[0].get('error', '')[:200]}")
@@ -106,8 +136,10 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
             metrics[metric] = {"values": values}
         entries[name] = {
             "metrics": metrics,
+            "gate_seeds": benchmark.gate_seeds,
             "seeds": sorted(r["seed"] for r in mine),
-            "code_version": benchmark.code_version(),
+            "weights_sha256": {str(r["seed"]): r.get("weights_sha256") for r in sorted(mine, key=lambda r: r["seed"])},
+            "code_version": version,
             "calibrated_at": now,
             "run_id": run_id,
             "environment": {key: environment.get(key) for key in
@@ -117,7 +149,7 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
     alarm = 0.0
     for entry in entries.values():
         for metric, calibration in entry["metrics"].items():
-            calibration.update(entry_bounds(metric, calibration["values"], total))
+            calibration.update(entry_bounds(metric, calibration["values"], total, entry.get("gate_seeds", 1)))
             alarm += calibration["false_alarm"]
     return {
         "tier": tier,
@@ -125,8 +157,8 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
         "family_false_alarm_target": FAMILY_FALSE_ALARM,
         "metrics_in_gate": total,
         "estimated_false_alarm_rate": alarm,
-        "false_alarm_method": "union bound over the metrics of the Student-t predictive probability that one "
-                              "fresh seed falls outside its bounds",
+        "false_alarm_method": "union bound over the metrics of the Student-t predictive probability that the "
+                              "mean of a gate run's fresh seeds falls outside its bounds",
         "machine": {"cpu": environment.get("cpu"), "cpu_count": environment.get("cpu_count"),
                     "gpu": environment.get("gpu")},
         "updated_at": now,

@@ -44,8 +44,10 @@ class MetricPower:
         return bool(self.problems)
 
 
-def detectable_shift(half_width: float, std: float, n: int) -> float:
-    """Smallest shift of the true mean that one fresh seed shows outside the bounds with probability POWER."""
+def detectable_shift(distance: float, std: float, n: int, gate_seeds: int = 1) -> float:
+    """Smallest shift of the true mean that a gate run's mean carries past a bound ``distance`` away,
+    with probability POWER."""
+    from suite.judge.calibrate import predictive_scale
     from suite.judge.verdict import t_quantile
 
     if n < 2 or not math.isfinite(std):

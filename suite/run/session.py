@@ -248,6 +248,10 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     recorded = len(jobs) - len(pending)
     already = f" ({recorded} already recorded, {len(pending)} to run)" if recorded else ""
     part = f" (shard {shard[0]}/{shard[1]})" if shard else ""
+    more = [f"{b.name} {runner.seeds_for(b, tier, seeds)}" for b in benchmarks
+            if runner.seeds_for(b, tier, seeds) > seeds]
+    if more:  # the quick tier's cheap benchmarks run the seeds the gate needs (Benchmark.gate_seeds)
+        part += f" (more seeds where the gate needs them: {', '.join(more)})"
     print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{part}{already}, "
           f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}"
           f"{_describe_where(where)}.", file=sys.stderr)
