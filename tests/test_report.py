@@ -239,6 +239,14 @@ def test_failed_jobs_show_their_reason_and_broken_figures_a_message(rendered):
     assert "This figure could not be drawn: ValueError: decision_grid must be 2-d" in html
 
 
+def test_only_the_broken_artefact_costs_a_figure(rendered):
+    """Every other figure of the demo is drawn: a figure module the page cannot reach shows up here."""
+    _, html, _ = rendered
+    assert html.count("This figure could not be drawn") == 1, [
+        line[:200] for line in html.splitlines() if "could not be drawn" in line]
+    assert "could not be drawn" not in html.replace("This figure could not be drawn: ValueError: decision_grid", "")
+
+
 def test_statistics_say_how_many_seeds(rendered):
     _, html, _ = rendered
     assert "95% CI ±" in html and "n=3" in html
