@@ -60,7 +60,8 @@ def add_parser(commands) -> None:
                      help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
     run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
     run.add_argument("--no-deterministic", dest="deterministic", action="store_false", default=None,
-                     help="do not enable TensorFlow op determinism")
+                     help="do not enable TensorFlow op determinism (on JAX: XLA's deterministic GPU "
+                          "ops)")
     run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
     run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
     for title, options in (("where the jobs run", WHERE_OPTIONS), ("--executor slurm", SLURM_OPTIONS)):

@@ -72,8 +72,11 @@ def seeds_for(benchmark: Benchmark, tier: str, asked: int) -> int:
     return max(asked, benchmark.gate_seeds) if tier == "quick" else asked
 
 
-def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
-    """Expected wall time of one job: the median of earlier runs on this machine, else the declared figure."""
+def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow") -> tuple[float, str]:
+    """Expected wall time of one job: the median of earlier runs on this machine and backend, else the declared figure.
+
+    The declared figures are TensorFlow's; a JAX job of the same benchmark may take a different time.
+    """
     durations = []
     pattern = f"{benchmark.name}__{tier}__s*.json"
     for run_path in store.list_runs()[-20:]:
@@ -82,7 +85,8 @@ def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
                 record = store.read_record(path)
             except (ValueError, OSError):
                 continue
-            if record.get("status") == "ok" and record.get("duration_s"):
+            if (record.get("status") == "ok" and record.get("duration_s")
+                    and (record.get("backend") or "tensorflow") == backend):
                 durations.append(float(record["duration_s"]))
     if durations:
         return statistics.median(durations), "measured"

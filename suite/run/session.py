@@ -246,7 +246,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     if will_skip:
         print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
               f"--device cpu runs them on the CPU.", file=sys.stderr)
-    estimates = {b.name: runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
+    estimates = {b.name: runner.estimate_seconds(b, tier, backend) if b.name not in will_skip else (0.0, "declared")
                  for b in benchmarks}
     # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
     pending = [job for job in jobs if not store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
