@@ -173,7 +173,11 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
-    environment["backend"] = backends.recorded(environment if environment else {"backend": manifest.get("backend")})
+    # The header names the backend with its versions; the row compared carries JAX's versions (jax, jaxlib),
+    # while TensorFlow's version has a row of its own.
+    environment["backend_described"] = backends.recorded(environment or {"backend": manifest.get("backend")})
+    if environment["backend_described"].split(" ")[0] != "tensorflow":
+        environment["backend"] = environment["backend_described"]
     if manifest.get("deterministic") is not None:
         environment["deterministic"] = manifest["deterministic"]
     environment["tier"] = manifest.get("tier") or (records[0].get("tier") if records else "")
@@ -266,7 +270,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
                       sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)),
                       packages=packages, packages_recorded=packages_recorded, verdicts=verdicts,
                       warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b],
-                      backend_a=env_a["backend"], backend_b=env_b["backend"])
+                      backend_a=env_a["backend_described"], backend_b=env_b["backend_described"])
 
 
 def _verdicts(records: list[dict], benchmarks: dict | None, tier: str, baseline) -> dict[str, str]:
