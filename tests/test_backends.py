@@ -167,6 +167,18 @@ def test_gpu_and_gpu_required_follow_jax_devices_without_a_gpu():
     assert result["preferred"] == ["/CPU:0", ["no GPU found: fell back to the CPU"]]
 
 
+def test_counting_jax_gpus_in_the_driver_leaves_the_workers_environment_as_it_was(monkeypatch):
+    pytest.importorskip("jax")
+    from suite.run import placement
+
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
+    assert placement.gpu_count("jax") == len(placement._jax_devices("gpu"))
+    assert "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # the user's own setting is kept
+    placement.gpu_count("jax")
+    assert os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
+
+
 @pytest.mark.slow
 def test_data_parallel_on_jax_runs_over_two_logical_cpus(tmp_path):
     """``SUITE_LOGICAL_CPUS=2`` gives the JAX worker two XLA CPU devices: a gpu job runs under ``DataParallel``."""

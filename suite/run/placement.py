@@ -90,7 +90,16 @@ def _jax_devices(platform: str) -> list:
 def gpu_count(backend: str) -> int:
     """The GPUs ``backend`` can use on this machine (in the driver, before any worker starts)."""
     if backend == "jax":
-        return len(_jax_devices("gpu"))
+        # The driver only counts: without this, JAX would reserve most of each GPU's memory in the driver
+        # for the whole run. Unset again afterwards, so the workers it spawns allocate as JAX does by default.
+        ours = "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
+        if ours:
+            os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] = "false"
+        try:
+            return len(_jax_devices("gpu"))
+        finally:
+            if ours:
+                del os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"]
     import tensorflow as tf
 
     return len(tf.config.list_physical_devices("GPU"))
