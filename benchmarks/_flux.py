@@ -17,6 +17,11 @@ Flux-vs-Keras difference is written down once (see the porting notes of ``source
 
 The compiled full-batch loop these feed (``Flux.train!`` over ``Iterators.repeated((X, Y), n)``) is
 ``suite.training.full_batch_steps``.
+
+Backends: each loss is written once in TensorFlow ops (the numbers ``baselines/quick.json`` holds, bit
+for bit) and once in ``keras.ops`` for the other backends (JAX), the same formula op for op; the backend
+Keras was loaded with picks one. ``FusedAdam`` is a TensorFlow kernel; elsewhere it is Keras' Adam with
+the same hyperparameters, which computes the same update (see its docstring).
 """
 
 from __future__ import annotations
@@ -52,12 +57,24 @@ class FusedAdam:
 
     Flux itself adds ε to the bias-corrected √v̂ (ε_Keras = ε_Flux·√(1-β₂ᵗ)); with ε = 1e-8
     that only matters while gradients are ~1e-8, i.e. never here.
+
+    On JAX there is no such kernel: ``keras_optimizer`` gives Keras' Adam with the same η, β and ε,
+    whose update is ``ResourceApplyAdam``'s formula (α = η·√(1-β₂ᵗ)/(1-β₁ᵗ); m += (g-m)(1-β₁);
+    v += (g²-v)(1-β₂); w -= α·m/(√v + ε)), and the JAX loop trains with it.
     """
 
     def __init__(self, learning_rate: float = 0.001, beta_1: float = 0.9, beta_2: float = 0.999,
                  epsilon: float = FLUX_ADAM_EPSILON):
         self.learning_rate, self.beta_1, self.beta_2, self.epsilon = learning_rate, beta_1, beta_2, epsilon
         self.built = False
+        self._keras_optimizer = None
+
+    def keras_optimizer(self) -> keras.optimizers.Optimizer:
+        """Keras' Adam with this optimiser's η, β and ε (one per instance, so its moments carry over calls)."""
+        if self._keras_optimizer is None:
+            self._keras_optimizer = keras.optimizers.Adam(learning_rate=self.learning_rate, beta_1=self.beta_1,
+                                                          beta_2=self.beta_2, epsilon=self.epsilon)
+        return self._keras_optimizer
 
     def build(self, variables) -> None:
         import tensorflow as tf
@@ -89,6 +106,10 @@ def _handle(variable):
 
 def crossentropy(y_true, probabilities):
     """Old Flux ``crossentropy``: ``-Σ y·log(p) / batch`` with no epsilon (inf when a true p is 0)."""
+    if _on_other_backend():
+        ops = keras.ops
+        return ops.sum(crossentropy_per_sample(y_true, probabilities)) / ops.cast(
+            ops.shape(probabilities)[0], probabilities.dtype)
     import tensorflow as tf
 
     return tf.reduce_sum(crossentropy_per_sample(y_true, probabilities)) / tf.cast(
@@ -97,6 +118,11 @@ def crossentropy(y_true, probabilities):
 
 def crossentropy_per_sample(y_true, probabilities):
     """Per-sample form of ``crossentropy`` for ``model.compile`` (Keras averages over the batch)."""
+    if _on_other_backend():
+        ops = keras.ops
+        y_true = ops.cast(y_true, probabilities.dtype)
+        log_p = ops.log(ops.where(y_true > 0, probabilities, ops.ones_like(probabilities)))
+        return -ops.sum(y_true * log_p, axis=-1)
     import tensorflow as tf
 
     y_true = tf.cast(y_true, probabilities.dtype)
@@ -109,6 +135,9 @@ def crossentropy_per_sample(y_true, probabilities):
 
 def logit_crossentropy(y_true, logits):
     """Newer Flux ``logitcrossentropy(ŷ, y)`` = mean over the batch of ``-Σ y·logsoftmax(ŷ)``."""
+    if _on_other_backend():
+        ops = keras.ops
+        return -ops.mean(ops.sum(ops.cast(y_true, logits.dtype) * ops.log_softmax(logits, axis=-1), axis=-1))
     import tensorflow as tf
 
     return -tf.reduce_mean(tf.reduce_sum(tf.cast(y_true, logits.dtype) * tf.nn.log_softmax(logits), axis=-1))
@@ -116,6 +145,13 @@ def logit_crossentropy(y_true, logits):
 
 def mse(y_true, predictions):
     """Flux ``mse``: mean of the squared error over all entries."""
+    if _on_other_backend():
+        return keras.ops.mean(keras.ops.square(predictions - keras.ops.cast(y_true, predictions.dtype)))
     import tensorflow as tf
 
     return tf.reduce_mean(tf.square(predictions - tf.cast(y_true, predictions.dtype)))
+
+
+def _on_other_backend() -> bool:
+    """True on JAX (any backend but TensorFlow): the losses take their ``keras.ops`` form."""
+    return keras.backend.backend() != "tensorflow"

@@ -9,11 +9,11 @@ test accuracy 0.9776 (test loss 0.0722).
 from __future__ import annotations
 
 import keras
-import tensorflow as tf
 from keras import layers
 
 from benchmarks import _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import under_data_parallel
 
 
 @register
@@ -69,7 +69,7 @@ class DlwpDense512(Benchmark):
             layers.Dense(10, activation="softmax"),
         ])
         # Keras 3.15 cannot run several steps per call under MirroredStrategy (several GPUs): one step then.
-        steps_per_execution = 1 if tf.distribute.has_strategy() else settings.steps_per_execution
+        steps_per_execution = 1 if under_data_parallel() else settings.steps_per_execution
         model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"],
                       steps_per_execution=steps_per_execution)
         return model

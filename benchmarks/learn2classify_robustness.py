@@ -13,11 +13,11 @@ import math
 
 import keras
 import numpy as np
-import tensorflow as tf
 from keras import layers
 
 from benchmarks import _convnet, _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
+from suite.training import under_data_parallel
 
 #: The four directions of a shift, as (rows down, columns right) per pixel.
 SHIFT_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))
@@ -159,7 +159,7 @@ class OffCentreTiltedDigits(Benchmark):
         # 50 batches per call into TensorFlow: same numbers, a third of the epoch time here. Not under
         # MirroredStrategy: Keras 3.15's multi-step loop fails there ("You must feed a value for
         # placeholder tensor ... while/cond/Placeholder"), tested with two logical CPUs.
-        steps_per_execution = 1 if tf.distribute.has_strategy() else 50
+        steps_per_execution = 1 if under_data_parallel() else 50
         model.compile(optimizer=_flux.adam(), loss="sparse_categorical_crossentropy",
                       steps_per_execution=steps_per_execution)
         return model

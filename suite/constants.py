@@ -17,6 +17,8 @@ MAX_TIMEOUT_S = 7 * 86400
 MAX_WORKERS = 256
 PLACEMENTS = ("cpu", "gpu", "gpu-required")
 DEVICES = ("auto", "cpu", "gpu")
+#: The Keras backend of a run when ``--backend`` is not given, and of every record that predates the option.
+DEFAULT_BACKEND = "tensorflow"
 
 #: The project checkout (the folder holding ``benchmarks/`` and ``suite/``).
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

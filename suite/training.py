@@ -8,6 +8,10 @@ one Python->TensorFlow dispatch per step, which dominates a 200-point problem.
 ``tf.while_loop``, recording the loss of every step in a ``TensorArray``, and
 returns to Python only every ``chunk_steps`` steps (to report progress and to
 evaluate extra sets when asked).
+
+That loop is TensorFlow's. On the JAX backend the same call runs ``suite.training_jax``'s loop
+(``stateless_call`` under ``jax.jit``), with the same arguments and history; the backend Keras
+was loaded with decides, so a benchmark calls ``full_batch_steps`` whatever the backend.
 """
 
 from __future__ import annotations
@@ -38,6 +42,12 @@ def full_batch_steps(
     ``monitor_every`` steps (and after the last step): the held-out curves the
     sources plot. A non-finite loss does not stop the loop: divergence is a result.
     """
+    if _backend() != "tensorflow":
+        from suite import training_jax
+
+        return training_jax.full_batch_steps(model, loss_fn, optimizer, x, y, steps, monitor=monitor,
+                                             monitor_every=monitor_every, chunk_steps=chunk_steps,
+                                             progress=progress)
     import tensorflow as tf
 
     if steps < 0:
@@ -91,9 +101,31 @@ def full_batch_steps(
 
 def final_loss(model, loss_fn: Callable, x, y) -> float:
     """The loss after training (the number the notebooks print with ``loss(X, Y)``)."""
+    if _backend() != "tensorflow":
+        import keras
+
+        loss = loss_fn(keras.ops.convert_to_tensor(y), model(keras.ops.convert_to_tensor(x), training=False))
+        return float(keras.ops.convert_to_numpy(loss))
     import tensorflow as tf
 
     return float(loss_fn(tf.convert_to_tensor(y), model(tf.convert_to_tensor(x), training=False)).numpy())
+
+
+def under_data_parallel() -> bool:
+    """Whether the job runs data parallel: under a ``tf.distribute`` strategy, or a Keras ``DataParallel``."""
+    if _backend() == "tensorflow":
+        import tensorflow as tf
+
+        return tf.distribute.has_strategy()
+    import keras
+
+    return keras.distribution.distribution() is not None
+
+
+def _backend() -> str:
+    import keras
+
+    return keras.backend.backend()
 
 
 def accuracy(model, x, y_labels, *, batch_size: int = 10_000) -> float:

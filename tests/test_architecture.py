@@ -111,7 +111,8 @@ def test_no_import_circle_in_suite():
 #: A second executor or front end plugs in above the run layer without touching what is below.
 LAYERS = (
     ("base", ("suite.constants", "suite.errors", "suite.text", "suite.files", "suite.reference", "suite.artefacts",
-              "suite.sources", "suite.training", "suite.native_log", "suite.schema")),
+              "suite.sources", "suite.training", "suite.training_jax", "suite.backends", "suite.native_log",
+              "suite.schema")),
     ("data", ("suite.data",)),
     ("judge", ("suite.judge",)),
     ("catalogue", ("suite", "suite.registry")),

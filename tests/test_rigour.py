@@ -181,6 +181,26 @@ def test_restamp_carries_a_baseline_over_a_neutral_change_and_refuses_a_real_one
         json.loads(baseline_path.read_text())["benchmarks"]["dlwp_dense512"]["metrics"]
 
 
+@pytest.mark.slow
+def test_restamp_compares_seed_1_when_the_gate_runs_more_seeds(tmp_path):
+    """The quick tier trains seeds 1..gate_seeds even when one seed is asked: seed 1 is the one compared."""
+    environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines")}
+    name = "julia_notes_mlp32_50k"  # gate_seeds 2, and its accuracies differ from seed to seed
+    calibrated = run_suite("calibrate", name, "--tier", "quick", "--seeds", "3", env=environment)
+    assert calibrated.returncode == 0, calibrated.stderr[-2000:]
+    baseline_path = tmp_path / "baselines" / "quick.json"
+    baseline = json.loads(baseline_path.read_text())
+    entry = baseline["benchmarks"][name]
+    assert entry["gate_seeds"] == 2 and entry["metrics"]["train_accuracy"]["values"][0] != \
+        entry["metrics"]["train_accuracy"]["values"][1]
+    genuine_hash, entry["code_version"] = entry["code_version"], "0" * 16
+    baseline_path.write_text(json.dumps(baseline))
+    restamped = run_suite("calibrate", name, "--tier", "quick", "--restamp", env=environment)
+    assert restamped.returncode == 0, restamped.stderr[-2000:]
+    assert f"{name}: restamped (seed 1 reproduced 2 metric(s) exactly)" in restamped.stderr
+    assert json.loads(baseline_path.read_text())["benchmarks"][name]["code_version"] == genuine_hash
+
+
 #: Gated metrics the committed baseline cannot yet make able to catch their regression, and why. The
 #: test fails when one of them is fixed (take it off) or another metric joins them.
 KNOWN_WEAK = {

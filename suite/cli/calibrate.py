@@ -11,8 +11,9 @@ import sys
 from pathlib import Path
 
 from suite import files, registry
+from suite.backends import BACKENDS
 from suite.cli.exits import EXIT_INTERRUPTED
-from suite.constants import DEFAULT_SEEDS, baselines_dir
+from suite.constants import DEFAULT_BACKEND, DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
 from suite.judge import baselines, calibrate, full_calibration, gate_power
 from suite.run import environment, session, store
@@ -29,6 +30,9 @@ def add_parser(commands) -> None:
                         help=f"seeds per benchmark (default {calibrate.QUICK_SEEDS}, at least {calibrate.MIN_SEEDS}; full tier: default "
                              f"{DEFAULT_SEEDS}, at least 1)")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--backend", default=None, metavar="NAME",
+                        help=f"the Keras backend: {', '.join(BACKENDS)} (default {DEFAULT_BACKEND}); another backend "
+                             "than TensorFlow writes baselines/<tier>-<backend>.json")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--from-run", metavar="RUN", help="use the records of RUN instead of running again")
     parser.add_argument("--restamp", action="store_true",
@@ -43,7 +47,18 @@ def add_parser(commands) -> None:
     parser.set_defaults(func=command, deterministic=True)
 
 
+def _default_output(args) -> Path:
+    """``baselines/<tier>.json`` for TensorFlow; another backend's numbers go to ``baselines/<tier>-<backend>.json``."""
+    backend = args.backend or DEFAULT_BACKEND
+    suffix = "" if backend == DEFAULT_BACKEND else f"-{backend}"
+    return baselines_dir() / f"{args.tier}{suffix}.json"
+
+
 def command(args) -> int:
+    session.check_backend(args.backend)
+    if args.backend not in (None, DEFAULT_BACKEND) and (args.tier == "full" or args.restamp or args.power):
+        raise UsageError(f"--backend {args.backend} calibrates the quick tier only (into baselines/quick-{args.backend}"
+                         ".json); --tier full, --restamp and --power work on TensorFlow's baselines")
     if args.tier == "full":
         return _calibrate_full(args)
     if args.seeds is None:
@@ -59,15 +74,20 @@ def command(args) -> int:
         run_path, manifest, benchmarks = session.open_run(args.from_run)
         if manifest.get("tier") != args.tier:
             raise UsageError(f"run {run_path.name} is tier {manifest.get('tier')}, not {args.tier}")
+        ran_on = manifest.get("backend", DEFAULT_BACKEND)
+        if ran_on != (args.backend or DEFAULT_BACKEND):
+            raise UsageError(f"run {run_path.name} ran on {ran_on}; calibrate from it with --backend {ran_on}")
         named = [name for name in args.names if name != "all"]
         if named:  # calibrate only the named benchmarks of the run
             benchmarks = [b for b in benchmarks if b.name in named]
     else:
         benchmarks = session.select(args.names, args.tag)
-        run_path = session.new_run(benchmarks, args.tier, seeds, args.device, True)
-        if session.execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout):
+        backend = args.backend or DEFAULT_BACKEND
+        run_path = session.new_run(benchmarks, args.tier, seeds, args.device, True, backend=backend)
+        if session.execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout,
+                               backend=backend):
             return EXIT_INTERRUPTED
-    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    output = _default_output(args) if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
     baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, store.load_records(run_path), previous,
                                         run_path.name, now=store.utc_now(), git_commit=environment.git_commit())
@@ -176,7 +196,8 @@ def _restamp(args) -> int:
     run_path = session.new_run(stale, args.tier, 1, args.device, True)
     if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout):
         return 130
-    fresh = {r["benchmark"]: r for r in store.load_records(run_path)}
+    # Seed 1 only: a benchmark whose gate needs several seeds (gate_seeds) runs them all in the quick tier.
+    fresh = {r["benchmark"]: r for r in store.load_records(run_path) if r.get("seed") == 1}
     refused = []
     for benchmark in stale:
         entry = entries[benchmark.name]

@@ -10,6 +10,7 @@ import math
 import sys
 
 from suite import constants
+from suite.backends import BACKENDS
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
 from suite.judge import baselines, verdict
 from suite.run import session, store
@@ -52,11 +53,15 @@ def add_parser(commands) -> None:
     run.add_argument("--seeds", type=int, default=None,
                      help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
     run.add_argument("--device", default=None, help="auto (each benchmark's placement; the default), cpu, gpu")
+    run.add_argument("--backend", default=None, metavar="NAME",
+                     help=f"the Keras backend of every job: {', '.join(BACKENDS)} (default {constants.DEFAULT_BACKEND}; "
+                          "jax needs pip install -e '.[jax]'); a run never mixes backends")
     run.add_argument("--resume", metavar="RUN",
                      help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
     run.add_argument("--timeout", type=float, default=None, help="seconds per job (default: 10x its estimate)")
     run.add_argument("--no-deterministic", dest="deterministic", action="store_false", default=None,
-                     help="do not enable TensorFlow op determinism")
+                     help="do not enable TensorFlow op determinism (on JAX: XLA's deterministic GPU "
+                          "ops)")
     run.add_argument("--no-report", dest="report", action="store_false", help="skip the HTML report")
     run.add_argument("--yes", action="store_true", help="accepted for scripts; the run never asks questions")
     for title, options in (("where the jobs run", WHERE_OPTIONS), ("--executor slurm", SLURM_OPTIONS)):
@@ -73,7 +78,7 @@ def command(args) -> int:
     run_path, benchmarks, tier, where = run.path, run.benchmarks, run.tier, run.where
     try:
         interrupted = session.execute_run(run_path, benchmarks, tier, run.seeds, run.device, run.deterministic,
-                                          args.timeout, where)
+                                          args.timeout, where, run.backend)
     except store.StorageFull as full:
         print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
               f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
@@ -86,7 +91,7 @@ def command(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records
     verdicts = verdict.judge_recorded(records, order=list(by_name))
-    print_summary(verdicts, baselines.numerics_against_baseline(records))
+    print_summary(verdicts, baselines.numerics_against_baseline(records), backend=_backend_of(records, run.backend))
     if tier != "full" and tier != "smoke":
         _warn_about_stale_baseline(benchmarks, tier)
     if args.report and records:
@@ -116,10 +121,20 @@ def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
                   f"recalibrate if the change was intended", file=sys.stderr)
 
 
-def print_summary(verdicts, numerics: dict | None = None) -> None:
+def _backend_of(records: list[dict], asked: str) -> str:
+    """The backend the run's jobs ran on, as its records say (with versions); the asked one before any ran."""
+    from suite import backends
+
+    ran = next((r for r in records if isinstance(r.get("environment"), dict) and r["environment"]), None)
+    return backends.recorded(ran) if ran else backends.describe(asked)
+
+
+def print_summary(verdicts, numerics: dict | None = None, backend: str = "") -> None:
     if not verdicts:
         print("\nNo job finished, so there is nothing to judge yet.")
         return
+    if backend:
+        print(f"\nBackend: {backend}")
     width = max([len("benchmark")] + [len(v.benchmark) for v in verdicts])
     print(f"\n{'benchmark':{width}} {'metric':24} {'measured':44} {'bounds':22} verdict")
     for bench in verdicts:

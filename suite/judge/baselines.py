@@ -10,7 +10,7 @@ import json
 import math
 from pathlib import Path
 
-from suite.constants import baselines_dir
+from suite.constants import DEFAULT_BACKEND, baselines_dir
 from suite.reference import Reference
 
 
@@ -118,7 +118,10 @@ def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | N
 
 
 #: What must match for two runs of one seed to give the same bits: the stack, the CPU and determinism.
-NUMERICS_ENVIRONMENT = ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")
+NUMERICS_ENVIRONMENT = ("python", "backend", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu",
+                        "deterministic")
+#: Values of fields that environments written before the field existed had: they ran on TensorFlow.
+NUMERICS_DEFAULTS = {"backend": DEFAULT_BACKEND}
 
 
 def numerics_against_baseline(records: list[dict]) -> dict[str, tuple[int, list[int]]]:
@@ -136,8 +139,8 @@ def numerics_against_baseline(records: list[dict]) -> dict[str, tuple[int, list[
         expected = hashes.get(str(record.get("seed")))
         if (record.get("status") != "ok" or not expected or not record.get("weights_sha256")
                 or record.get("code_version") != baseline.get("code_version")
-                or any((record.get("environment") or {}).get(key) != environment.get(key)
-                       for key in NUMERICS_ENVIRONMENT)):
+                or any((record.get("environment") or {}).get(key, NUMERICS_DEFAULTS.get(key))
+                       != environment.get(key, NUMERICS_DEFAULTS.get(key)) for key in NUMERICS_ENVIRONMENT)):
             continue
         count, changed = compared.get(record["benchmark"], (0, []))
         if record["weights_sha256"] != expected:

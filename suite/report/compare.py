@@ -26,6 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from suite import backends
 from suite.judge import baselines, verdict
 from suite.reference import Reference
 from suite.run import store
@@ -88,6 +89,9 @@ class Comparison:
     verdicts: list[tuple[str, str, str]] = field(default_factory=list)
     #: Damaged record files left out of the comparison, one line each.
     warnings: list[str] = field(default_factory=list)
+    #: Each run's Keras backend with its versions ("jax (jax 0.10.2, jaxlib 0.10.2)").
+    backend_a: str = ""
+    backend_b: str = ""
 
     @property
     def flagged(self) -> list[MetricDelta]:
@@ -110,7 +114,7 @@ class Comparison:
     def to_dict(self) -> dict:
         """The comparison as plain JSON types; a non-finite number is written as the string "inf", "-inf" or "nan"."""
         return _finite({
-            "run_a": self.run_a, "run_b": self.run_b,
+            "run_a": self.run_a, "run_b": self.run_b, "backend_a": self.backend_a, "backend_b": self.backend_b,
             "packages_recorded": self.packages_recorded,
             "packages": [{"package": name, "a": a, "b": b} for name, a, b in self.packages],
             "environment": [{"field": label, "a": a, "b": b} for label, a, b in self.environment],
@@ -169,6 +173,11 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
+    # The header names the backend with its versions; the row compared carries JAX's versions (jax, jaxlib),
+    # while TensorFlow's version has a row of its own.
+    environment["backend_described"] = backends.recorded(environment or {"backend": manifest.get("backend")})
+    if environment["backend_described"].split(" ")[0] != "tensorflow":
+        environment["backend"] = environment["backend_described"]
     if manifest.get("deterministic") is not None:
         environment["deterministic"] = manifest["deterministic"]
     environment["tier"] = manifest.get("tier") or (records[0].get("tier") if records else "")
@@ -260,7 +269,8 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
                       sorted(set(grouped_a) - set(grouped_b)), sorted(set(grouped_b) - set(grouped_a)),
                       packages=packages, packages_recorded=packages_recorded, verdicts=verdicts,
-                      warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b])
+                      warnings=[f"A: {line}" for line in problems_a] + [f"B: {line}" for line in problems_b],
+                      backend_a=env_a["backend_described"], backend_b=env_b["backend_described"])
 
 
 def _verdicts(records: list[dict], benchmarks: dict | None, tier: str, baseline) -> dict[str, str]:
@@ -334,8 +344,8 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
     def out(line: str = "") -> None:
         print(line, file=stream)
 
-    out(f"A = {comparison.run_a}")
-    out(f"B = {comparison.run_b}")
+    out(f"A = {comparison.run_a}" + (f"  (backend {comparison.backend_a})" if comparison.backend_a else ""))
+    out(f"B = {comparison.run_b}" + (f"  (backend {comparison.backend_b})" if comparison.backend_b else ""))
     out()
     if not comparison.packages_recorded:
         out("Python packages: not recorded in one or both runs (recorded before packages.json existed)")

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import jinja2
 
-from suite import files, sources
+from suite import backends, files, sources
 from suite.constants import reports_dir
 from suite.judge import verdict
 from suite.report import cards, forest, recorded
@@ -136,6 +136,12 @@ def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, s
     return shown, differing
 
 
+def _backend(manifest: dict, records: list[dict]) -> str:
+    """The run's Keras backend and its versions, as the records say (runs before ``--backend``: TensorFlow)."""
+    ran = next((r for r in records if isinstance(r.get("environment"), dict) and r["environment"]), None)
+    return backends.recorded(ran or {"backend": manifest.get("backend")})
+
+
 def _metadata(run_path: Path, manifest: dict, records: list[dict]) -> list[tuple[str, str]]:
     environments = [r.get("environment") or {} for r in records]
     commit = next((e.get("git_commit") for e in environments if e.get("git_commit")), "") or "-"
@@ -153,6 +159,7 @@ def _metadata(run_path: Path, manifest: dict, records: list[dict]) -> list[tuple
          + (" (interrupted)" if manifest.get("interrupted") else "")),
         ("Duration", (spelled_duration(wall) + " wall, " if wall else "") + spelled_duration(job_time) + " in jobs"),
         ("Tier", str(manifest.get("tier") or (records[0].get("tier") if records else "-"))),
+        ("Backend", _backend(manifest, records)),
         ("Seeds", f"{manifest.get('seeds', len(seeds))} per benchmark ({', '.join(map(str, seeds)) or '-'})"),
         ("Deterministic ops", {True: "on", False: "off"}.get(deterministic, "-")),
         ("Device asked", str(manifest.get("device", "-"))),

@@ -1,9 +1,11 @@
 """The environment fingerprint stamped on every record: what a result depends on besides the code.
 
 Beyond the versions, it holds what explains a difference between two machines: the
-host, the CPU's vector extensions (AVX-512 and AMX change which oneDNN kernels run),
-how TensorFlow was built (CUDA and cuDNN versions), the GPU model and driver, the
-``TF_*``/``XLA_*``/``KERAS_*`` variables in force and the thread counts. The full list
+Keras backend and its versions (``jax`` and ``jaxlib`` on JAX), the host, the CPU's vector
+extensions (AVX-512 and AMX change which oneDNN kernels run), how TensorFlow was built (CUDA and
+cuDNN versions), the GPU model and driver, the ``TF_*``/``XLA_*``/``KERAS_*`` variables in force
+and the thread counts. On JAX nothing here imports TensorFlow: its version is read from the
+installed package, and the GPUs and threads are JAX's. The full list
 of installed Python packages is long and the same for every job, so it is stored
 once per run (``packages.json``, see ``installed_packages``), not in each record.
 """
@@ -103,8 +105,13 @@ def build_info() -> dict:
             for key, value in sorted(info.items())}
 
 
-def thread_counts() -> dict[str, int]:
-    """TensorFlow's intra- and inter-op pools (0 means TensorFlow's own default) and the CPUs visible."""
+def thread_counts(backend: str = "tensorflow") -> dict[str, int]:
+    """TensorFlow's intra- and inter-op pools (0 means TensorFlow's own default) and the CPUs visible.
+
+    On JAX only the CPUs: XLA's CPU client sizes its thread pool to them.
+    """
+    if backend != "tensorflow":
+        return {"os_cpu_count": int(os.cpu_count() or 0), "cpus_available": cpu_count()}
     import tensorflow as tf
 
     return {"tf_intra_op": int(tf.config.threading.get_intra_op_parallelism_threads()),
@@ -125,8 +132,15 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def gpu_models() -> list[str]:
-    """GPU names as TensorFlow sees them (imports TensorFlow: call it in the worker)."""
+def gpu_models(backend: str = "tensorflow") -> list[str]:
+    """GPU names as the backend sees them (imports it: call it in the worker)."""
+    if backend == "jax":
+        import jax
+
+        try:
+            return [device.device_kind for device in jax.devices("gpu")]
+        except RuntimeError:  # no GPU platform
+            return []
     import tensorflow as tf
 
     names = []
@@ -140,28 +154,42 @@ def gpu_models() -> list[str]:
 
 
 def fingerprint(*, deterministic: bool) -> dict:
-    """Versions and hardware; computed once per worker process (TensorFlow is already imported there)."""
+    """Versions and hardware; computed once per worker process (Keras and its backend are imported there)."""
     import keras
     import numpy
-    import tensorflow as tf
 
+    from suite import backends
+
+    backend = keras.backend.backend()
+    on_tensorflow = backend == "tensorflow"
+    if on_tensorflow:
+        import tensorflow as tf
+
+        tensorflow_version, cuda_build = tf.__version__, bool(tf.test.is_built_with_cuda())
+    else:
+        # Installed beside JAX all the same (the suite depends on it); its version still describes the stack.
+        tensorflow_version = backends.versions("tensorflow")["tensorflow"]
+        cuda_build = any(name.startswith("jax-cuda") for name in installed_packages())
+    backend_versions = backends.versions(backend)
     return {
         "python": platform.python_version(),
-        "tensorflow": tf.__version__,
+        "tensorflow": tensorflow_version,
         "keras": keras.__version__,
         "numpy": numpy.__version__,
-        "backend": keras.backend.backend(),
+        "backend": backend,
+        "backend_version": backend_versions.get(backend, ""),
+        **({} if on_tensorflow else backend_versions),
         "platform": platform.platform(),
         "hostname": socket.gethostname(),
         "cpu": cpu_model(),
         "cpu_count": cpu_count(),
         "cpu_flags": cpu_flags(),
-        "gpu": gpu_models(),
+        "gpu": gpu_models(backend),
         "gpu_driver": nvidia_driver(),
-        "cuda_build": bool(tf.test.is_built_with_cuda()),
-        "build_info": build_info(),
+        "cuda_build": cuda_build,
+        "build_info": build_info() if on_tensorflow else {},
         "environment_variables": environment_variables(),
-        "threads": thread_counts(),
+        "threads": thread_counts(backend),
         "deterministic": deterministic,
         "git_commit": git_commit(),
         "executable": sys.executable,

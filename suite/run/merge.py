@@ -2,7 +2,7 @@
 
 Each RUN is a run id or a run folder's path, so shards made on other machines and copied here can
 be merged. Runs are refused (one line, exit 2) when they cannot describe one experiment: another
-tier, another determinism mode, or a benchmark whose records come from different benchmark code
+tier, another determinism mode, another Keras backend, or a benchmark whose records come from different benchmark code
 (``code_version``). A job recorded in two runs keeps its first record; when the two trained
 weights differ (``weights_sha256``) the merge says so, because on one stack with one seed they
 should not: exit 1, and the manifest lists them.
@@ -56,8 +56,9 @@ def merge(sources: list[Path], target: Path) -> dict:
 
 
 def _refuse_mixed_runs(manifests: dict[Path, dict]) -> None:
-    for key, what in (("tier", "tiers"), ("deterministic", "determinism modes")):
-        values = {path: manifests[path].get(key, True if key == "deterministic" else None) for path in manifests}
+    defaults = {"deterministic": True, "backend": constants.DEFAULT_BACKEND}
+    for key, what in (("tier", "tiers"), ("deterministic", "determinism modes"), ("backend", "backends")):
+        values = {path: manifests[path].get(key, defaults.get(key)) for path in manifests}
         if len(set(values.values())) > 1:
             listed = ", ".join(f"{path.name}: {value}" for path, value in values.items())
             raise Unmergeable(f"cannot merge runs of different {what} ({listed}); their verdicts would mix "
@@ -111,6 +112,7 @@ def _write_manifest(target: Path, sources: list[Path], manifests: dict[Path, dic
         manifest.setdefault("run_id", target.name)
         for key in ("tier", "device", "deterministic"):
             manifest.setdefault(key, first.get(key))
+        manifest.setdefault("backend", first.get("backend", constants.DEFAULT_BACKEND))
         manifest.setdefault("started_at", store.utc_now())
         manifest["benchmarks"] = names
         manifest["seeds"] = max(int(m.get("seeds", constants.DEFAULT_SEEDS)) for m in manifests.values())

@@ -54,6 +54,7 @@ class RunOptions:
     gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
     data_parallel: bool = False  # one worker over every GPU under MirroredStrategy
     slurm: dict | None = None  # options of the slurm executor (partition, account, ...)
+    backend: str = "tensorflow"  # the Keras backend of every job (suite.backends.BACKENDS)
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
@@ -71,8 +72,11 @@ def seeds_for(benchmark: Benchmark, tier: str, asked: int) -> int:
     return max(asked, benchmark.gate_seeds) if tier == "quick" else asked
 
 
-def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
-    """Expected wall time of one job: the median of earlier runs on this machine, else the declared figure."""
+def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow") -> tuple[float, str]:
+    """Expected wall time of one job: the median of earlier runs on this machine and backend, else the declared figure.
+
+    The declared figures are TensorFlow's; a JAX job of the same benchmark may take a different time.
+    """
     durations = []
     pattern = f"{benchmark.name}__{tier}__s*.json"
     for run_path in store.list_runs()[-20:]:
@@ -81,20 +85,21 @@ def estimate_seconds(benchmark: Benchmark, tier: str) -> tuple[float, str]:
                 record = store.read_record(path)
             except (ValueError, OSError):
                 continue
-            if record.get("status") == "ok" and record.get("duration_s"):
+            if (record.get("status") == "ok" and record.get("duration_s")
+                    and (record.get("backend") or "tensorflow") == backend):
                 durations.append(float(record["duration_s"]))
     if durations:
         return statistics.median(durations), "measured"
     return float(benchmark.estimated_seconds.get(tier, 60.0)), "declared"
 
 
-def skipped_for_want_of_a_gpu(benchmarks: list[Benchmark], device: str) -> list[str]:
+def skipped_for_want_of_a_gpu(benchmarks: list[Benchmark], device: str, backend: str = "tensorflow") -> list[str]:
     """Names of the ``gpu-required`` benchmarks this machine will skip (for the up-front estimate)."""
     if device == "cpu" or not any(b.placement == "gpu-required" for b in benchmarks):
         return []
-    import tensorflow as tf  # already imported by the benchmark modules
+    from suite.run import placement
 
-    if tf.config.list_physical_devices("GPU"):
+    if placement.gpu_count(backend):
         return []
     return [b.name for b in benchmarks if b.placement == "gpu-required"]
 
@@ -115,6 +120,8 @@ class _Worker:
         self.connection, child_end = context.Pipe()
         from suite.run import worker
 
+        # The worker sets KERAS_BACKEND from this before it imports Keras: one backend per run.
+        setup = {**(setup or {}), "backend": options.backend}
         self.process = context.Process(
             target=worker.main,
             args=(child_end, options.deterministic, os.getpid(), setup),
@@ -125,7 +132,7 @@ class _Worker:
         message = self.receive(WORKER_START_TIMEOUT_S)
         if message is None or message.get("type") != "ready":
             self.stop()
-            raise WorkerDied("the worker process did not start (TensorFlow failed to import?)")
+            raise WorkerDied(f"the worker process did not start ({options.backend} failed to import?)")
         self.environment = message["environment"]
         self.seen = message.get("seen") or {}
 
@@ -398,7 +405,8 @@ def where_it_ran(pool: WorkerSlot, options: RunOptions) -> dict:
         "executor": options.executor,
         "worker_id": pool.worker_id,
         "devices_seen": {"cuda_visible_devices": seen.get("cuda_visible_devices"),
-                         "tensorflow_gpus": seen.get("tensorflow_gpus", [])},
+                         "tensorflow_gpus": seen.get("tensorflow_gpus", []),
+                         **({"jax_devices": seen["jax_devices"]} if "jax_devices" in seen else {})},
         "intra_op_threads": seen.get("intra_op_threads"),
     }
 
@@ -426,6 +434,7 @@ def record_base(job: Job, benchmark: Benchmark, run_path: Path, options: RunOpti
         "placement": benchmark.placement,
         "requested_device": options.device,
         "deterministic": options.deterministic,
+        "backend": options.backend,
         "settings": settings.to_dict(),
         "source_hash": benchmark.source_hash(),
         **stamp,

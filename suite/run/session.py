@@ -49,18 +49,28 @@ def select(names: list[str], tags: list[str]):
 
 
 def check_run_arguments(args) -> int:
-    """Validate tier, device, seeds and timeout before anything is created; return the number of seeds."""
+    """Validate tier, device, backend, seeds and timeout before anything is created; return the number of seeds."""
     tier = args.tier or constants.DEFAULT_TIER
     device = args.device or "auto"
     if tier not in constants.TIERS:
         raise UsageError(f"unknown tier {tier!r}; choose one of {', '.join(constants.TIERS)}")
     if device not in constants.DEVICES:
         raise UsageError(f"unknown device {device!r}; choose one of {', '.join(constants.DEVICES)}")
+    check_backend(getattr(args, "backend", None))
     seeds = args.seeds if args.seeds is not None else (1 if tier == "smoke" else constants.DEFAULT_SEEDS)
     check_seeds(seeds)
     check_timeout(args.timeout)
     check_where(args)
     return seeds
+
+
+def check_backend(backend: str | None) -> None:
+    """``--backend``: a backend the suite has a training path for, and installed here."""
+    from suite import backends
+
+    problem = backends.problem(backend) if backend is not None else None
+    if problem:
+        raise UsageError(problem)
 
 
 def check_where(args) -> None:
@@ -103,7 +113,7 @@ def parse_gpu_ids(text: str) -> tuple[str, ...]:
     return ids
 
 
-def check_gpus_exist(ids: tuple[str, ...]) -> tuple[str, ...]:
+def check_gpus_exist(ids: tuple[str, ...], backend: str = "tensorflow") -> tuple[str, ...]:
     """The CUDA device numbers of ``--gpus``; a number this machine does not have is a usage error.
 
     Numbers count the GPUs this process may use: under ``CUDA_VISIBLE_DEVICES=2,3``, ``--gpus 0``
@@ -111,28 +121,29 @@ def check_gpus_exist(ids: tuple[str, ...]) -> tuple[str, ...]:
     """
     import os
 
-    import tensorflow as tf
+    from suite.run import placement
 
-    count = len(tf.config.list_physical_devices("GPU"))
+    count = placement.gpu_count(backend)
     missing = [gpu for gpu in ids if int(gpu) >= count]
     if missing:
-        have = f"GPUs 0-{count - 1}" if count else "no GPU TensorFlow can use"
+        have = f"GPUs 0-{count - 1}" if count else f"no GPU {placement.BACKEND_LABELS.get(backend, backend)} can use"
         raise UsageError(f"--gpus {','.join(ids)}: this machine has {have}; GPU {', '.join(missing)} does not "
                          "exist (nvidia-smi lists them)")
     visible = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]
     return tuple(visible[int(gpu)] if visible and int(gpu) < len(visible) else gpu for gpu in ids)
 
 
-def local_gpus(args) -> tuple[str, ...]:
+def local_gpus(args, backend: str | None = None) -> tuple[str, ...]:
     """The GPU workers of a local run: ``--gpus``, or every GPU when there are several (unless --data-parallel)."""
     if args.executor == "slurm" or args.data_parallel:
         return ()
-    if args.gpus is not None:
-        return check_gpus_exist(parse_gpu_ids(args.gpus))
-    import tensorflow as tf
+    from suite.run import placement
 
-    count = len(tf.config.list_physical_devices("GPU"))
-    return check_gpus_exist(tuple(str(i) for i in range(count))) if count > 1 else ()
+    backend = backend or constants.DEFAULT_BACKEND
+    if args.gpus is not None:
+        return check_gpus_exist(parse_gpu_ids(args.gpus), backend)
+    count = placement.gpu_count(backend)
+    return check_gpus_exist(tuple(str(i) for i in range(count)), backend) if count > 1 else ()
 
 
 def check_seeds(seeds: int | None) -> None:
@@ -190,7 +201,8 @@ def check_calibration(benchmarks, tier: str) -> None:
             raise UsageError(str(error)) from None
 
 
-def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool, extra: dict | None = None):
+def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool, extra: dict | None = None,
+            backend: str = constants.DEFAULT_BACKEND):
     """Create the run folder and its manifest (what was asked), before any job starts."""
     from suite.run import store
 
@@ -200,7 +212,7 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
         (run_path / "records").mkdir()
         store.write_run_manifest(run_path, {
             "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
-            "deterministic": deterministic, "benchmarks": [b.name for b in benchmarks],
+            "deterministic": deterministic, "backend": backend, "benchmarks": [b.name for b in benchmarks],
             "started_at": store.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
             **(extra or {}),
         })
@@ -214,12 +226,14 @@ def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
 
 
 def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, deterministic: bool,
-                timeout_s: float | None, where: dict | None = None) -> bool:
+                timeout_s: float | None, where: dict | None = None,
+                backend: str = constants.DEFAULT_BACKEND) -> bool:
     """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C.
 
     ``where`` holds the executor's options (``runner.RunOptions`` fields: executor, workers, gpus,
     data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
     """
+    from suite import backends
     from suite.run import executors, runner, sharding, store
 
     where = dict(where or {})
@@ -228,11 +242,11 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     if shard:
         by_name = {b.name: b for b in benchmarks}
         jobs = sharding.shard(jobs, sharding.declared_estimate(by_name), *shard)
-    will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device)
+    will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device, backend)
     if will_skip:
         print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
               f"--device cpu runs them on the CPU.", file=sys.stderr)
-    estimates = {b.name: runner.estimate_seconds(b, tier) if b.name not in will_skip else (0.0, "declared")
+    estimates = {b.name: runner.estimate_seconds(b, tier, backend) if b.name not in will_skip else (0.0, "declared")
                  for b in benchmarks}
     # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
     pending = [job for job in jobs if not store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
@@ -253,14 +267,15 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     if more:  # the quick tier's cheap benchmarks run the seeds the gate needs (Benchmark.gate_seeds)
         part += f" (more seeds where the gate needs them: {', '.join(more)})"
     print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{part}{already}, "
-          f"tier {tier}, device {device}, deterministic {'on' if deterministic else 'off'}"
+          f"tier {tier}, backend {backends.describe(backend)}, device {device}, "
+          f"deterministic {'on' if deterministic else 'off'}"
           f"{_describe_where(where)}.", file=sys.stderr)
     print(f"Estimated time on this machine: {short_duration(total_s)} "
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
     store.write_packages(run_path)
     options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
-                                timeout_s=timeout_s, **where)
+                                timeout_s=timeout_s, backend=backend, **where)
     progress = runner.Progress(len(jobs), total_s)
     started = time.monotonic()
     interrupted = False
@@ -299,7 +314,7 @@ def _describe_where(where: dict) -> str:
     return f", {workers} workers" if workers > 1 else ""
 
 
-def where_from(args, manifest: dict | None = None) -> dict:
+def where_from(args, manifest: dict | None = None, backend: str | None = None) -> dict:
     """The executor options of this invocation (a resumed run keeps its executor unless told otherwise)."""
     from suite.run import sharding
 
@@ -307,7 +322,8 @@ def where_from(args, manifest: dict | None = None) -> dict:
     executor = args.executor or manifest.get("executor") or "local"
     where = {"executor": executor}
     if executor == "local":
-        where.update(workers=args.workers or 1, gpus=local_gpus(args), data_parallel=bool(args.data_parallel))
+        where.update(workers=args.workers or 1, gpus=local_gpus(args, backend),
+                     data_parallel=bool(args.data_parallel))
     else:
         from suite.run.executors import slurm
 
@@ -357,6 +373,11 @@ def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
 
 def refuse_conflicting_resume_options(args, run_path, manifest: dict) -> None:
     """``--resume`` continues a run as it was started: an option that contradicts it is refused, not ignored."""
+    own_backend = manifest.get("backend", constants.DEFAULT_BACKEND)
+    if getattr(args, "backend", None) not in (None, own_backend):
+        raise UsageError(f"--backend {args.backend} cannot resume run {run_path.name}, which runs on {own_backend}: "
+                         f"a run never mixes backends; resume it without --backend, or start a new run for "
+                         f"{args.backend}")
     own = {"tier": manifest.get("tier"), "device": manifest.get("device", "auto"),
            "deterministic": manifest.get("deterministic", True)}
     given = {"tier": args.tier, "device": args.device, "deterministic": args.deterministic}
@@ -395,6 +416,7 @@ class PreparedRun:
     device: str
     deterministic: bool
     where: dict
+    backend: str = constants.DEFAULT_BACKEND
 
 
 def prepare(args) -> PreparedRun:
@@ -415,25 +437,28 @@ def prepare(args) -> PreparedRun:
         seeds = more_seeds(run_path, manifest, args.seeds)
         deterministic = manifest.get("deterministic", True)
         device = manifest.get("device", "auto")
+        backend = manifest.get("backend", constants.DEFAULT_BACKEND)
+        check_backend(backend)
         set_aside_damaged_records(run_path)
         if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
             check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
-        where = where_from(args, manifest)
+        where = where_from(args, manifest, backend)
     else:
         tier = args.tier or constants.DEFAULT_TIER
         deterministic = True if args.deterministic is None else args.deterministic
         device = args.device or "auto"
+        backend = getattr(args, "backend", None) or constants.DEFAULT_BACKEND
         check_reports_folder()
         check_baseline(tier)
         benchmarks = select(args.names, args.tag)
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
         check_calibration(benchmarks, tier)
-        where = where_from(args)
+        where = where_from(args, backend=backend)
         extra = {"executor": where["executor"]}
         if "shard" in where:
             extra["shard"] = "/".join(map(str, where["shard"]))
         if "slurm" in where:
             extra["slurm"] = where["slurm"]
-        run_path = new_run(benchmarks, tier, seeds, device, deterministic, extra)
-    return PreparedRun(run_path, benchmarks, tier, seeds, device, deterministic, where)
+        run_path = new_run(benchmarks, tier, seeds, device, deterministic, extra, backend)
+    return PreparedRun(run_path, benchmarks, tier, seeds, device, deterministic, where, backend)

@@ -1,4 +1,4 @@
-"""The worker process: imports TensorFlow once, then runs jobs sent by the runner.
+"""The worker process: imports Keras and its backend once, then runs jobs sent by the runner.
 
 Why a long-lived child and not one process per job: importing TensorFlow costs
 about 6 s here and loading MNIST another fraction of a second; paid once per run
@@ -87,13 +87,16 @@ EXIT_ORPHANED = 3
 def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = None) -> None:
     """Entry point of the child process.
 
-    ``setup`` comes from the executor: ``env`` (e.g. ``CUDA_VISIBLE_DEVICES``) and ``intra_op_threads``.
-    Both must take effect before TensorFlow initialises, which is why they are applied here, first,
-    and not by the parent (threads of the parent would race on its own ``os.environ``).
+    ``setup`` comes from the executor and the runner: ``env`` (e.g. ``CUDA_VISIBLE_DEVICES``),
+    ``intra_op_threads`` and ``backend``. They must take effect before Keras and its backend initialise,
+    which is why they are applied here, first, and not by the parent (threads of the parent would
+    race on its own ``os.environ``). Keras reads ``KERAS_BACKEND`` once, when it is first imported.
     """
     die_with_parent(parent_pid)
     setup = setup or {}
     os.environ.update(setup.get("env") or {})
+    backend = setup.get("backend") or "tensorflow"
+    os.environ["KERAS_BACKEND"] = backend
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.run.executors.slurm_task)
@@ -105,20 +108,28 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
 
     from suite.run import placement
 
-    placement.configure_logical_cpus()
+    placement.configure_logical_cpus(backend)
+    if backend == "jax" and deterministic:
+        # XLA on a CPU computes the same bits for the same program and inputs; on a GPU some
+        # reductions use atomics unless this flag asks for deterministic kernels.
+        flags = os.environ.get("XLA_FLAGS", "")
+        if "xla_gpu_deterministic_ops" not in flags:
+            os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
     import keras
-    import tensorflow as tf
 
     from suite import registry
     from suite.run import environment
 
-    if setup.get("intra_op_threads"):
-        tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
-    if deterministic:
-        tf.config.experimental.enable_op_determinism()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        if setup.get("intra_op_threads"):
+            tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
+        if deterministic:
+            tf.config.experimental.enable_op_determinism()
     registry.discover()
     fingerprint = environment.fingerprint(deterministic=deterministic)
-    connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker(tf)})
+    connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker()})
 
     while True:
         message = connection.recv()
@@ -132,20 +143,30 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
         _send_result(connection, record, artefacts)
 
 
-def seen_by_this_worker(tf) -> dict:
+def seen_by_this_worker() -> dict:
     """What this worker was given: the devices it sees and its intra-op thread count (stamped on records).
 
     Why in every record: two runs can only be expected to match bit for bit when their jobs saw the
     same device and the same number of threads; a record that says so makes a mismatch explainable.
+    On JAX the devices are ``jax.devices()``, and XLA's CPU thread pool uses every core this process may use.
     """
     import socket
 
+    import keras
+
     from suite.run import environment
+
+    seen = {"hostname": socket.gethostname(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return {**seen, "tensorflow_gpus": [], "jax_devices": [str(device) for device in jax.devices()],
+                "intra_op_threads": environment.cpu_count()}
+    import tensorflow as tf
 
     threads = tf.config.threading.get_intra_op_parallelism_threads()
     return {
-        "hostname": socket.gethostname(),
-        "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES"),
+        **seen,
         "tensorflow_gpus": [device.name for device in tf.config.list_physical_devices("GPU")],
         # 0 means TensorFlow's default: one thread per core this process may use.
         "intra_op_threads": threads or environment.cpu_count(),

@@ -124,7 +124,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
         items.sort(key=lambda item: order[item[1]])
     queue = _SharedQueue(items)
     # Fixed at the start: records this run writes must not move the yardstick it is measured against.
-    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier)[0]
+    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0]
                  for job in jobs}
     stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}

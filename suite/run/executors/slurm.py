@@ -102,8 +102,8 @@ def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progre
     settings = options.slurm or settings_from(None)
     submitted = _read_submitted(run_path)
     stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
-    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier)[0]
-                 for job in jobs}
+    estimates = {(job.benchmark, job.tier):
+                 runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0] for job in jobs}
     index_of = {job: index for index, job in enumerate(jobs, start=1)}
 
     def base(job):

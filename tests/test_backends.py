@@ -1,0 +1,226 @@
+"""``--backend``: one Keras backend per run, stored in the manifest and every record, shown wherever a run is read.
+
+The runs here are real (``python -m suite`` in a subprocess, real worker processes, real JAX);
+the benchmark is the one-unit test model of ``tests/fixtures``, so each run takes seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from suite import backends
+from suite.run import store
+from tests.conftest import CRASHING_BENCHMARKS, PROJECT_ROOT, only_run, run_suite
+from tests.test_faults import _one_line_error
+
+WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
+
+
+@pytest.mark.parametrize("backend, says", [
+    ("nonsense", "unknown backend 'nonsense'; choose one of tensorflow, jax"),
+    ("torch", "--backend torch: PyTorch is not installed"),
+])
+def test_a_backend_the_suite_cannot_use_is_one_line_and_exit_2(tmp_path, backend, says):
+    pytest.importorskip("jax")  # "choose one of tensorflow, jax" is only the fix where jax is installed
+    if backend == "torch" and backends.problem("torch") and "not installed" not in backends.problem("torch"):
+        pytest.skip("PyTorch is installed here")
+    for command in ("run", "calibrate"):
+        completed = run_suite(command, "test_well_behaved", "--tier", "smoke", "--backend", backend,
+                              env=WITH_TEST_BENCHMARKS, timeout_s=120)
+        assert completed.returncode == 2, completed.stderr
+        line = _one_line_error(completed)
+        assert says in line and "tensorflow, jax" in line, line
+    assert not (tmp_path / "reports" / "runs").exists(), "nothing is created for a bad --backend"
+
+
+def test_problem_names_the_install_command_when_the_backend_is_missing(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "jax" else real(name, *a))
+    assert backends.problem("jax") == ("--backend jax: jax is not installed; install it with pip install -e "
+                                       "'.[jax]' (jax[cuda12] for NVIDIA GPUs)")
+    assert backends.problem("tensorflow") is None
+
+
+def test_recorded_backend_of_an_old_record_is_tensorflow():
+    assert backends.recorded({"environment": {"tensorflow": "2.21.0"}}) == "tensorflow (tensorflow 2.21.0)"
+    assert backends.recorded({"backend": "jax", "environment": {"backend": "jax", "jax": "0.10.2",
+                                                                "jaxlib": "0.10.2"}}) == \
+        "jax (jax 0.10.2, jaxlib 0.10.2)"
+
+
+@pytest.mark.slow
+def test_a_jax_run_stores_its_backend_shows_it_and_cannot_be_resumed_on_another(tmp_path):
+    pytest.importorskip("jax")
+    reports = tmp_path / "reports"
+    jax_run = run_suite("run", "test_well_behaved", "--tier", "smoke", "--backend", "jax",
+                        env=WITH_TEST_BENCHMARKS, timeout_s=300)
+    assert jax_run.returncode == 0, jax_run.stderr[-3000:]
+    run_path = only_run(reports)
+    manifest = json.loads((run_path / "run.json").read_text())
+    assert manifest["backend"] == "jax"
+    [record] = store.load_records(run_path)
+    versions = backends.versions("jax")
+    assert record["backend"] == "jax" and record["status"] == "ok"
+    environment = record["environment"]
+    assert environment["backend"] == "jax" and environment["backend_version"] == versions["jax"]
+    assert (environment["jax"], environment["jaxlib"]) == (versions["jax"], versions["jaxlib"])
+    assert record["devices_seen"]["jax_devices"], record["devices_seen"]
+    described = f"jax (jax {versions['jax']}, jaxlib {versions['jaxlib']})"
+    assert f"Backend: {described}" in jax_run.stdout
+    assert f"backend {described}" in jax_run.stderr
+    assert described in (reports / "latest.html").read_text()
+
+    refused = run_suite("run", "--resume", run_path.name, "--backend", "tensorflow", env=WITH_TEST_BENCHMARKS,
+                        timeout_s=120)
+    assert refused.returncode == 2
+    line = _one_line_error(refused)
+    assert f"cannot resume run {run_path.name}, which runs on jax" in line and "never mixes backends" in line
+
+    tf_run = run_suite("run", "test_well_behaved", "--tier", "smoke", "--no-report", env=WITH_TEST_BENCHMARKS,
+                       timeout_s=300)
+    assert tf_run.returncode == 0, tf_run.stderr[-3000:]
+    assert "Backend: tensorflow (tensorflow " in tf_run.stdout
+    tf_path = next(path for path in (reports / "runs").iterdir() if path != run_path)
+    assert store.load_records(tf_path)[0]["backend"] == "tensorflow"
+    compared = run_suite("compare", tf_path.name, run_path.name, env=WITH_TEST_BENCHMARKS, timeout_s=120)
+    assert f"B = {run_path.name}  (backend {described})" in compared.stdout, compared.stdout
+    assert f"A = {tf_path.name}  (backend tensorflow (tensorflow " in compared.stdout
+    merged = run_suite("merge", tf_path.name, run_path.name, "--into", "both", env=WITH_TEST_BENCHMARKS,
+                       timeout_s=120)
+    assert merged.returncode == 2 and "different backends" in _one_line_error(merged)
+
+
+# -- every benchmark on JAX, and JAX's determinism --------------------------------------------------
+@pytest.fixture(scope="module")
+def jax_smoke_run(tmp_path_factory):
+    """One smoke-tier run of every registered benchmark on JAX (``--device cpu``: the gpu-required ones too)."""
+    pytest.importorskip("jax")
+    reports = tmp_path_factory.mktemp("jax-smoke") / "reports"
+    completed = run_suite("run", "all", "--tier", "smoke", "--backend", "jax", "--device", "cpu", "--no-report",
+                          env={"SUITE_REPORTS_DIR": str(reports)}, timeout_s=1800)
+    return completed, only_run(reports)
+
+
+@pytest.mark.slow
+def test_every_benchmark_runs_end_to_end_on_jax_at_the_smoke_tier(jax_smoke_run):
+    from suite import registry
+
+    completed, run_path = jax_smoke_run
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    records = {record["benchmark"]: record for record in store.load_records(run_path)}
+    assert sorted(records) == sorted(registry.discover())
+    failed = {name: record["error"][:300] for name, record in records.items() if record["status"] != "ok"}
+    assert not failed, failed
+    for name, record in records.items():
+        assert record["backend"] == "jax" and record["environment"]["backend"] == "jax", name
+        assert record["weights_sha256"] and record["metrics"], name
+
+
+@pytest.mark.slow
+def test_jax_gives_the_same_weights_for_the_same_seed(jax_smoke_run, tmp_path):
+    """Same seed, same machine, same versions: XLA on the CPU computes the same bits (the README says so)."""
+    _, first_run = jax_smoke_run
+    # A compiled full-batch loop with FusedAdam's Keras equivalent, a Flux crossentropy model.fit, an rmsprop fit.
+    names = ("l2c_hidden_sigmoid_circles", "learn2classify_softmax_regression", "dlwp_dense512")
+    again = run_suite("run", *names, "--tier", "smoke", "--seeds", "2", "--backend", "jax", "--device", "cpu",
+                      "--no-report", timeout_s=900)
+    assert again.returncode == 0, again.stderr[-3000:]
+    second = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in store.load_records(only_run(tmp_path / "reports"))}
+    first = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in store.load_records(first_run)}
+    for name in names:
+        assert second[(name, 1)] == first[(name, 1)], f"{name}: seed 1 trained twice gave other weights"
+        assert second[(name, 2)] != second[(name, 1)], f"{name}: seed 2 gave seed 1's weights"
+
+
+# -- placement and data parallelism on JAX ---------------------------------------------------------
+def test_gpu_and_gpu_required_follow_jax_devices_without_a_gpu():
+    pytest.importorskip("jax")
+    script = textwrap.dedent("""
+        import json, sys
+        sys.path.insert(0, sys.argv[1])
+        from suite.run import placement
+        import jax, keras
+        gpus = placement.available_gpus()
+        required = placement.resolve("gpu-required", "auto", estimate_cpu_s=60.0)
+        asked = placement.resolve("gpu", "gpu")
+        preferred = placement.resolve("gpu", "auto")
+        print("RESULT " + json.dumps({"backend": keras.backend.backend(), "gpus": gpus,
+                                      "platforms": sorted({d.platform for d in jax.devices()}),
+                                      "required": required.skip_reason, "asked": asked.skip_reason,
+                                      "preferred": [preferred.device, preferred.notes]}))
+    """)
+    result = _run_script(script, {"KERAS_BACKEND": "jax"})
+    assert result["backend"] == "jax"
+    if result["platforms"] != ["cpu"]:
+        pytest.skip("JAX sees a GPU here")
+    assert result["gpus"] == []
+    assert "needs a GPU; none found. Run with --device cpu" in result["required"]
+    assert result["asked"] == "--device gpu was asked for but JAX sees no GPU"
+    assert result["preferred"] == ["/CPU:0", ["no GPU found: fell back to the CPU"]]
+
+
+def test_counting_jax_gpus_in_the_driver_leaves_the_workers_environment_as_it_was(monkeypatch):
+    pytest.importorskip("jax")
+    from suite.run import placement
+
+    monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
+    assert placement.gpu_count("jax") == len(placement._jax_devices("gpu"))
+    assert "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # the user's own setting is kept
+    placement.gpu_count("jax")
+    assert os.environ["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
+
+
+@pytest.mark.slow
+def test_data_parallel_on_jax_runs_over_two_logical_cpus(tmp_path):
+    """``SUITE_LOGICAL_CPUS=2`` gives the JAX worker two XLA CPU devices: a gpu job runs under ``DataParallel``."""
+    pytest.importorskip("jax")
+    completed = run_suite("run", "dlwp_dense512", "--tier", "smoke", "--backend", "jax", "--no-report",
+                          env={"SUITE_LOGICAL_CPUS": "2"}, timeout_s=600)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    [record] = store.load_records(only_run(tmp_path / "reports"))
+    assert record["status"] == "ok", record["error"]
+    assert record["device"] == "mirrored:/device:CPU:0,/device:CPU:1"
+    assert record["placement_notes"] == ["data parallel over 2 devices (DataParallel)"]
+    assert len(record["devices_seen"]["jax_devices"]) == 2
+    assert "--xla_force_host_platform_device_count=2" in record["environment"]["environment_variables"]["XLA_FLAGS"]
+
+
+def test_data_parallel_scope_distributes_the_variables_over_both_devices():
+    pytest.importorskip("jax")
+    script = textwrap.dedent("""
+        import json, os, sys
+        sys.path.insert(0, sys.argv[1])
+        from suite.run import placement
+        placement.configure_logical_cpus("jax")  # before JAX initialises
+        import keras
+        replicas = placement.replica_devices()
+        decision = placement.resolve("gpu", "auto", gpus=replicas)
+        with decision.scope():
+            distribution = type(keras.distribution.distribution()).__name__
+            model = keras.Sequential([keras.Input(shape=(4,)), keras.layers.Dense(2)])
+            model.compile(optimizer="sgd", loss="mse")
+            model.fit(keras.ops.ones((8, 4)), keras.ops.zeros((8, 2)), batch_size=8, epochs=1, verbose=0)
+        devices = sorted(str(device) for device in model.weights[0].value.sharding.device_set)
+        print("RESULT " + json.dumps({"replicas": replicas, "distribution": distribution, "devices": devices}))
+    """)
+    result = _run_script(script, {"KERAS_BACKEND": "jax", "SUITE_LOGICAL_CPUS": "2"})
+    assert result["replicas"] == ["/device:CPU:0", "/device:CPU:1"]
+    assert result["distribution"] == "DataParallel"
+    assert len(result["devices"]) == 2, result
+
+
+def _run_script(script: str, env: dict) -> dict:
+    completed = subprocess.run([sys.executable, "-c", script, str(PROJECT_ROOT)], env={**os.environ, **env},
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-4000:]
+    line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULT "))
+    return json.loads(line[len("RESULT "):])
