@@ -224,3 +224,31 @@ def _run_script(script: str, env: dict) -> dict:
     assert completed.returncode == 0, completed.stderr[-4000:]
     line = next(line for line in completed.stdout.splitlines() if line.startswith("RESULT "))
     return json.loads(line[len("RESULT "):])
+
+
+@pytest.mark.slow
+def test_each_backend_is_gated_on_its_own_baseline_file(tmp_path):
+    """``calibrate --backend jax`` writes quick-jax.json; a JAX run is judged against it, bit for bit, and a
+    TensorFlow run never sees it."""
+    pytest.importorskip("jax")
+    environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines")}
+    calibrated = run_suite("calibrate", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "3", "--backend", "jax",
+                           env=environment)
+    assert calibrated.returncode == 0, calibrated.stderr[-2000:]
+    assert sorted(path.name for path in (tmp_path / "baselines").iterdir()) == ["quick-jax.json"]
+    entry = json.loads((tmp_path / "baselines" / "quick-jax.json").read_text())["benchmarks"]["l2c_relu_unit_circles"]
+    assert entry["environment"]["backend"] == "jax" and entry["environment"]["jaxlib"]
+
+    on_jax = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "1", "--backend", "jax",
+                       "--no-report", env=environment)
+    assert on_jax.returncode == 0, on_jax.stderr[-2000:]
+    assert "Numerics: 1 of 1 benchmarks bit-identical to the baseline" in on_jax.stdout
+    newest_run = max((tmp_path / "reports" / "runs").iterdir())  # after the calibration's own run
+    record = store.load_records(newest_run)[0]
+    assert record["judged_against"]["baseline"]["file"] == "baselines/quick-jax.json"
+    assert record["judged_against"]["judged"] is True
+
+    on_tensorflow = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "1", "--no-report",
+                              env=environment)
+    assert "has no entry in baselines/quick.json; it is not judged" in on_tensorflow.stderr
+    assert "Numerics:" not in on_tensorflow.stdout

@@ -49,16 +49,14 @@ def add_parser(commands) -> None:
 
 def _default_output(args) -> Path:
     """``baselines/<tier>.json`` for TensorFlow; another backend's numbers go to ``baselines/<tier>-<backend>.json``."""
-    backend = args.backend or DEFAULT_BACKEND
-    suffix = "" if backend == DEFAULT_BACKEND else f"-{backend}"
-    return baselines_dir() / f"{args.tier}{suffix}.json"
+    return baselines_dir() / baselines.baseline_file(args.tier, args.backend or DEFAULT_BACKEND)
 
 
 def command(args) -> int:
     session.check_backend(args.backend)
-    if args.backend not in (None, DEFAULT_BACKEND) and (args.tier == "full" or args.restamp or args.power):
+    if args.backend not in (None, DEFAULT_BACKEND) and args.tier == "full":
         raise UsageError(f"--backend {args.backend} calibrates the quick tier only (into baselines/quick-{args.backend}"
-                         ".json); --tier full, --restamp and --power work on TensorFlow's baselines")
+                         ".json); the full tier is judged against the documented numbers on every backend")
     if args.tier == "full":
         return _calibrate_full(args)
     if args.seeds is None:
@@ -173,7 +171,8 @@ def _restamp(args) -> int:
     the evidence.
     """
     session.check_run_arguments(args)
-    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    backend = args.backend or DEFAULT_BACKEND
+    output = _default_output(args) if args.output is None else Path(args.output)
     if not output.exists():
         raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
     baseline = json.loads(output.read_text())
@@ -193,8 +192,8 @@ def _restamp(args) -> int:
     if without_seed_1:
         raise UsageError(f"{', '.join(without_seed_1)}: seed 1 is not among the calibrated seeds; recalibrate")
 
-    run_path = session.new_run(stale, args.tier, 1, args.device, True)
-    if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout):
+    run_path = session.new_run(stale, args.tier, 1, args.device, True, backend=backend)
+    if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout, backend=backend):
         return 130
     # Seed 1 only: a benchmark whose gate needs several seeds (gate_seeds) runs them all in the quick tier.
     fresh = {r["benchmark"]: r for r in store.load_records(run_path) if r.get("seed") == 1}
@@ -219,9 +218,10 @@ def _restamp(args) -> int:
 
 def _power(args) -> int:
     """The gate's power over the committed baseline (suite.judge.gate_power), without running anything."""
-    output = baselines_dir() / f"{args.tier}.json" if args.output is None else Path(args.output)
+    output = _default_output(args) if args.output is None else Path(args.output)
     try:
-        baseline = baselines.load_baseline(args.tier, output.parent) if output.exists() else None
+        baseline = (baselines.load_baseline(args.tier, output.parent, args.backend or DEFAULT_BACKEND)
+                    if output.exists() else None)
     except baselines.BaselineError as error:
         raise UsageError(str(error)) from None
     if not baseline:

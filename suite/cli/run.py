@@ -93,7 +93,7 @@ def command(args) -> int:
     verdicts = verdict.judge_recorded(records, order=list(by_name))
     print_summary(verdicts, baselines.numerics_against_baseline(records), backend=_backend_of(records, run.backend))
     if tier != "full" and tier != "smoke":
-        _warn_about_stale_baseline(benchmarks, tier)
+        _warn_about_stale_baseline(benchmarks, tier, run.backend)
     if args.report and records:
         try:
             path = page.render(run_path)
@@ -107,16 +107,18 @@ def command(args) -> int:
     return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
 
 
-def _warn_about_stale_baseline(benchmarks, tier: str) -> None:
+def _warn_about_stale_baseline(benchmarks, tier: str, backend: str) -> None:
     """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
-    baseline = baselines.load_baseline(tier).get("benchmarks", {})
+    baseline = baselines.load_baseline(tier, backend=backend).get("benchmarks", {})
+    file = baselines.baseline_file(tier, backend)
+    calibrate = f"python -m suite calibrate --tier {tier}" + ("" if backend == "tensorflow" else f" --backend {backend}")
     for benchmark in benchmarks:
         entry = baseline.get(benchmark.name)
         if entry is None:
-            print(f"note: {benchmark.name} has no entry in baselines/{tier}.json; it is not judged "
-                  f"(python -m suite calibrate --tier {tier} {benchmark.name})", file=sys.stderr)
+            print(f"note: {benchmark.name} has no entry in baselines/{file}; it is not judged "
+                  f"({calibrate} {benchmark.name})", file=sys.stderr)
         elif entry.get("code_version") != benchmark.code_version():
-            print(f"note: {benchmark.name} changed since baselines/{tier}.json was calibrated (its code version "
+            print(f"note: {benchmark.name} changed since baselines/{file} was calibrated (its code version "
                   f"is {benchmark.code_version()}, the baseline's {entry.get('code_version') or 'unknown'}); "
                   f"recalibrate if the change was intended", file=sys.stderr)
 

@@ -1,6 +1,7 @@
 """Baselines: the committed files a tier's bounds come from, checked before anything trusts them.
 
-``baselines/quick.json`` holds the quick gate's calibrated bounds (``suite.judge.calibrate``);
+``baselines/quick.json`` holds the quick gate's calibrated bounds (``suite.judge.calibrate``) for
+TensorFlow, ``baselines/quick-<backend>.json`` another backend's (its numbers differ in their last bits);
 ``references_for`` turns a benchmark and a tier into the references a run of it is judged against.
 """
 
@@ -22,12 +23,18 @@ class BaselineError(ValueError):
 BASELINE_METRIC_FIELDS = ("mean", "low", "high")
 
 
-def load_baseline(tier: str, directory: Path | None = None) -> dict:
+def baseline_file(tier: str, backend: str = DEFAULT_BACKEND) -> str:
+    """``quick.json`` for TensorFlow, ``quick-jax.json`` for JAX: each backend is gated on its own measurements."""
+    return f"{tier}.json" if backend == DEFAULT_BACKEND else f"{tier}-{backend}.json"
+
+
+def load_baseline(tier: str, directory: Path | None = None, backend: str = DEFAULT_BACKEND) -> dict:
     """The tier's baseline (``{}`` when there is none), checked field by field before anything trusts it."""
-    path = (directory or baselines_dir()) / f"{tier}.json"
+    path = (directory or baselines_dir()) / baseline_file(tier, backend)
     if not path.exists():
         return {}
-    fix = f"restore it (git checkout {path.name}) or recalibrate (python -m suite calibrate --tier {tier})"
+    recalibrate = f"python -m suite calibrate --tier {tier}" + ("" if backend == DEFAULT_BACKEND else f" --backend {backend}")
+    fix = f"restore it (git checkout {path.name}) or recalibrate ({recalibrate})"
     try:
         baseline = json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
@@ -107,19 +114,19 @@ def references_for(benchmark, tier: str, baseline: dict | None = None) -> tuple[
     return tuple(judged), True
 
 
-def baseline_provenance(tier: str, baseline: dict | None, name: str) -> dict | None:
+def baseline_provenance(tier: str, baseline: dict | None, name: str, backend: str = DEFAULT_BACKEND) -> dict | None:
     """Where a quick-tier bound came from: the file, its calibration date and the code it measured."""
     entry = (baseline or {}).get("benchmarks", {}).get(name)
     if not entry:
         return None
-    return {"file": f"baselines/{tier}.json", "calibrated_at": entry.get("calibrated_at"),
+    return {"file": f"baselines/{baseline_file(tier, backend)}", "calibrated_at": entry.get("calibrated_at"),
             "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds"),
             "weights_sha256": entry.get("weights_sha256"), "environment": entry.get("environment")}
 
 
 #: What must match for two runs of one seed to give the same bits: the stack, the CPU and determinism.
-NUMERICS_ENVIRONMENT = ("python", "backend", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu",
-                        "deterministic")
+NUMERICS_ENVIRONMENT = ("python", "backend", "tensorflow", "jax", "jaxlib", "keras", "numpy", "cpu", "cpu_count",
+                        "gpu", "deterministic")
 #: Values of fields that environments written before the field existed had: they ran on TensorFlow.
 NUMERICS_DEFAULTS = {"backend": DEFAULT_BACKEND}
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 
+from suite.judge.baselines import NUMERICS_ENVIRONMENT
 from suite.judge.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
@@ -142,8 +143,8 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
             "code_version": version,
             "calibrated_at": now,
             "run_id": run_id,
-            "environment": {key: environment.get(key) for key in
-                            ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
+            # What a later gate run must share for its weights to be compared bit for bit with these.
+            "environment": {key: environment.get(key) for key in NUMERICS_ENVIRONMENT if key in environment},
         }
     total = sum(len(entry["metrics"]) for entry in entries.values())
     alarm = 0.0

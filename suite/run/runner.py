@@ -276,7 +276,7 @@ class Progress:
             self.stream.flush()
 
 
-def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str, str], dict]:
+def stamps(benchmarks: dict[str, Benchmark], tiers: set[str], backend: str = "tensorflow") -> dict[tuple[str, str], dict]:
     """What each record carries about its benchmark as it stood when the job ran.
 
     Why in the record: a stored run is evidence. Its verdicts must come from the references it was
@@ -285,7 +285,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str,
     """
     from suite.judge import baselines
 
-    by_tier = {tier: baselines.load_baseline(tier) for tier in tiers if tier not in ("full", "smoke")}
+    by_tier = {tier: baselines.load_baseline(tier, backend=backend) for tier in tiers if tier not in ("full", "smoke")}
     stamps = {}
     for tier in tiers:
         for name, benchmark in benchmarks.items():
@@ -298,7 +298,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str]) -> dict[tuple[str,
             stamps[(name, tier)] = {
                 "code_version": benchmark.code_version(),
                 "judged_against": {"judged": judged, "references": [r.to_dict() for r in references],
-                                   "baseline": baselines.baseline_provenance(tier, by_tier.get(tier), name)},
+                                   "baseline": baselines.baseline_provenance(tier, by_tier.get(tier), name, backend)},
                 "documented_references": [r.to_dict() for r in benchmark.references],
                 "source_cells": benchmark.source.cells,
                 "description": (type(benchmark).__doc__ or "").strip(),

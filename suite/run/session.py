@@ -176,14 +176,14 @@ def check_reports_folder() -> None:
                          "make it writable or point SUITE_REPORTS_DIR at a writable folder")
 
 
-def check_baseline(tier: str) -> None:
-    """A quick-tier run is judged against its baseline: a bad file is said now, not after training."""
+def check_baseline(tier: str, backend: str = constants.DEFAULT_BACKEND) -> None:
+    """A quick-tier run is judged against its backend's baseline: a bad file is said now, not after training."""
     from suite.judge import baselines
 
     if tier in ("full", "smoke"):
         return
     try:
-        baselines.load_baseline(tier)
+        baselines.load_baseline(tier, backend=backend)
     except baselines.BaselineError as error:
         raise UsageError(str(error)) from None
 
@@ -431,14 +431,14 @@ def prepare(args) -> PreparedRun:
         run_path, manifest, benchmarks = open_run(args.resume)
         refuse_conflicting_resume_options(args, run_path, manifest)
         tier = manifest.get("tier", constants.DEFAULT_TIER)
+        backend = manifest.get("backend", constants.DEFAULT_BACKEND)
+        check_backend(backend)
         check_reports_folder()
-        check_baseline(tier)
+        check_baseline(tier, backend)
         check_calibration(benchmarks, tier)
         seeds = more_seeds(run_path, manifest, args.seeds)
         deterministic = manifest.get("deterministic", True)
         device = manifest.get("device", "auto")
-        backend = manifest.get("backend", constants.DEFAULT_BACKEND)
-        check_backend(backend)
         set_aside_damaged_records(run_path)
         if args.executor == "slurm" or (args.executor is None and manifest.get("executor") == "slurm"):
             check_where(argparse.Namespace(**{**vars(args), "executor": "slurm"}))
@@ -449,7 +449,7 @@ def prepare(args) -> PreparedRun:
         device = args.device or "auto"
         backend = getattr(args, "backend", None) or constants.DEFAULT_BACKEND
         check_reports_folder()
-        check_baseline(tier)
+        check_baseline(tier, backend)
         benchmarks = select(args.names, args.tag)
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")

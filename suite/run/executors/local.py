@@ -126,7 +126,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
     # Fixed at the start: records this run writes must not move the yardstick it is measured against.
     estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0]
                  for job in jobs}
-    stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
+    stamps = runner.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
     cancel = threading.Event()
     lock = threading.Lock()

@@ -101,7 +101,7 @@ def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progre
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0, "workers": []}
     settings = options.slurm or settings_from(None)
     submitted = _read_submitted(run_path)
-    stamps = runner.stamps(benchmarks, {job.tier for job in jobs})
+    stamps = runner.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
     estimates = {(job.benchmark, job.tier):
                  runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0] for job in jobs}
     index_of = {job: index for index, job in enumerate(jobs, start=1)}
