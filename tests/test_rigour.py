@@ -10,7 +10,7 @@ import pytest
 
 from suite import registry
 from suite.constants import PROJECT_ROOT
-from suite.judge import calibrate, verdict
+from suite.judge import baselines, calibrate, verdict
 from suite.run import store
 from tests.conftest import run_suite
 
@@ -58,11 +58,16 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
     return store.load_records(run_path)
 
 
-def test_every_baseline_entry_records_its_provenance():
-    baseline = _baseline()
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_every_baseline_entry_records_its_provenance(backend):
+    path = QUICK_BASELINE.parent / baselines.baseline_file("quick", backend)
+    if not path.exists():
+        pytest.fail(f"{path.name} is missing: run `python -m suite calibrate --tier quick --backend {backend}`")
+    baseline = json.loads(path.read_text())
     assert baseline["estimated_false_alarm_rate"] < 0.01
     for name, entry in baseline["benchmarks"].items():
         assert entry["seeds"] and entry["environment"]["tensorflow"] and entry["calibrated_at"], name
+        assert entry["environment"].get("backend", "tensorflow") == backend, name
         for metric, c in entry["metrics"].items():
             assert c["n"] >= calibrate.MIN_SEEDS and len(c["values"]) == c["n"], (name, metric)
             assert c["low"] <= c["mean"] <= c["high"] and c["rule"], (name, metric)
