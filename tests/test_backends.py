@@ -98,6 +98,20 @@ def test_a_jax_run_stores_its_backend_shows_it_and_cannot_be_resumed_on_another(
     assert merged.returncode == 2 and "different backends" in _one_line_error(merged)
 
 
+def test_jax_workers_each_use_their_own_share_of_the_cores(tmp_path):
+    """``--workers 2`` on JAX: each worker is pinned to its own core, so XLA's pool is one thread each."""
+    pytest.importorskip("jax")
+    if len(os.sched_getaffinity(0)) < 2:
+        pytest.skip("needs two cores to give two workers one each")
+    completed = run_suite("run", "test_well_behaved", "--tier", "smoke", "--seeds", "2", "--workers", "2",
+                          "--backend", "jax", "--no-report", env=WITH_TEST_BENCHMARKS, timeout_s=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    run_path = only_run(tmp_path / "reports")
+    records = store.load_records(run_path)
+    assert [record["status"] for record in records] == ["ok", "ok"]
+    assert {record["intra_op_threads"] for record in records} == {1}, "XLA's pool is sized by the pinned cores"
+
+
 # -- every benchmark on JAX, and JAX's determinism --------------------------------------------------
 @pytest.fixture(scope="module")
 def jax_smoke_run(tmp_path_factory):

@@ -205,6 +205,10 @@ def test_gpu_workers_see_one_gpu_each_and_take_the_gpu_jobs():
     assert [(s.env, s.intra_op_threads) for s in plain] == [({}, None)]
     assert local.job_kind("gpu", "auto", plain) == "cpu"
     assert [s.intra_op_threads for s in local.worker_specs(3, cores=8)] == [2, 2, 2]
+    # Each CPU worker gets its own cores (what bounds XLA's threads on JAX); more workers than cores wrap.
+    assert [s.cpu_cores for s in local.worker_specs(3, cores=8, core_ids=list(range(8)))] == [(0, 1), (2, 3), (4, 5)]
+    assert [s.cpu_cores for s in local.worker_specs(3, cores=2, core_ids=[4, 7])] == [(4,), (7,), (4,)]
+    assert plain[0].cpu_cores is None
 
     class _Placed:
         def __init__(self, placement):

@@ -109,6 +109,8 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
     from suite.run import placement
 
     placement.configure_logical_cpus(backend)
+    if backend == "jax":
+        limit_xla_threads(setup.get("cpu_cores"))
     if backend == "jax" and deterministic:
         # XLA on a CPU computes the same bits for the same program and inputs; on a GPU some
         # reductions use atomics unless this flag asks for deterministic kernels.
@@ -143,12 +145,25 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
         _send_result(connection, record, artefacts)
 
 
+def limit_xla_threads(cpu_cores: list[int] | None) -> None:
+    """Pin this worker to its share of the cores, so that XLA's CPU thread pool is that size.
+
+    Why affinity and not a thread count: TensorFlow takes ``intra_op_threads``; XLA on JAX has no
+    such setting and sizes its pool from the cores the process may run on (``sched_getaffinity``),
+    so pinning is how ``--workers N`` keeps N JAX workers from each starting a thread per core.
+    Must run before JAX initialises its CPU client.
+    """
+    if cpu_cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cpu_cores)
+
+
 def seen_by_this_worker() -> dict:
     """What this worker was given: the devices it sees and its intra-op thread count (stamped on records).
 
     Why in every record: two runs can only be expected to match bit for bit when their jobs saw the
     same device and the same number of threads; a record that says so makes a mismatch explainable.
-    On JAX the devices are ``jax.devices()``, and XLA's CPU thread pool uses every core this process may use.
+    On JAX the devices are ``jax.devices()``, and XLA's CPU thread pool uses every core this process may
+    use: its share under ``--workers N`` (``limit_xla_threads``).
     """
     import socket
 

@@ -2,7 +2,9 @@
 
 One worker is the sequential run the suite always had (it runs in the calling thread, so Ctrl-C
 and a full disk behave as before). ``--workers N`` starts N workers, each with ``cores // N``
-intra-op threads so that they share the CPU instead of fighting over it. ``--gpus 0,1`` starts one
+intra-op threads so that they share the CPU instead of fighting over it, and its own cores (JAX's
+XLA sizes its thread pool from the cores a process may run on, so on JAX those are what limit it).
+``--gpus 0,1`` starts one
 worker per GPU, each with ``CUDA_VISIBLE_DEVICES`` set to its GPU alone, for the ``gpu`` and
 ``gpu-required`` jobs, and ``--workers`` CPU workers (GPUs hidden) for the ``cpu`` jobs.
 
@@ -13,6 +15,7 @@ another ``--resume`` of the same run and shards sharing the folder never train a
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, field
 
@@ -27,29 +30,44 @@ class WorkerSpec:
     env: dict = field(default_factory=dict)
     intra_op_threads: int | None = None  # None: TensorFlow's default (every core)
     takes: tuple[str, ...] = ("cpu", "gpu")  # job kinds: "cpu" jobs, "gpu" jobs (gpu and gpu-required)
+    cpu_cores: tuple[int, ...] | None = None  # None: every core; pins a JAX worker (see worker.limit_xla_threads)
 
     @property
     def setup(self) -> dict:
-        return {"env": dict(self.env), "intra_op_threads": self.intra_op_threads}
+        return {"env": dict(self.env), "intra_op_threads": self.intra_op_threads,
+                "cpu_cores": list(self.cpu_cores) if self.cpu_cores else None}
 
 
-def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None) -> list[WorkerSpec]:
+def cores_of(worker: int, share: int, core_ids: list[int]) -> tuple[int, ...]:
+    """The ``share`` cores of CPU worker ``worker``: consecutive slices, wrapping when workers outnumber cores."""
+    start = (worker * share) % len(core_ids)
+    return tuple(core_ids[(start + offset) % len(core_ids)] for offset in range(min(share, len(core_ids))))
+
+
+def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None,
+                 core_ids: list[int] | None = None) -> list[WorkerSpec]:
     """The workers of a local run.
 
     ``workers`` CPU workers share ``cores``; with one worker nothing is set, so a sequential run is
     exactly what it always was. With ``gpu_ids``, each GPU gets a worker that sees that GPU alone
     (``CUDA_VISIBLE_DEVICES=<id>``, two threads: it feeds the GPU, it does not compute) and takes
     the GPU jobs; the CPU workers see no GPU (``CUDA_VISIBLE_DEVICES=""``) and take the CPU jobs.
+    With several CPU workers each also gets its own ``cores // workers`` of ``core_ids`` (the cores
+    this process may use), which is what bounds XLA's threads on JAX.
     """
     if workers < 1:
         raise ValueError(f"--workers must be at least 1, got {workers}")
+    if core_ids is None:
+        core_ids = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else list(range(cores))
     share = max(1, cores // workers) if workers > 1 else None
     if not gpu_ids:
-        return [WorkerSpec(f"cpu{i}", intra_op_threads=share) for i in range(workers)]
+        return [WorkerSpec(f"cpu{i}", intra_op_threads=share,
+                           cpu_cores=cores_of(i, share, core_ids) if share else None) for i in range(workers)]
     specs = [WorkerSpec(f"gpu{gpu}", env={"CUDA_VISIBLE_DEVICES": str(gpu)}, intra_op_threads=min(2, cores),
                         takes=("gpu",)) for gpu in gpu_ids]
     cpu_share = max(1, cores // workers)
-    specs += [WorkerSpec(f"cpu{i}", env={"CUDA_VISIBLE_DEVICES": ""}, intra_op_threads=cpu_share, takes=("cpu",))
+    specs += [WorkerSpec(f"cpu{i}", env={"CUDA_VISIBLE_DEVICES": ""}, intra_op_threads=cpu_share, takes=("cpu",),
+                         cpu_cores=cores_of(i, cpu_share, core_ids) if workers > 1 else None)
               for i in range(workers)]
     return specs
 
