@@ -93,6 +93,12 @@ def test_a_jax_run_stores_its_backend_shows_it_and_cannot_be_resumed_on_another(
     compared = run_suite("compare", tf_path.name, run_path.name, env=WITH_TEST_BENCHMARKS, timeout_s=120)
     assert f"B = {run_path.name}  (backend {described})" in compared.stdout, compared.stdout
     assert f"A = {tf_path.name}  (backend tensorflow (tensorflow " in compared.stdout
+    table = run_suite("compare", tf_path.name, run_path.name, "--markdown", env=WITH_TEST_BENCHMARKS, timeout_s=120)
+    header, rule, row = table.stdout.splitlines()
+    assert header.startswith("| benchmark | tensorflow verdict | jax verdict | s/seed tensorflow | s/seed jax | ")
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[:3] == ["test_well_behaved", "NOT JUDGED", "NOT JUDGED"], row  # the smoke tier judges nothing
+    assert float(cells[5]) == pytest.approx(float(cells[4]) / float(cells[3]), rel=0.02)
     merged = run_suite("merge", tf_path.name, run_path.name, "--into", "both", env=WITH_TEST_BENCHMARKS,
                        timeout_s=120)
     assert merged.returncode == 2 and "different backends" in _one_line_error(merged)

@@ -24,6 +24,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--fail-on", metavar="CONDITIONS",
                         help="exit 1 when any holds: changed-verdict, out-of-bounds, slower:FACTOR (comma-separated)")
     parser.add_argument("--json", action="store_true", help="print the comparison as JSON (for other programs)")
+    parser.add_argument("--markdown", action="store_true", help="print only a Markdown table: each benchmark's "
+                        "verdict and seconds per seed in both runs, and their ratio (for a README or an issue)")
     parser.set_defaults(func=command)
 
 
@@ -44,6 +46,8 @@ def command(args) -> int:
         if args.fail_on is not None:
             document["fail_on"] = {"conditions": args.fail_on, "failed": bool(failures), "failures": failures}
         print(json.dumps(document, indent=1))
+    elif args.markdown:
+        compare.print_markdown_table(comparison)
     else:
         compare.print_comparison(comparison, show_all=args.all)
         if args.fail_on is not None:

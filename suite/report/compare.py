@@ -404,3 +404,31 @@ def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=N
         out("\nVerdicts that changed:")
         for name, a, b in changed:
             out(f"  {name}: {a} -> {b}")
+
+
+def print_markdown_table(comparison: Comparison, *, stream=None) -> None:
+    """One Markdown row per benchmark in both runs: each run's verdict and seconds per seed, and B / A.
+
+    Why a second form: this is the table a README or an issue quotes (for example TensorFlow against
+    JAX at the full tier), written from the runs rather than copied by hand. The columns are named
+    by backend when the runs differ in backend, else A and B.
+    """
+    stream = stream or sys.stdout
+    name_a, name_b = _column_names(comparison)
+    times = {row.benchmark: row for row in comparison.times}
+    print(f"| benchmark | {name_a} verdict | {name_b} verdict | s/seed {name_a} | s/seed {name_b} | "
+          f"{name_b} / {name_a} |", file=stream)
+    print("|---|---|---|---:|---:|---:|", file=stream)
+    for name, verdict_a, verdict_b in comparison.verdicts:
+        row = times.get(name)
+        seconds = (f"{row.seconds_a:.3g} | {row.seconds_b:.3g} | {row.ratio:.2f}" if row else "- | - | -")
+        print(f"| {name} | {verdict_a} | {verdict_b} | {seconds} |", file=stream)
+
+
+def _column_names(comparison: Comparison) -> tuple[str, str]:
+    backend_a = comparison.backend_a.split(" ")[0]
+    backend_b = comparison.backend_b.split(" ")[0]
+    if backend_a and backend_b and backend_a != backend_b:
+        return backend_a, backend_b
+    return "A", "B"
+
