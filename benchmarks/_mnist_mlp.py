@@ -1,9 +1,9 @@
-"""Evaluation pieces shared by the Flux MNIST multilayer-perceptron ports (000, 001 sections 4-5, 004-b/c).
+"""Pieces shared by the Flux MNIST multilayer-perceptron ports (000, 001 sections 4-5, 004-b/c).
 
 Private (leading underscore): the registry does not import it as a benchmark module. The Flux
-optimisers and losses these ports train with are in ``_flux``; this module holds what they measure
-afterwards (confusion matrix, misclassified digits, dead output units, divergence) and the sparse
-source curves the report draws.
+optimisers and losses these ports train with are in ``_flux``; this module holds their networks'
+common form (``softmax_chain``, ``dense_parameter_count``), what they measure afterwards (confusion
+matrix, misclassified digits, dead output units, divergence) and the sparse source curves the report draws.
 """
 
 from __future__ import annotations
@@ -33,6 +33,30 @@ def misclassified(images, true_labels, predicted_labels, shown: int = MISCLASSIF
         "misclassified_true": true_labels[wrong],
         "misclassified_pred": predicted_labels[wrong],
     }
+
+
+def softmax_chain(hidden_layers=(), *, output_activation: str | None = None):
+    """``Chain(Dense(784, w₁, σ₁), …, Dense(wₖ, 10, σ_out), softmax)``, the form of every Flux MNIST net here.
+
+    ``hidden_layers`` lists (width, activation) of the Dense layers between the input and the 10-unit
+    output layer (none for softmax regression); ``output_activation`` is that layer's (some sources put
+    a relu before the softmax). Layers are created in the Chain's order, so the initial weights a seed
+    draws are those of the same net written out layer by layer.
+    """
+    import keras
+    from keras import layers
+
+    return keras.Sequential([
+        keras.Input(shape=(28 * 28,)),
+        *[layers.Dense(width, activation=activation) for width, activation in hidden_layers],
+        layers.Dense(10, activation=output_activation),
+        layers.Softmax(),
+    ])
+
+
+def dense_parameter_count(*widths: int) -> int:
+    """Weights and biases of a chain of Dense layers whose widths, input first, are ``widths``."""
+    return sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(widths, widths[1:]))
 
 
 def dead_output_units(model, x, batch_size: int = 10_000) -> int:

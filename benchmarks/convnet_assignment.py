@@ -50,8 +50,33 @@ def misclassified(model, x_images, y_labels, raw_images, *, count=16) -> dict:
     }
 
 
+class _AssignmentConvnet(Benchmark):
+    """What Questions 1-3 share: the MNIST digits as the convnet takes them, on the tier's slice.
+
+    One loader for all three, so that 003-a, 003-b and 003-c cannot drift apart in how they slice,
+    scale or permute the images they compare.
+    """
+
+    tags = ("mnist", "convnet")
+    dataset = "mnist"
+
+    def load_data(self, settings, seed):
+        data = _mnist.subset(super().load_data(settings, seed), settings)
+        raw_test = data["x_test"]
+        if settings.get("permute_pixels"):  # 003-b only; 003-c declares no such setting
+            # One fixed permutation per job, drawn from the job's seed: the source notes that some
+            # permutations are "more forgiving" than others, so the spread over seeds includes that.
+            permutation = np.random.default_rng(seed).permutation(28 * 28)
+            data = dict(data, x_train=permute_pixels(data["x_train"], permutation),
+                        x_test=permute_pixels(data["x_test"], permutation))
+        return {
+            **_convnet.image_arrays(data),
+            "raw_test": raw_test,  # the unpermuted digits, for the misclassified grid
+        }
+
+
 @register
-class ConvnetMnist(Benchmark):
+class ConvnetMnist(_AssignmentConvnet):
     """003-a: the Keras mnist_cnn convnet, replicated in Flux (Question 1).
 
     Port notes (Flux -> Keras):
@@ -82,8 +107,6 @@ class ConvnetMnist(Benchmark):
     name = "convnet_mnist"
     title = "Convnet (mnist_cnn replica) on MNIST, AdaDelta, 10 epochs"
     source = Source("003_94a913a946da2cc8.txt", "003-a", cells="Question 1")
-    tags = ("mnist", "convnet")
-    dataset = "mnist"
     placement = "gpu"  # 1.6 M parameters but ~30 MFLOP of convolution per image: a GPU is ~50x faster
     settings = Settings(epochs=10, batch_size=50, permute_pixels=False)
     tiers = {
@@ -104,20 +127,6 @@ class ConvnetMnist(Benchmark):
                   "[to the TensorFlow example] is negligible",
         ),
     )
-
-    def load_data(self, settings, seed):
-        data = _mnist.subset(super().load_data(settings, seed), settings)
-        raw_test = data["x_test"]
-        if settings.permute_pixels:
-            # One fixed permutation per job, drawn from the job's seed: the source notes that some
-            # permutations are "more forgiving" than others, so the spread over seeds includes that.
-            permutation = np.random.default_rng(seed).permutation(28 * 28)
-            data = dict(data, x_train=permute_pixels(data["x_train"], permutation),
-                        x_test=permute_pixels(data["x_test"], permutation))
-        return {
-            **_convnet.image_arrays(data),
-            "raw_test": raw_test,  # the unpermuted digits, for the misclassified grid
-        }
 
     def build_model(self, settings):
         model = _convnet.conv_net(_convnet.OPTIMAL_DROPOUT)
@@ -233,7 +242,7 @@ class _EvaluateEvery(keras.callbacks.Callback):
 
 
 @register
-class ConvnetDropoutStudy(Benchmark):
+class ConvnetDropoutStudy(_AssignmentConvnet):
     """003-c: does the convnet learn faster without dropout? (Question 3)
 
     Three nets: no dropout, the Keras example's (0.25, 0.5) and "high" (0.6, 0.8); each trained with
@@ -268,8 +277,6 @@ class ConvnetDropoutStudy(Benchmark):
     name = "convnet_dropout_study"
     title = "Convnet with no / (0.25, 0.5) / (0.6, 0.8) dropout: batches to 95 % test accuracy (Adam)"
     source = Source("003_94a913a946da2cc8.txt", "003-c", cells="Question 3")
-    tags = ("mnist", "convnet")
-    dataset = "mnist"
     placement = "gpu"  # three convnet trainings plus a test-set evaluation every 10 batches
     settings = Settings(batch_size=50, target_accuracy=0.95, evaluate_every_batches=10)
     tiers = {
@@ -302,10 +309,6 @@ class ConvnetDropoutStudy(Benchmark):
                  "within one 10-batch interval), 30, 20 (" + _VERSIONS + ")",
         ),
     )
-
-    def load_data(self, settings, seed):
-        data = _mnist.subset(super().load_data(settings, seed), settings)
-        return _convnet.image_arrays(data)
 
     def build_model(self, settings, dropout_rates=_convnet.OPTIMAL_DROPOUT):
         model = _convnet.conv_net(dropout_rates)

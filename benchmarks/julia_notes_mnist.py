@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import keras
 import numpy as np
-from keras import layers
 
 from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
@@ -100,7 +99,7 @@ class JuliaNotesSoftmax5k(_JuliaNotesBenchmark):
         "smoke": dict(train_images=500, heldout_loss_images=200, heldout_accuracy_images=1000, steps=10),
     }
     estimated_seconds = {"full": 17.0, "quick": 6.0, "smoke": 3.0}
-    parameter_count = 784 * 10 + 10
+    parameter_count = _mnist_mlp.dense_parameter_count(28 * 28, 10)
     # history["loss"][i] is the loss before step i+1, i.e. after step i: the 2.35 printed after step 1
     # sits at x = 2; the held-out curve is taken after each step, so its 2.37 sits at x = 1.
     source_curves = {
@@ -118,11 +117,7 @@ class JuliaNotesSoftmax5k(_JuliaNotesBenchmark):
 
     def build_model(self, settings):
         # model1 = Chain(Dense(784,10,identity),softmax)
-        return keras.Sequential([
-            keras.Input(shape=(28 * 28,)),
-            layers.Dense(10),
-            layers.Softmax(),
-        ])
+        return _mnist_mlp.softmax_chain()
 
     def make_optimizer(self, settings):
         # opt1 = Descent(0.1): plain gradient descent, no momentum.
@@ -161,7 +156,7 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
     # (train) of their value by seed: catching a 10 % rise would take 10 seeds a run, so they are not gated.
     gate_metrics = ("train_accuracy", "heldout_accuracy")
     gate_seeds = 2
-    parameter_count = 784 * 32 + 32 + 32 * 10 + 10
+    parameter_count = _mnist_mlp.dense_parameter_count(28 * 28, 32, 10)
     source_curves = {
         "loss": _mnist_mlp.sparse_source_curve({2: 2.05, 500: 0.07}, 500),
         "heldout_loss": _mnist_mlp.sparse_source_curve({1: 2.04, 500: 0.15}, 500),
@@ -177,12 +172,7 @@ class JuliaNotesMlp32On50k(_JuliaNotesBenchmark):
 
     def build_model(self, settings):
         # model2 = Chain(Dense(784,32,relu),Dense(32,10,identity),softmax)
-        return keras.Sequential([
-            keras.Input(shape=(28 * 28,)),
-            layers.Dense(32, activation="relu"),
-            layers.Dense(10),
-            layers.Softmax(),
-        ])
+        return _mnist_mlp.softmax_chain([(32, "relu")])
 
     def make_optimizer(self, settings):
         return _flux.adam(settings.learning_rate)  # ADAM(0.005), ε = 1e-8

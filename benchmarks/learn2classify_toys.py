@@ -105,9 +105,12 @@ def _circles(steps: int, **extra) -> Settings:
     return Settings(**values)
 
 
-def _toy_tiers(quick_steps: int) -> dict:
-    """The reduced tiers of a toy cell: ``quick`` trains fewer steps; ``smoke`` 20 steps on a coarse grid."""
-    return {"quick": dict(steps=quick_steps), "smoke": TOY_SMOKE}
+def _toy_tiers(quick_steps: int | None = None) -> dict:
+    """The reduced tiers of a toy cell: ``quick`` trains ``quick_steps``; ``smoke`` 20 steps on a coarse grid.
+
+    Without ``quick_steps`` the quick tier trains the documented steps, so the number is written once.
+    """
+    return {"quick": {} if quick_steps is None else dict(steps=quick_steps), "smoke": TOY_SMOKE}
 
 
 def _fails(reported_loss: float, *, claim: str, port_loss: str, port_accuracy: str) -> tuple[Reference, ...]:
@@ -151,7 +154,7 @@ class LinearOnCircles(_TwoClassToy):
     title = "Linear unit on the circles (fails)"
     source = Source(DOCUMENT, "001-a", cells="In [6]-[12]")
     settings = _circles(steps=500)
-    tiers = _toy_tiers(quick_steps=500)
+    tiers = _toy_tiers()  # the documented 500 steps
     # The gate judges whether it starts to learn (its accuracy); its loss is still falling after 500 steps
     # and ends 1.0-2.5 by seed (sd 0.39 over seeds 1-30), too wide to catch a 10 % rise.
     gate_metrics = ("train_accuracy",)
@@ -174,18 +177,23 @@ class ReluUnitOnCircles(_TwoClassToy):
     estimated_seconds = {"full": 1.5, "quick": 0.7, "smoke": 1.0}  # measured, 2 shared cores
     title = "One relu unit on the circles (fails)"
     source = Source(DOCUMENT, "001-b", cells="In [14]-[16]")
-    settings = _circles(steps=5000)
+    # The activation is a setting, so that 001-c can change it alone (and it counts in the code version).
+    settings = _circles(steps=5000, activation="relu")
     tiers = _toy_tiers(quick_steps=1000)
     references = _fails(0.8323, claim="Does the network learn the boundaries? No.",
                         port_loss="mean 0.8340, std 0.0030", port_accuracy="mean 0.6700, std 0.0035")
 
     def build_model(self, settings):
-        return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, activation="relu")])
+        # Chain(Dense(2, 1, relu))
+        return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, activation=settings.activation)])
 
 
 @register
-class SigmoidUnitOnCircles(_TwoClassToy):
+class SigmoidUnitOnCircles(ReluUnitOnCircles):
     """001-c: one sigmoid unit, Dense(2→1, σ), 5000 steps (In [17]-[19]): loss 0.8652, fails.
+
+    The notebook's next cell is 001-b's with σ for relu, and so is this class: its settings, tiers and
+    model are 001-b's but for the activation.
 
     The output lies in (0, 1), so with τ = 0 every point is called class +1 (accuracy 0.5),
     and the best attainable MSE against ±1 is above 0.5.
@@ -195,13 +203,9 @@ class SigmoidUnitOnCircles(_TwoClassToy):
     estimated_seconds = {"full": 1.5, "quick": 0.6, "smoke": 1.0}  # measured, 2 shared cores
     title = "One sigmoid unit on the circles (fails)"
     source = Source(DOCUMENT, "001-c", cells="In [17]-[19]")
-    settings = _circles(steps=5000)
-    tiers = _toy_tiers(quick_steps=1000)
+    settings = ReluUnitOnCircles.settings.replace(activation="sigmoid")
     references = _fails(0.8652, claim="Does the network learn? No (sigh)",
                         port_loss="mean 0.8687, std 0.0014", port_accuracy="mean 0.5000, std 0.0000")
-
-    def build_model(self, settings):
-        return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1, activation="sigmoid")])
 
 
 # --------------------------------------------------------------------------- 2.4: one hidden layer
@@ -229,7 +233,7 @@ class HiddenSigmoidLayer(_TwoClassToy):
     # The quick tier trains the documented 8000 steps (4 s): after 2000 only 19 of seeds 1-30 had separated,
     # a lottery no bound can judge; after 8000 all 30 have, and the gate judges that every point is right.
     # The loss (sd 14 % of its mean over those seeds) cannot catch a 10 % rise: not gated.
-    tiers = _toy_tiers(quick_steps=8000)
+    tiers = _toy_tiers()
     gate_metrics = ("train_accuracy",)
     references = (
         _separates("mean 1.0000, std 0.0000",
@@ -440,6 +444,20 @@ class LinearMiddleLayer(_TwoClassToy):
         return Outcome(metrics, history, artefacts, weights)
 
 
+def two_relu_layers(width: int, second_width: int, output_activation: str | None = None) -> keras.Model:
+    """``Chain(Dense(2, n, relu), Dense(n, m, relu), Dense(m, 1, σ_out))``: the relu nets of 001-g, 001-h, 001-i.
+
+    The three cells differ only in the second width and the output's activation (a relu in 001-g, the
+    identity in 001-h and 001-i), so one builder serves them and they cannot drift apart.
+    """
+    return keras.Sequential([
+        keras.Input(shape=(2,)),
+        layers.Dense(width, activation="relu"),
+        layers.Dense(second_width, activation="relu"),
+        layers.Dense(1, activation=output_activation),
+    ])
+
+
 @register
 class ReluOutputPlusMinusOne(_TwoClassToy):
     """001-g: Dense(2→3, relu) → Dense(3→3, relu) → Dense(3→1, relu) with ±1 labels, 10 000 steps (In [28]-[30]).
@@ -485,13 +503,8 @@ class ReluOutputPlusMinusOne(_TwoClassToy):
     )
 
     def build_model(self, settings):
-        n = settings.width
-        return keras.Sequential([
-            keras.Input(shape=(2,)),
-            layers.Dense(n, activation="relu"),
-            layers.Dense(n, activation="relu"),
-            layers.Dense(1, activation="relu"),
-        ])
+        # Chain(Dense(2, n, relu), Dense(n, n, relu), Dense(n, 1, relu))
+        return two_relu_layers(settings.width, settings.width, output_activation="relu")
 
 
 @register
@@ -519,7 +532,7 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     # separated; after 10 000, 29 have, and seed 30 ends with its output dead (accuracy 0.5). That rare
     # miss makes the accuracy a lottery, so the gate judges how often the net separates over 5 seeds
     # (it fails when 3 or more of the 5 do not).
-    tiers = _toy_tiers(quick_steps=10000)
+    tiers = _toy_tiers()
     gate_metrics = ("separates",)
     gate_seeds = 5
     references = (
@@ -528,13 +541,8 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     )
 
     def build_model(self, settings):
-        n = settings.width
-        return keras.Sequential([
-            keras.Input(shape=(2,)),
-            layers.Dense(n, activation="relu"),
-            layers.Dense(3, activation="relu"),
-            layers.Dense(1),
-        ])
+        # Chain(Dense(2, n, relu), Dense(n, 3, relu), Dense(3, 1))
+        return two_relu_layers(settings.width, 3)
 
 
 # --------------------------------------------------------------------------- 3: the spirals
@@ -602,13 +610,8 @@ class SpiralRelu(_SpiralToy):
     )
 
     def build_model(self, settings):
-        n = settings.width
-        return keras.Sequential([
-            keras.Input(shape=(2,)),
-            layers.Dense(n, activation="relu"),
-            layers.Dense(n, activation="relu"),
-            layers.Dense(1),
-        ])
+        # Chain(Dense(2, n, relu), Dense(n, n, relu), Dense(n, 1))
+        return two_relu_layers(settings.width, settings.width)
 
 
 @register
@@ -633,7 +636,7 @@ class SpiralSigmoid(_SpiralToy):
     estimated_seconds = {"full": 4.0, "quick": 1.4, "smoke": 1.0}  # measured, 2 shared cores
     title = "Sigmoid net on the spirals (separates)"
     source = Source(DOCUMENT, "001-j", cells="In [42]-[44]")
-    settings = _spirals(width=16)
+    settings = SpiralRelu.settings.replace(width=16)  # 001-i's cells set X, Y and iters; only n is new
     references = (
         _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
                    claim="Does the decision boundary nicely separate the blue and red points? "
