@@ -21,6 +21,81 @@ def digits():
     return np.asarray(data["x_test"][:64]), np.asarray(data["y_test"][:64])
 
 
+# -- the convnet's layers on JAX on a CPU -------------------------------------------------------------
+_XLA_CPU_LAYERS_CHECK = """
+import json, sys
+import jax, jax.numpy as jnp, keras, numpy as np
+from jax import lax
+from benchmarks import _xla_cpu_layers
+
+rng = np.random.default_rng(0)
+found = {"on_xla_cpu": _xla_cpu_layers.runs_on_xla_cpu(), "conv": {}}
+for padding, kernel_shape in (("same", (3, 3, 4, 6)), ("same", (5, 2, 4, 6)), ("valid", (3, 3, 4, 6))):
+    x = jnp.asarray(rng.standard_normal((3, 12, 10, 4), dtype=np.float32))
+    kernel = jnp.asarray(rng.standard_normal(kernel_shape, dtype=np.float32))
+    fast = _xla_cpu_layers._convolution_with_fast_kernel_gradient(padding)
+    xla = lambda x, k: lax.conv_general_dilated(x, k, (1, 1), padding.upper(),
+                                                 dimension_numbers=("NHWC", "HWIO", "NHWC"))
+    weights = jnp.asarray(rng.standard_normal(xla(x, kernel).shape, dtype=np.float32))
+    loss = lambda f: lambda x, k: jnp.sum(jnp.tanh(f(x, k)) * weights)
+    expected = jax.grad(loss(xla), argnums=(0, 1))(x, kernel)
+    got = jax.grad(loss(fast), argnums=(0, 1))(x, kernel)
+    found["conv"][f"{padding} {kernel_shape}"] = {
+        "forward_equal": bool(jnp.all(fast(x, kernel) == xla(x, kernel))),
+        "input_gradient_equal": bool(jnp.all(got[0] == expected[0])),
+        "kernel_gradient_relative_error": float(jnp.max(jnp.abs(got[1] - expected[1])) / jnp.max(jnp.abs(expected[1]))),
+    }
+pool, plain = _xla_cpu_layers.MaxPooling2D((2, 2)), keras.layers.MaxPooling2D((2, 2))
+h = jnp.asarray(np.maximum(rng.standard_normal((3, 8, 6, 5), dtype=np.float32), 0))  # relu output: ties at 0
+upstream = jnp.asarray(rng.standard_normal((3, 4, 3, 5), dtype=np.float32))
+gradient = lambda layer: jax.grad(lambda h: jnp.sum(layer(h) * upstream))(h)
+found["pool_forward_equal"] = bool(jnp.all(pool(h) == plain(h)))
+found["pool_gradient_equal"] = bool(jnp.all(gradient(pool) == gradient(plain)))
+print(json.dumps(found))
+"""
+
+
+def test_the_convnet_layers_compute_keras_gradients_on_jax_on_a_cpu():
+    """The fast kernel gradient equals XLA's to float rounding, the pooling gradient bit for bit."""
+    pytest.importorskip("jax")
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    completed = subprocess.run([sys.executable, "-c", _XLA_CPU_LAYERS_CHECK], cwd=PROJECT_ROOT, text=True,
+                               capture_output=True, env={**os.environ, "KERAS_BACKEND": "jax"}, timeout=300)
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    found = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert found["on_xla_cpu"] is True
+    assert len(found["conv"]) == 3
+    for case, check in found["conv"].items():
+        assert check["forward_equal"] and check["input_gradient_equal"], case
+        assert check["kernel_gradient_relative_error"] < 1e-5, (case, check)
+    assert found["pool_forward_equal"] and found["pool_gradient_equal"]
+
+
+def test_the_convnet_layers_are_keras_own_on_tensorflow():
+    """On TensorFlow the net is Keras' Conv2D and MaxPooling2D, unchanged: the TF numbers cannot move."""
+    import keras
+
+    from benchmarks import _xla_cpu_layers
+
+    assert keras.backend.backend() == "tensorflow" and not _xla_cpu_layers.runs_on_xla_cpu()
+    keras.utils.set_random_seed(3)
+    fast = _xla_cpu_layers.Conv2D(6, (3, 3), padding="same")
+    plain = keras.layers.Conv2D(6, (3, 3), padding="same")
+    x = np.random.default_rng(0).standard_normal((2, 9, 9, 4)).astype("float32")
+    fast.build(x.shape)
+    plain.build(x.shape)
+    plain.set_weights(fast.get_weights())
+    assert np.array_equal(np.asarray(fast(x)), np.asarray(plain(x)))
+    pooled = _xla_cpu_layers.MaxPooling2D((2, 2))(x[:, :8, :8])
+    assert np.array_equal(np.asarray(pooled), np.asarray(keras.layers.MaxPooling2D((2, 2))(x[:, :8, :8])))
+
+
 # -- 003: the network -----------------------------------------------------------------------------
 @pytest.mark.parametrize("rates", [_convnet.NO_DROPOUT, _convnet.OPTIMAL_DROPOUT, _convnet.HIGH_DROPOUT])
 def test_conv_net_layers_and_parameters(rates):
