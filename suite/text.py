@@ -2,7 +2,8 @@
 
 Each format exists once. The durations differ on purpose, by what the reader does with them:
 ``clock`` is a running stopwatch (always minutes), ``short_duration`` a table cell, ``rough_duration``
-an estimate ("12 min") and ``spelled_duration`` the report's prose ("3 min 05 s").
+an estimate ("12 min"), ``spelled_duration`` the report's prose ("3 min 05 s") and ``seconds`` a
+column of measured seconds to compare ("27.7", "4200").
 """
 
 from __future__ import annotations
@@ -21,6 +22,15 @@ def number(value, signed: bool = False) -> str:
     if not math.isfinite(x):
         return "nan" if math.isnan(x) else ("inf" if x > 0 else "-inf")
     return f"{x:+.4g}" if signed else f"{x:.4g}"
+
+
+def seconds(value: float) -> str:
+    """Measured seconds for a table of numbers: 3 significant digits, whole seconds from 1000 on.
+
+    Why not ``number``: a column of times runs from 0.2 s to an hour, and "4.2e+03" is not how a
+    reader compares it with "27.7".
+    """
+    return f"{value:.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 def short_duration(seconds: float) -> str:

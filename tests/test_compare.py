@@ -198,3 +198,10 @@ def test_package_differences_are_listed_first(reports, capsys):
     text = stream.getvalue()
     assert "Python package differences (2):" in text
     assert text.index("numpy") < text.index("Environment") < text.index("mean A")
+
+
+def test_measured_seconds_read_without_exponents_from_a_fifth_of_a_second_to_an_hour():
+    from suite import text
+
+    assert [text.seconds(value) for value in (0.1934, 27.73, 96.5, 999.4, 2056.4, 4199.8)] == \
+        ["0.193", "27.7", "96.5", "999", "2056", "4200"]

@@ -26,7 +26,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite import backends
+from suite import backends, text
 from suite.judge import baselines, verdict
 from suite.reference import Reference
 from suite.run import store
@@ -421,8 +421,9 @@ def print_markdown_table(comparison: Comparison, *, stream=None) -> None:
     print("|---|---|---|---:|---:|---:|", file=stream)
     for name, verdict_a, verdict_b in comparison.verdicts:
         row = times.get(name)
-        seconds = (f"{row.seconds_a:.3g} | {row.seconds_b:.3g} | {row.ratio:.2f}" if row else "- | - | -")
-        print(f"| {name} | {verdict_a} | {verdict_b} | {seconds} |", file=stream)
+        cells = (f"{text.seconds(row.seconds_a)} | {text.seconds(row.seconds_b)} | {row.ratio:.2f}" if row
+                 else "- | - | -")
+        print(f"| {name} | {verdict_a} | {verdict_b} | {cells} |", file=stream)
 
 
 def _column_names(comparison: Comparison) -> tuple[str, str]:
