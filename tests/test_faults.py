@@ -359,6 +359,20 @@ def test_the_time_left_is_not_inflated_by_a_few_fast_jobs(tmp_path):
         assert progress.remaining() > 5 * 2.0
 
 
+def test_the_time_left_of_a_run_on_two_workers_counts_each_job_as_half_of_the_wall_time(tmp_path):
+    """8 jobs of 100 s on 2 workers: 400 s of wall time (+ start-up). After 4 jobs on time, half is left,
+    not nothing (each job's 100 s ran beside another's)."""
+    with open(tmp_path / "progress.log", "w") as stream:
+        progress = Progress(total_jobs=8, estimated_total_s=10 + 400.0, stream=stream, parallel=2)
+        progress.worker_ready()
+        for index in range(1, 5):
+            progress.job_finished(index, Job("convnet", "quick", index), "ok", 100.0, 100.0)
+        assert progress.remaining() == pytest.approx(200.0)
+        for index in range(5, 7):  # two more, twice as slow as estimated: the rest will be slow too
+            progress.job_finished(index, Job("convnet", "quick", index), "ok", 200.0, 100.0)
+        assert 100.0 < progress.remaining() < 200.0
+
+
 @pytest.mark.slow
 def test_a_nan_mean_is_said_as_nan_not_as_a_move(tmp_path):
     first = run_suite("run", "test_nan_metric", "--tier", "full", "--seeds", "1", "--no-report",

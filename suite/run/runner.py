@@ -197,15 +197,19 @@ class Progress:
     #: TensorFlow import) says little about an hour of convnets, so it is blended in gradually.
     PRIOR_WEIGHT_S = 60.0
 
-    def __init__(self, total_jobs: int, estimated_total_s: float, stream=None):
+    def __init__(self, total_jobs: int, estimated_total_s: float, stream=None, parallel: int = 1):
+        """``estimated_total_s`` is the run's wall time; ``parallel`` how many jobs run at once (workers,
+        SLURM tasks), which is how many job-seconds of estimate one second of that wall time holds."""
         self.total_jobs = total_jobs
         self.estimated_total_s = estimated_total_s
+        self.parallel = max(1, parallel)
         self.stream = stream or sys.stderr
         self.started = time.monotonic()
         self.interactive = self.stream.isatty()
         self._lock = threading.Lock()  # several workers report at once
-        self.done_estimate_s = 0.0
+        self.done_estimate_s = 0.0  # the finished jobs' estimates, summed over every worker
         self.done_actual_s = 0.0
+        self.start_paid_s = 0.0
         self.last_logged_progress = time.monotonic()
 
     def elapsed(self) -> float:
@@ -215,18 +219,20 @@ class Progress:
         """What is left of the estimate, scaled by how fast the finished jobs ran against theirs.
 
         The speed ratio counts job durations only (worker start-up is in the estimate once) and is
-        shrunk toward 1 by ``PRIOR_WEIGHT_S`` of pretend on-time work.
+        shrunk toward 1 by ``PRIOR_WEIGHT_S`` of pretend on-time work. With ``parallel`` jobs at once,
+        a finished job's estimate took only its share of the wall time: counting all of it would
+        announce "0 s left" halfway through a run of two workers.
         """
-        left = max(self.estimated_total_s - self.done_estimate_s, 0.0)
-        ratio = (self.done_actual_s + self.PRIOR_WEIGHT_S) / (self.done_estimate_s + self.PRIOR_WEIGHT_S)
+        done_wall_s = self.start_paid_s + self.done_estimate_s / self.parallel
+        left = max(self.estimated_total_s - done_wall_s, 0.0)
+        ratio = ((self.done_actual_s + self.start_paid_s + self.PRIOR_WEIGHT_S)
+                 / (self.done_estimate_s + self.start_paid_s + self.PRIOR_WEIGHT_S))
         return left * ratio
 
     def worker_ready(self) -> None:
-        # The one-off start-up cost is in the run's estimate; once paid it is no longer "left".
-        if not getattr(self, "_worker_start_counted", False):
-            self._worker_start_counted = True
-            self.done_estimate_s += min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
-            self.done_actual_s += min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
+        # The one-off start-up cost is in the run's estimate once; once paid it is no longer "left".
+        if not self.start_paid_s:
+            self.start_paid_s = min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
 
     def job_started(self, index: int, job: Job) -> None:
         self._line(f"[{index}/{self.total_jobs}] {job.benchmark} ({job.tier}, seed {job.seed}) ...")

@@ -254,7 +254,8 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     if where.get("executor") == "slurm":
         workers = (where.get("slurm") or {}).get("array_parallelism") or 1
     # With several workers the wall time is the busiest worker's share (LPT, as the pool hands jobs out).
-    split = sharding.assign(pending, lambda job: estimates[job.benchmark][0], max(1, min(workers, len(pending) or 1)))
+    parallel = max(1, min(workers, len(pending) or 1))
+    split = sharding.assign(pending, lambda job: estimates[job.benchmark][0], parallel)
     total_s = max(sharding.loads(split, lambda job: estimates[job.benchmark][0]) or [0.0])
     if pending:
         total_s += runner.WORKER_START_ESTIMATE_S
@@ -276,7 +277,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     store.write_packages(run_path)
     options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
                                 timeout_s=timeout_s, backend=backend, **where)
-    progress = runner.Progress(len(jobs), total_s)
+    progress = runner.Progress(len(jobs), total_s, parallel=parallel)
     started = time.monotonic()
     interrupted = False
     try:
