@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 from pathlib import Path
 
 import pytest
@@ -290,3 +291,11 @@ def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_chang
                         env=environment)
     assert changed.returncode == 0, "the metrics are inside their bounds: the verdict stands"
     assert "numerics changed: l2c_relu_unit_circles: the weights of seed(s) 2 differ" in changed.stdout
+
+    # Workers of another width add in another order: their bits are not compared with the baseline's.
+    assert entry["environment"]["intra_op_threads"] == os.cpu_count()
+    if os.cpu_count() >= 2:
+        narrower = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--workers", "2",
+                             "--no-report", env=environment)
+        assert narrower.returncode == 0, narrower.stderr[-2000:]
+        assert "Numerics:" not in narrower.stdout and "numerics changed" not in narrower.stdout, narrower.stdout

@@ -129,13 +129,41 @@ NUMERICS_ENVIRONMENT = ("python", "backend", "tensorflow", "jax", "jaxlib", "ker
                         "gpu", "deterministic")
 #: Values of fields that environments written before the field existed had: they ran on TensorFlow.
 NUMERICS_DEFAULTS = {"backend": DEFAULT_BACKEND}
+#: And the worker's intra-op threads (a record's own field, not its environment's). Why: TensorFlow and
+#: XLA split a matmul or a convolution's sums over the threads, so a worker of ``--workers 2`` (one core)
+#: adds in another order than a single worker on two cores: on both backends every benchmark tried here
+#: (dlwp_dense512, convnet_mnist, deep_mlp_ciresan) trained to other bits with 1 thread than with 2.
+NUMERICS_THREADS = "intra_op_threads"
+
+
+def numerics_environment(records: list[dict]) -> dict:
+    """What a baseline entry keeps of its calibration records for later bit-for-bit comparisons.
+
+    The thread count is kept only when every record shares it: a calibration whose seeds ran on workers of
+    different widths has no one environment to compare a later run's bits with on that count.
+    """
+    environment = next((r.get("environment") for r in records if r.get("environment")), {}) or {}
+    kept = {key: environment.get(key) for key in NUMERICS_ENVIRONMENT if key in environment}
+    threads = {r.get(NUMERICS_THREADS) for r in records}
+    if len(threads) == 1 and None not in threads:
+        kept[NUMERICS_THREADS] = threads.pop()
+    return kept
+
+
+def _same_numerics_environment(record: dict, calibrated: dict) -> bool:
+    ran = record.get("environment") or {}
+    if any(ran.get(key, NUMERICS_DEFAULTS.get(key)) != calibrated.get(key, NUMERICS_DEFAULTS.get(key))
+           for key in NUMERICS_ENVIRONMENT):
+        return False
+    # Entries calibrated before the thread count was kept say nothing about it: not compared on it.
+    return NUMERICS_THREADS not in calibrated or record.get(NUMERICS_THREADS) == calibrated[NUMERICS_THREADS]
 
 
 def numerics_against_baseline(records: list[dict]) -> dict[str, tuple[int, list[int]]]:
     """Per benchmark, (seeds compared, seeds whose weights differ) against the baseline's weights hashes.
 
-    Only where the record's environment is the one the baseline was calibrated in (``NUMERICS_ENVIRONMENT``)
-    and the code version is the same: there a deterministic run gives the same bits, so identical weights
+    Only where the record's environment is the one the baseline was calibrated in (``NUMERICS_ENVIRONMENT``
+    and ``NUMERICS_THREADS``) and the code version is the same: there a deterministic run gives the same bits, so identical weights
     are the strongest evidence a gate can have, and different ones say the numerics changed even when
     every metric stays inside its bounds. Across environments the statistical bounds alone apply.
     """
@@ -146,8 +174,7 @@ def numerics_against_baseline(records: list[dict]) -> dict[str, tuple[int, list[
         expected = hashes.get(str(record.get("seed")))
         if (record.get("status") != "ok" or not expected or not record.get("weights_sha256")
                 or record.get("code_version") != baseline.get("code_version")
-                or any((record.get("environment") or {}).get(key, NUMERICS_DEFAULTS.get(key))
-                       != environment.get(key, NUMERICS_DEFAULTS.get(key)) for key in NUMERICS_ENVIRONMENT)):
+                or not _same_numerics_environment(record, environment)):
             continue
         count, changed = compared.get(record["benchmark"], (0, []))
         if record["weights_sha256"] != expected:
