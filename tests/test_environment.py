@@ -27,6 +27,21 @@ def test_cpu_flags_are_the_kernel_relevant_flags_of_proc_cpuinfo():
     assert not [flag for flag in flags if flag in ("sse2", "ht", "fpu")]
 
 
+def test_cpu_identity_names_the_generation_of_the_first_cpu_in_proc_cpuinfo():
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            first_block = cpuinfo.read().split("\n\n")[0]
+    except OSError:
+        pytest.skip("no /proc/cpuinfo on this system")
+    fields = {key.strip(): value.strip() for key, _, value in
+              (line.partition(":") for line in first_block.splitlines())}
+    if "vendor_id" not in fields:
+        pytest.skip("/proc/cpuinfo names no vendor here")
+    identity = environment.cpu_identity()
+    assert identity.startswith(fields["vendor_id"] + " ")
+    assert f"family {fields['cpu family']} model {fields['model']}" in identity, identity
+
+
 def test_only_tf_xla_and_keras_variables_are_kept(monkeypatch):
     monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
     monkeypatch.setenv("XLA_FLAGS", "--xla_cpu_enable_fast_math=false")
@@ -65,6 +80,7 @@ def test_a_real_run_records_host_flags_build_threads_and_its_packages_once(real_
             assert fingerprint["hostname"] == socket.gethostname()
             assert fingerprint["backend"] == "tensorflow"
             assert fingerprint["cpu_flags"] == environment.cpu_flags()
+            assert fingerprint["cpu_id"] == environment.cpu_identity()
             assert {"is_cuda_build", "cpu_compiler"} <= set(fingerprint["build_info"])
             assert fingerprint["threads"]["os_cpu_count"] == os.cpu_count()
             assert "TF_CPP_MIN_LOG_LEVEL" in fingerprint["environment_variables"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import os
@@ -10,10 +11,12 @@ from pathlib import Path
 import pytest
 
 from suite import registry
+from suite.cli import run as run_cli
 from suite.constants import PROJECT_ROOT
 from suite.judge import baselines, calibrate, verdict
 from suite.run import store
-from tests.conftest import run_suite
+from suite.run.environment import cpu_flags, cpu_identity
+from tests.conftest import only_run, run_suite
 
 GATE_BENCHMARKS = Path(__file__).parent / "fixtures" / "gate_benchmarks"
 QUICK_BASELINE = PROJECT_ROOT / "baselines" / "quick.json"
@@ -270,9 +273,23 @@ def test_a_gate_of_several_seeds_judges_their_mean_with_a_narrower_interval():
     assert [job.seed for job in runner.plan([CheapToy()], "full", 1)] == [1]
 
 
+def _judged_against_environment(records: list[dict], **fields) -> list[dict]:
+    """Copies of ``records`` as if their baseline entry had been calibrated with ``fields`` (None: not recorded)."""
+    copies = copy.deepcopy(records)
+    for record in copies:
+        calibrated = record["judged_against"]["baseline"]["environment"]
+        for key, value in fields.items():
+            if value is None:
+                del calibrated[key]
+            else:
+                calibrated[key] = value
+    return copies
+
+
 @pytest.mark.slow
-def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_changed(tmp_path):
+def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_changed(tmp_path, capsys):
     """In the baseline's own environment the gate compares weights hashes seed by seed, beside the bounds."""
+    reports = tmp_path / "same-run"  # its own folder: the other runs go to the default tmp_path / "reports"
     environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines")}
     calibrated = run_suite("calibrate", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "3", env=environment)
     assert calibrated.returncode == 0, calibrated.stderr[-2000:]
@@ -280,7 +297,8 @@ def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_chang
     entry = json.loads(baseline_path.read_text())["benchmarks"]["l2c_relu_unit_circles"]
     assert set(entry["weights_sha256"]) == {"1", "2", "3"} and entry["environment"]["cpu"]
 
-    same = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report", env=environment)
+    same = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report",
+                     env={**environment, "SUITE_REPORTS_DIR": str(reports)})
     assert same.returncode == 0, same.stderr[-2000:]
     assert "Numerics: 1 of 1 benchmarks bit-identical to the baseline" in same.stdout
 
@@ -291,6 +309,22 @@ def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_chang
                         env=environment)
     assert changed.returncode == 0, "the metrics are inside their bounds: the verdict stands"
     assert "numerics changed: l2c_relu_unit_circles: the weights of seed(s) 2 differ" in changed.stdout
+    assert "in the environment it was calibrated in" in changed.stdout
+
+    # A CPU of the same name but another generation runs other kernels: its bits are not compared. An entry
+    # calibrated before the generation was recorded is compared, and a difference says it may be the CPU's.
+    assert entry["environment"]["cpu_id"] == cpu_identity()
+    assert entry["environment"]["cpu_flags"] == cpu_flags()
+    records = store.load_records(only_run(reports))
+    other_generation = _judged_against_environment(records, cpu_id="GenuineIntel family 6 model 143 stepping 8")
+    assert baselines.numerics_against_baseline(other_generation) == {}
+    unrecorded = _judged_against_environment(records, cpu_id=None, cpu_flags=None)
+    comparison = baselines.numerics_against_baseline(unrecorded)["l2c_relu_unit_circles"]
+    assert comparison == baselines.NumericsComparison(compared=2, changed=(), cpu_unrecorded=True)
+    run_cli.print_numerics({"l2c_relu_unit_circles": baselines.NumericsComparison(2, (2,), True)})
+    printed = capsys.readouterr().out
+    assert "the entries of 1 do not record the CPU's generation" in printed
+    assert "numerics changed: l2c_relu_unit_circles" in printed and "recalibrate on this machine" in printed
 
     # Workers of another width add in another order: their bits are not compared with the baseline's.
     assert entry["environment"]["intra_op_threads"] == os.cpu_count()

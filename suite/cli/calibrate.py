@@ -38,7 +38,8 @@ def add_parser(commands) -> None:
     parser.add_argument("--restamp", action="store_true",
                         help="after a change that must not move the numbers (docstring, note, refactor): rerun "
                              "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
-                             "bit as calibrated, record the new code version; otherwise refuse")
+                             "bit as calibrated, in the calibration's environment (stack, CPU, threads), record "
+                             "the new code version; otherwise refuse")
     parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
     parser.add_argument("--power", action="store_true",
                         help="run nothing: print, for every metric of the baseline, the smallest shift one gate run "

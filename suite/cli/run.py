@@ -164,15 +164,21 @@ def print_summary(verdicts, numerics: dict | None = None, backend: str = "") -> 
     print_numerics(numerics or {})
 
 
-def print_numerics(numerics: dict[str, tuple[int, list[int]]]) -> None:
+def print_numerics(numerics: dict[str, baselines.NumericsComparison]) -> None:
     """Where the run's environment is the baseline's: which benchmarks gave the same bits, which did not."""
     if not numerics:
         return
-    identical = sorted(name for name, (_, changed) in numerics.items() if not changed)
-    print(f"Numerics: {len(identical)} of {len(numerics)} benchmarks bit-identical to the baseline "
-          "(same environment, same seeds).")
-    for name, (count, changed) in sorted(numerics.items()):
-        if changed:
-            print(f"  numerics changed: {name}: the weights of seed(s) {', '.join(map(str, changed))} differ "
-                  f"from the baseline's ({len(changed)} of {count} compared), in the environment it was "
-                  "calibrated in")
+    identical = sorted(name for name, comparison in numerics.items() if not comparison.changed)
+    unrecorded = sum(comparison.cpu_unrecorded for comparison in numerics.values())
+    alike = ("same environment, same seeds" if not unrecorded else
+             f"same stack, threads and seeds; the entries of {unrecorded} do not record the CPU's generation")
+    print(f"Numerics: {len(identical)} of {len(numerics)} benchmarks bit-identical to the baseline ({alike}).")
+    for name, comparison in sorted(numerics.items()):
+        if not comparison.changed:
+            continue
+        where = ("in the environment it was calibrated in" if not comparison.cpu_unrecorded else
+                 "on the stack and thread count it was calibrated with; its entry does not record the CPU's "
+                 "generation, and one of the same name but another generation runs other kernels: recalibrate "
+                 "on this machine to tell a CPU's difference from a change of the numerics")
+        print(f"  numerics changed: {name}: the weights of seed(s) {', '.join(map(str, comparison.changed))} differ "
+              f"from the baseline's ({len(comparison.changed)} of {comparison.compared} compared), {where}")

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from suite.judge.baselines import NUMERICS_THREADS, numerics_environment
+from suite.judge.baselines import numerics_environment, numerics_environment_differences
 from suite.judge.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
@@ -174,11 +174,10 @@ def restamp_differences(entry: dict, record: dict | None) -> list[str]:
     if record is None or record.get("status") != "ok":
         status = "no record" if record is None else f"{record.get('status')}: {record.get('error', '')[:200]}"
         return [f"the run did not finish ({status})"]
-    calibrated_threads = (entry.get("environment") or {}).get(NUMERICS_THREADS)
-    if calibrated_threads is not None and record.get(NUMERICS_THREADS) != calibrated_threads:
-        return [f"seed 1 ran on a worker with {record.get(NUMERICS_THREADS)} intra-op thread(s), the calibration on "
-                f"{calibrated_threads}: the sums run in another order, so its bits cannot be compared; calibrate "
-                "the benchmark again"]
+    elsewhere = numerics_environment_differences(record, entry.get("environment") or {})
+    if elsewhere:
+        return [f"seed 1 ran in another environment than the calibration ({'; '.join(elsewhere)}), where the "
+                "same code gives other bits, so they cannot be compared; calibrate the benchmark again"]
     position = entry["seeds"].index(1)
     moved = []
     for metric, calibration in entry["metrics"].items():

@@ -35,6 +35,7 @@ from suite.text import number
 #: Environment fields compared, with their labels, in the order they are printed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
                       ("backend", "Keras backend"), ("deterministic", "deterministic"), ("cpu", "CPU"),
+                      ("cpu_id", "CPU generation"),
                       ("cpu_count", "CPU cores"), ("cpu_flags", "CPU flags"), ("gpu", "GPU"),
                       ("gpu_driver", "GPU driver"), ("cuda_version", "CUDA (build)"),
                       ("cudnn_version", "cuDNN (build)"), ("threads", "threads"),

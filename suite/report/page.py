@@ -109,7 +109,8 @@ def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, s
         environments = [manifest["environment"]]
     first = environments[0] if environments else {}
     fields = [("Python", "python"), ("TensorFlow", "tensorflow"), ("Keras", "keras"), ("NumPy", "numpy"),
-              ("Keras backend", "backend"), ("Host", "hostname"), ("CPU", "cpu"), ("CPU cores", "cpu_count"),
+              ("Keras backend", "backend"), ("Host", "hostname"), ("CPU", "cpu"), ("CPU generation", "cpu_id"),
+              ("CPU cores", "cpu_count"),
               ("CPU flags", "cpu_flags"), ("Threads", "threads"), ("GPU", "gpu"), ("GPU driver", "gpu_driver"),
               ("CUDA build", "cuda_build"), ("Built with", "build_info"),
               ("TF/XLA/KERAS variables", "environment_variables"), ("Platform", "platform"),

@@ -1,7 +1,7 @@
 """The environment fingerprint stamped on every record: what a result depends on besides the code.
 
 Beyond the versions, it holds what explains a difference between two machines: the
-Keras backend and its versions (``jax`` and ``jaxlib`` on JAX), the host, the CPU's vector
+Keras backend and its versions (``jax`` and ``jaxlib`` on JAX), the host, the CPU's generation and vector
 extensions (AVX-512 and AMX change which oneDNN kernels run), how TensorFlow was built (CUDA and
 cuDNN versions), the GPU model and driver, the ``TF_*``/``XLA_*``/``KERAS_*`` variables in force
 and the thread counts. On JAX nothing here imports TensorFlow: its version is read from the
@@ -32,6 +32,32 @@ def cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or platform.machine()
+
+
+#: The /proc/cpuinfo fields that name a CPU's generation: a virtual machine's model name is often only the
+#: brand ("AMD EPYC"), shared by generations that run other kernels (Zen 2 without AVX-512, Zen 4 with it).
+CPU_IDENTITY_FIELDS = ("vendor_id", "cpu family", "model", "stepping")
+
+
+def cpu_identity() -> str:
+    """Vendor, family, model and stepping of the first CPU ("AuthenticAMD family 25 model 17 stepping 1");
+    "" where /proc/cpuinfo does not say (macOS, Windows)."""
+    found: dict[str, str] = {}
+    try:
+        with open("/proc/cpuinfo") as cpuinfo:
+            for line in cpuinfo:
+                key, _, value = line.partition(":")
+                key = key.strip()
+                if key in CPU_IDENTITY_FIELDS and key not in found:
+                    found[key] = value.strip()
+                if not line.strip() and found:
+                    break  # the end of the first CPU's block
+    except OSError:
+        return ""
+    if "vendor_id" not in found:
+        return ""
+    return " ".join([found["vendor_id"]] + [f"{key.split()[-1]} {found[key]}" for key in CPU_IDENTITY_FIELDS[1:]
+                                            if key in found])
 
 
 def cpu_count() -> int:
@@ -182,6 +208,7 @@ def fingerprint(*, deterministic: bool) -> dict:
         "platform": platform.platform(),
         "hostname": socket.gethostname(),
         "cpu": cpu_model(),
+        "cpu_id": cpu_identity(),
         "cpu_count": cpu_count(),
         "cpu_flags": cpu_flags(),
         "gpu": gpu_models(backend),
