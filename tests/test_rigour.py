@@ -11,9 +11,8 @@ from pathlib import Path
 import pytest
 
 from suite import registry
-from suite.cli import run as run_cli
 from suite.constants import PROJECT_ROOT
-from suite.judge import baselines, calibrate, verdict
+from suite.judge import baselines, calibrate, numerics, verdict
 from suite.run import store
 from suite.run.environment import cpu_flags, cpu_identity
 from tests.conftest import only_run, run_suite
@@ -82,11 +81,8 @@ def test_the_gate_passes_records_at_the_baseline_means(tmp_path):
     benchmarks = {name: registry.get(name) for name in baseline["benchmarks"]}
     verdicts = verdict.judge_run(benchmarks, _records_at_baseline_means(baseline, tmp_path, {}), "quick", baseline)
     assert [v.benchmark for v in verdicts if v.verdict not in (verdict.REPRODUCED, verdict.UNJUDGED)] == []
-    # Only a benchmark the gate judges on nothing but its weights (a lottery with no stable statistic) is unjudged.
-    assert sorted(v.benchmark for v in verdicts if v.verdict == verdict.UNJUDGED) == sorted(
-        name for name, benchmark in benchmarks.items()
-        if benchmark.gate_metrics == () and not benchmark.gate_as_documented
-        and not any(r.kind == "diverges" for r in benchmark.references))
+    # Every benchmark is judged on something that can fail on any machine: none is left to its weights alone.
+    assert [v.benchmark for v in verdicts if v.verdict == verdict.UNJUDGED] == []
 
 
 def test_the_gate_catches_a_one_point_accuracy_drop(tmp_path):
@@ -127,6 +123,8 @@ def test_the_gate_fails_a_worsened_variant_end_to_end_and_passes_the_faithful_on
     ("test_gate_worsened_relu_unit", "l2c_relu_unit_circles"),
     ("test_gate_worsened_lr_0p01", "learn2classify_lr_0p01"),
     ("test_gate_worsened_convnet", "convnet_mnist"),
+    ("test_gate_worsened_spiral_sigmoid", "l2c_spiral_sigmoid"),
+    ("test_gate_worsened_mse_loss", "learn2classify_mse_loss"),
 ])
 def test_the_gate_catches_a_planted_regression_of_each_kind(tmp_path, variant, original):
     """A toy, a lottery over dead units and a convnet, each worsened, run as ``tox -e regression`` runs the gate."""
@@ -137,6 +135,43 @@ def test_the_gate_catches_a_planted_regression_of_each_kind(tmp_path, variant, o
                           env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)})
     assert completed.returncode == 1, completed.stdout + completed.stderr[-2000:]
     assert any(line.startswith(variant) and "NOT REPRODUCED" in line for line in completed.stdout.splitlines())
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("faithful, original", [
+    ("test_gate_faithful_spiral_sigmoid", "l2c_spiral_sigmoid"),
+    ("test_gate_faithful_mse_loss", "learn2classify_mse_loss"),
+])
+def test_the_gate_passes_the_faithful_copies_of_the_newly_gated_kinds(tmp_path, faithful, original):
+    """An outcome's frequency (a spiral) and the start of training (001-m): the faithful copies reproduce."""
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    (baselines / "quick.json").write_text(json.dumps({"benchmarks": {faithful: _baseline()["benchmarks"][original]}}))
+    completed = run_suite("run", faithful, "--tier", "quick", "--seeds", "1", "--no-report",
+                          env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)})
+    assert completed.returncode == 0, completed.stdout + completed.stderr[-2000:]
+    assert any(line.startswith(faithful) and " REPRODUCED" in line for line in completed.stdout.splitlines())
+
+
+def test_a_frequency_gate_catches_the_rate_halving_it_is_sized_for():
+    """The binomial bound of a 0/1 outcome: false alarms within the metric's share, a halved rate caught at 90 %."""
+    from scipy import stats
+
+    from suite.judge import frequency
+
+    values = [1.0] * 59 + [0.0] * 41  # 001-j's 59 separating seeds of 100
+    alpha = calibrate.FAMILY_FALSE_ALARM / 43
+    gate_seeds = frequency.seeds_to_catch(59, 100, alpha, 0.9)
+    entry = frequency.frequency_bounds(values, 43, gate_seeds, calibrate.FAMILY_FALSE_ALARM)
+    assert entry["false_alarm"] <= alpha and entry["low"] == entry["fail_below"] / gate_seeds
+    assert stats.binom.cdf(entry["fail_below"] - 1, gate_seeds, 0.59 / 2) >= 0.9
+    fewer = frequency.frequency_bounds(values, 43, gate_seeds - 1, calibrate.FAMILY_FALSE_ALARM)
+    assert stats.binom.cdf(fewer["fail_below"] - 1, gate_seeds - 1, 0.59 / 2) < 0.9, "the fewest seeds that do"
+    from suite.judge import gate_power
+
+    rows = gate_power.assess({"benchmarks": {"spiral": {"metrics": {"separates": entry}},
+                                             "short": {"metrics": {"separates": fewer}}}})
+    assert [row.flagged for row in rows] == [False, True] and "half" in rows[1].problems[0]
 
 
 def test_bounds_follow_the_documented_rule():
@@ -225,6 +260,15 @@ def test_the_power_check_shows_what_every_gated_metric_can_catch():
     assert "judged as documented: >= 0.5 in every seed" in rows[("l2c_relu_output_pm1", "final_loss")]
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_the_power_check_lists_every_benchmark_and_flags_none(backend):
+    """Every registered benchmark is gated by something that can fail on any machine, on both backends."""
+    completed = run_suite("calibrate", "--tier", "quick", "--power", "--backend", backend)
+    listed = {line.split()[0] for line in completed.stdout.splitlines() if line.count(" ") > 3}
+    assert set(registry.discover()) <= listed
+    assert "NOT GATED" not in completed.stdout and completed.returncode == 0, completed.stdout[-3000:]
+
+
 def test_the_power_check_flags_each_kind_of_weak_metric():
     """Four seeds of a convnet (as 003-a was calibrated before), a wide loss, a failing net's loose ceiling."""
     from suite.judge import gate_power
@@ -273,63 +317,98 @@ def test_a_gate_of_several_seeds_judges_their_mean_with_a_narrower_interval():
     assert [job.seed for job in runner.plan([CheapToy()], "full", 1)] == [1]
 
 
-def _judged_against_environment(records: list[dict], **fields) -> list[dict]:
-    """Copies of ``records`` as if their baseline entry had been calibrated with ``fields`` (None: not recorded)."""
-    copies = copy.deepcopy(records)
-    for record in copies:
-        calibrated = record["judged_against"]["baseline"]["environment"]
-        for key, value in fields.items():
-            if value is None:
-                del calibrated[key]
-            else:
-                calibrated[key] = value
-    return copies
+def _with_bits_environment(baseline_path: Path, name: str, **fields) -> None:
+    """Rewrite ``name``'s bit references as if they had been recorded with ``fields`` in their environment."""
+    baseline = json.loads(baseline_path.read_text())
+    for reference in baseline["benchmarks"][name]["bits"]:
+        reference["environment"].update(fields)
+    baseline_path.write_text(json.dumps(baseline))
+
+
+def _numerics_lines(stdout: str) -> list[str]:
+    return [line for line in stdout.splitlines() if line.startswith("Numerics") or "numerics changed" in line]
 
 
 @pytest.mark.slow
-def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_changed(tmp_path, capsys):
-    """In the baseline's own environment the gate compares weights hashes seed by seed, beside the bounds."""
-    reports = tmp_path / "same-run"  # its own folder: the other runs go to the default tmp_path / "reports"
-    environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines")}
+def test_bits_are_compared_on_the_recorded_cpu_generation_only_and_a_nudged_weight_is_caught(tmp_path):
+    """The gate's one rule for bits: compared where an entry holds hashes of this environment, else one line why not.
+
+    A planted change that moves the bits but not the metrics (one initial weight moved by 1e-6) passes the bounds
+    and is reported as numerics changed; a copy of the baseline whose hashes belong to another CPU generation
+    compares nothing and says so in one line; ``calibrate --hashes`` then records this machine's beside them.
+    """
+    environment = {"SUITE_BASELINES_DIR": str(tmp_path / "baselines"), "SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS)}
     calibrated = run_suite("calibrate", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "3", env=environment)
     assert calibrated.returncode == 0, calibrated.stderr[-2000:]
     baseline_path = tmp_path / "baselines" / "quick.json"
     entry = json.loads(baseline_path.read_text())["benchmarks"]["l2c_relu_unit_circles"]
-    assert set(entry["weights_sha256"]) == {"1", "2", "3"} and entry["environment"]["cpu"]
+    (bits,) = entry["bits"]
+    assert set(bits["weights_sha256"]) == {"1", "2", "3"}
+    assert bits["environment"]["cpu_id"] == cpu_identity() and bits["environment"]["cpu_flags"] == cpu_flags()
+    assert bits["environment"]["intra_op_threads"] == os.cpu_count()
 
-    same = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report",
-                     env={**environment, "SUITE_REPORTS_DIR": str(reports)})
+    same = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report", env=environment)
     assert same.returncode == 0, same.stderr[-2000:]
-    assert "Numerics: 1 of 1 benchmarks bit-identical to the baseline" in same.stdout
+    assert _numerics_lines(same.stdout) == [
+        "Numerics: 1 of 1 benchmarks bit-identical to the baseline's hashes (same stack, CPU generation, threads "
+        "and seeds)."]
 
+    # The nudged toy judged with the same entry, as a kernel change in the stack would leave it (its own code version).
     baseline = json.loads(baseline_path.read_text())
-    baseline["benchmarks"]["l2c_relu_unit_circles"]["weights_sha256"]["2"] = "0" * 64  # as if seed 2 had changed
+    nudged_entry = copy.deepcopy(baseline["benchmarks"]["l2c_relu_unit_circles"])
+    nudged_entry["code_version"] = _code_version_of("test_gate_nudged_relu_unit", environment, tmp_path)
+    baseline["benchmarks"]["test_gate_nudged_relu_unit"] = nudged_entry
     baseline_path.write_text(json.dumps(baseline))
-    changed = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report",
-                        env=environment)
-    assert changed.returncode == 0, "the metrics are inside their bounds: the verdict stands"
-    assert "numerics changed: l2c_relu_unit_circles: the weights of seed(s) 2 differ" in changed.stdout
-    assert "in the environment it was calibrated in" in changed.stdout
+    moved = run_suite("run", "test_gate_nudged_relu_unit", "--tier", "quick", "--seeds", "2", "--no-report",
+                      env=environment)
+    assert moved.returncode == 0, "the metrics are inside their bounds: the verdict stands\n" + moved.stdout
+    assert any(line.startswith("test_gate_nudged_relu_unit") and "REPRODUCED" in line
+               for line in moved.stdout.splitlines())
+    assert "numerics changed: test_gate_nudged_relu_unit: the weights of seed(s) 1, 2 differ" in moved.stdout
 
-    # A CPU of the same name but another generation runs other kernels: its bits are not compared. An entry
-    # calibrated before the generation was recorded is compared, and a difference says it may be the CPU's.
-    assert entry["environment"]["cpu_id"] == cpu_identity()
-    assert entry["environment"]["cpu_flags"] == cpu_flags()
-    records = store.load_records(only_run(reports))
-    other_generation = _judged_against_environment(records, cpu_id="GenuineIntel family 6 model 143 stepping 8")
-    assert baselines.numerics_against_baseline(other_generation) == {}
-    unrecorded = _judged_against_environment(records, cpu_id=None, cpu_flags=None)
-    comparison = baselines.numerics_against_baseline(unrecorded)["l2c_relu_unit_circles"]
-    assert comparison == baselines.NumericsComparison(compared=2, changed=(), cpu_unrecorded=True)
-    run_cli.print_numerics({"l2c_relu_unit_circles": baselines.NumericsComparison(2, (2,), True)})
-    printed = capsys.readouterr().out
-    assert "the entries of 1 do not record the CPU's generation" in printed
-    assert "numerics changed: l2c_relu_unit_circles" in printed and "recalibrate on this machine" in printed
+    # Hashes of another CPU generation: nothing compared, one line that says why, nothing per benchmark.
+    _with_bits_environment(baseline_path, "l2c_relu_unit_circles", cpu_id="GenuineIntel family 6 model 143 stepping 8")
+    other = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report", env=environment)
+    assert other.returncode == 0, other.stderr[-2000:]
+    (line,) = _numerics_lines(other.stdout)
+    assert line.startswith("Numerics: bits of 1 not compared: no hashes for this CPU generation") and cpu_identity() in line
+
+    # This machine's hashes recorded beside the other generation's: compared again, the spread untouched.
+    before = json.loads(baseline_path.read_text())["benchmarks"]["l2c_relu_unit_circles"]
+    recorded = run_suite("calibrate", "l2c_relu_unit_circles", "--tier", "quick", "--hashes", env=environment)
+    assert recorded.returncode == 0, recorded.stderr[-2000:]
+    after = json.loads(baseline_path.read_text())["benchmarks"]["l2c_relu_unit_circles"]
+    assert after["metrics"] == before["metrics"] and len(after["bits"]) == 2
+    again = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--no-report", env=environment)
+    assert _numerics_lines(again.stdout)[0].startswith("Numerics: 1 of 1 benchmarks bit-identical")
 
     # Workers of another width add in another order: their bits are not compared with the baseline's.
-    assert entry["environment"]["intra_op_threads"] == os.cpu_count()
     if os.cpu_count() >= 2:
         narrower = run_suite("run", "l2c_relu_unit_circles", "--tier", "quick", "--seeds", "2", "--workers", "2",
                              "--no-report", env=environment)
         assert narrower.returncode == 0, narrower.stderr[-2000:]
-        assert "Numerics:" not in narrower.stdout and "numerics changed" not in narrower.stdout, narrower.stdout
+        (line,) = _numerics_lines(narrower.stdout)
+        assert "not compared: no hashes at 1 intra-op thread(s) a worker" in line
+
+
+def _code_version_of(name: str, environment: dict, tmp_path: Path) -> str:
+    """The code version a smoke run of ``name`` records (the variant is registered only in the suite's process)."""
+    reports = tmp_path / "code-version-run"
+    completed = run_suite("run", name, "--tier", "smoke", "--no-report", env={**environment, "SUITE_REPORTS_DIR": str(reports)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    return store.load_records(only_run(reports))[0]["code_version"]
+
+
+def test_an_entry_without_the_cpu_generation_or_threads_compares_no_bits():
+    """Hashes recorded before the CPU generation and thread count were kept cannot vouch for either."""
+    record = {"benchmark": "b", "seed": 1, "status": "ok", "weights_sha256": "a" * 64, "code_version": "v",
+              "intra_op_threads": 2, "environment": {"tensorflow": "2.21.0", "cpu_id": cpu_identity(),
+                                                     "cpu_flags": cpu_flags()}}
+    legacy = {"code_version": "v", "weights_sha256": {"1": "a" * 64}, "environment": {"tensorflow": "2.21.0"}}
+    record["judged_against"] = {"baseline": legacy}
+    found = numerics.compare_run([record])
+    assert found.compared == {} and list(found.not_compared) == [f"no hashes for this CPU generation ({cpu_identity()})"]
+    line = numerics.summary_line(found)
+    assert line.count("\n") == 0 and "bits of 1 not compared" in line
+    legacy["environment"].update(cpu_id=cpu_identity(), cpu_flags=cpu_flags(), intra_op_threads=2)
+    assert numerics.compare_run([record]).compared == {"b": numerics.Comparison(1, ())}

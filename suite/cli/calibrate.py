@@ -40,6 +40,10 @@ def add_parser(commands) -> None:
                              "seed 1 of each named benchmark and, when every calibrated metric comes out bit for "
                              "bit as calibrated, in the calibration's environment (stack, CPU, threads), record "
                              "the new code version; otherwise refuse")
+    parser.add_argument("--hashes", action="store_true",
+                        help="record this machine's weights hashes (its CPU generation, stack and threads) beside "
+                             "the others of each named benchmark's entry: run the gate's seeds (or read --from-run "
+                             "RUN) and keep them where every verdict is REPRODUCED; no spread is measured again")
     parser.add_argument("--output", default=None, help="baseline file (default baselines/<tier>.json)")
     parser.add_argument("--power", action="store_true",
                         help="run nothing: print, for every metric of the baseline, the smallest shift one gate run "
@@ -64,6 +68,8 @@ def command(args) -> int:
         args.seeds = calibrate.QUICK_SEEDS
     if args.restamp:
         return _restamp(args)
+    if args.hashes:
+        return _record_hashes(args)
     if args.power:
         return _power(args)
     seeds = session.check_run_arguments(args)
@@ -217,6 +223,74 @@ def _restamp(args) -> int:
     return 1 if refused else 0
 
 
+def _record_hashes(args) -> int:
+    """Record this machine's bits beside the baseline's others (``suite.judge.numerics``), spreads untouched.
+
+    The bounds are sized for other machines already; only the hashes belong to one CPU generation, stack and
+    thread count. A gate run here (or the run named by ``--from-run``) whose every verdict is REPRODUCED and
+    whose code is the calibrated code gives this environment's hashes, so later gate runs here compare bits.
+    """
+    from suite.judge import verdict
+
+    backend = args.backend or DEFAULT_BACKEND
+    output = _default_output(args) if args.output is None else Path(args.output)
+    if not output.exists():
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    baseline = json.loads(output.read_text())
+    entries = baseline.get("benchmarks", {})
+    if args.from_run:
+        run_path, manifest, chosen = session.open_run(args.from_run)
+        if manifest.get("tier") != args.tier or manifest.get("backend", DEFAULT_BACKEND) != backend:
+            raise UsageError(f"run {run_path.name} is the {manifest.get('tier')} tier on "
+                             f"{manifest.get('backend', DEFAULT_BACKEND)}, not the {args.tier} tier on {backend}")
+        named = [name for name in args.names if name != "all"]
+        chosen = [b for b in chosen if b.name in entries and (not named or b.name in named)]
+    else:
+        chosen = [b for b in session.select(args.names, args.tag) if b.name in entries]
+        if not chosen:
+            raise UsageError(f"none of these benchmarks has an entry in {output}: calibrate them first")
+        run_path = session.new_run(chosen, args.tier, 1, args.device, True, backend=backend)
+        if session.execute_run(run_path, chosen, args.tier, 1, args.device, True, args.timeout, backend=backend):
+            return EXIT_INTERRUPTED
+    records = store.load_records(run_path)
+    verdicts = {v.benchmark: v for v in verdict.judge_run({b.name: b for b in chosen}, records, args.tier, baseline)}
+    refused, now = [], store.utc_now()
+    for benchmark in chosen:
+        entry, mine = entries[benchmark.name], [r for r in records if r["benchmark"] == benchmark.name]
+        problem = _why_no_hashes(benchmark, entry, mine, verdicts.get(benchmark.name))
+        if problem:
+            refused.append(benchmark.name)
+            print(f"{benchmark.name}: no hashes recorded: {problem}", file=sys.stderr)
+            continue
+        reference = calibrate.bit_reference(mine, run_path.name, now)
+        calibrate.add_bit_reference(entry, reference)
+        print(f"{benchmark.name}: hashes of seed(s) {', '.join(reference['weights_sha256'])} recorded for "
+              f"{reference['environment'].get('cpu_id')}, {reference['environment'].get('intra_op_threads')} "
+              f"thread(s) ({len(entry['bits'])} environment(s) in all)", file=sys.stderr)
+    if len(refused) < len(chosen):
+        baseline["updated_at"] = now
+        files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
+        print(f"wrote {output}", file=sys.stderr)
+    return 1 if refused else 0
+
+
+def _why_no_hashes(benchmark, entry: dict, records: list[dict], judged) -> str:
+    """Why a benchmark's records cannot stand for its hashes here ("": they can)."""
+    from suite.judge import verdict
+
+    if not records:
+        return "no record in the run"
+    failed = [r for r in records if r.get("status") != "ok" or not r.get("weights_sha256")]
+    if failed:
+        return f"seed {failed[0]['seed']} {failed[0].get('status')}: {(failed[0].get('error') or '')[:200]}"
+    if any(r.get("code_version") != entry.get("code_version") for r in records):
+        return (f"its code changed since it was calibrated (code version {records[0].get('code_version')}, the "
+                f"entry's {entry.get('code_version')}); calibrate it again")
+    if judged is not None and judged.verdict not in (verdict.REPRODUCED, verdict.UNJUDGED):
+        return f"{judged.verdict} against its bounds ({judged.detail or 'see the run'}): bits of a failing run are no reference"
+    return ""
+
+
 def _power(args) -> int:
     """The gate's power over the committed baseline (suite.judge.gate_power), without running anything."""
     output = _default_output(args) if args.output is None else Path(args.output)
@@ -234,8 +308,10 @@ def print_power(baseline: dict) -> bool:
     """Print what each gated metric of ``baseline`` can catch (suite.judge.gate_power); True when any is flagged."""
     benchmarks = {name: cls() for name, cls in registry.discover().items()}
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
-    gate_power.print_power(rows, documented=gate_power.judged_as_documented(benchmarks))
-    return any(row.flagged for row in rows)
+    documented = gate_power.judged_as_documented(benchmarks)
+    ungated = gate_power.ungated(benchmarks, rows, documented)
+    gate_power.print_power(rows, documented=documented, ungated=ungated)
+    return any(row.flagged for row in rows) or bool(ungated)
 
 
 def print_baseline(baseline: dict) -> None:

@@ -12,7 +12,7 @@ import sys
 from suite import constants
 from suite.backends import BACKENDS
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
-from suite.judge import baselines, verdict
+from suite.judge import baselines, numerics, verdict
 from suite.run import session, store
 from suite.run.executors import EXECUTORS
 
@@ -46,6 +46,8 @@ def add_parser(commands) -> None:
     run = commands.add_parser("run", help="run benchmarks and write records and an HTML report")
     run.add_argument("names", nargs="*", help="benchmark names, or 'all'")
     run.add_argument("--tag", action="append", default=[], help="select benchmarks by tag (repeatable)")
+    run.add_argument("--skip-tag", action="append", default=[], metavar="TAG",
+                     help="leave out the benchmarks with this tag (repeatable), e.g. --skip-tag convnet")
     # Defaults of --tier, --device and --no-deterministic are applied after parsing, so that a resumed
     # run can tell an option the user gave (and refuse it if it contradicts the run) from a default.
     run.add_argument("--tier", default=None,
@@ -91,7 +93,7 @@ def command(args) -> int:
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records
     verdicts = verdict.judge_recorded(records, order=list(by_name))
-    print_summary(verdicts, baselines.numerics_against_baseline(records), backend=_backend_of(records, run.backend))
+    print_summary(verdicts, numerics.compare_run(records), backend=_backend_of(records, run.backend))
     if tier != "full" and tier != "smoke":
         _warn_about_stale_baseline(benchmarks, tier, run.backend)
     if args.report and records:
@@ -131,7 +133,7 @@ def _backend_of(records: list[dict], asked: str) -> str:
     return backends.recorded(ran) if ran else backends.describe(asked)
 
 
-def print_summary(verdicts, numerics: dict | None = None, backend: str = "") -> None:
+def print_summary(verdicts, run_numerics: numerics.RunNumerics | None = None, backend: str = "") -> None:
     if not verdicts:
         print("\nNo job finished, so there is nothing to judge yet.")
         return
@@ -161,24 +163,15 @@ def print_summary(verdicts, numerics: dict | None = None, backend: str = "") -> 
     for bench in verdicts:
         counts[bench.verdict] = counts.get(bench.verdict, 0) + 1
     print("\n" + ", ".join(f"{n} {name}" for name, n in counts.items()))
-    print_numerics(numerics or {})
+    print_numerics(run_numerics or numerics.RunNumerics())
 
 
-def print_numerics(numerics: dict[str, baselines.NumericsComparison]) -> None:
-    """Where the run's environment is the baseline's: which benchmarks gave the same bits, which did not."""
-    if not numerics:
-        return
-    identical = sorted(name for name, comparison in numerics.items() if not comparison.changed)
-    unrecorded = sum(comparison.cpu_unrecorded for comparison in numerics.values())
-    alike = ("same environment, same seeds" if not unrecorded else
-             f"same stack, threads and seeds; the entries of {unrecorded} do not record the CPU's generation")
-    print(f"Numerics: {len(identical)} of {len(numerics)} benchmarks bit-identical to the baseline ({alike}).")
-    for name, comparison in sorted(numerics.items()):
-        if not comparison.changed:
-            continue
-        where = ("in the environment it was calibrated in" if not comparison.cpu_unrecorded else
-                 "on the stack and thread count it was calibrated with; its entry does not record the CPU's "
-                 "generation, and one of the same name but another generation runs other kernels: recalibrate "
-                 "on this machine to tell a CPU's difference from a change of the numerics")
+def print_numerics(run_numerics: numerics.RunNumerics) -> None:
+    """One line on bits (compared where they can match, else why not), and a line per benchmark whose changed."""
+    line = numerics.summary_line(run_numerics)
+    if line:
+        print(line)
+    for name, comparison in sorted(run_numerics.changed.items()):
         print(f"  numerics changed: {name}: the weights of seed(s) {', '.join(map(str, comparison.changed))} differ "
-              f"from the baseline's ({len(comparison.changed)} of {comparison.compared} compared), {where}")
+              f"from the hashes recorded in this environment ({len(comparison.changed)} of {comparison.compared} "
+              "compared): the code or the stack computes other bits, though the metrics are inside their bounds")

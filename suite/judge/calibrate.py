@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import math
 
-from suite.judge.baselines import numerics_environment, numerics_environment_differences
+from suite.judge import frequency, numerics
 from suite.judge.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
@@ -95,6 +95,14 @@ def entry_bounds(metric: str, values: list[float], metrics_in_gate: int, gate_se
     }
 
 
+def bounds_of(metric: str, calibration: dict, metrics_in_gate: int, gate_seeds: int) -> dict:
+    """The bounds of one calibrated metric by its kind: a 0/1 outcome's frequency (``suite.judge.frequency``)
+    or a measurement's Student-t prediction interval (``entry_bounds``)."""
+    if calibration.get("kind") == "frequency":
+        return frequency.frequency_bounds(calibration["values"], metrics_in_gate, gate_seeds, FAMILY_FALSE_ALARM)
+    return entry_bounds(metric, calibration["values"], metrics_in_gate, gate_seeds)
+
+
 def calibrated_metrics(benchmark) -> list[str]:
     """The metrics the gate calibrates: ``gate_metrics``, else those the benchmark makes claims about (a
     divergence claim, and those in ``gate_as_documented``, are judged as documented)."""
@@ -135,6 +143,8 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
                 problems.append(f"{name}.{metric}: only {len(values)} finite values; need {MIN_SEEDS}")
                 continue
             metrics[metric] = {"values": values}
+            if metric in benchmark.gate_frequencies:
+                metrics[metric]["kind"] = "frequency"
         entries[name] = {
             "metrics": metrics,
             "gate_seeds": benchmark.gate_seeds,
@@ -143,14 +153,16 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
             "code_version": version,
             "calibrated_at": now,
             "run_id": run_id,
-            # What a later gate run must share for its weights to be compared bit for bit with these.
-            "environment": numerics_environment(mine),
+            # The calibration's environment, and its hashes as the first bit reference (``suite.judge.numerics``):
+            # what a later gate run must share for its weights to be compared bit for bit with these.
+            "environment": numerics.environment_of(mine),
+            "bits": [bit_reference(mine, run_id, now)],
         }
     total = sum(len(entry["metrics"]) for entry in entries.values())
     alarm = 0.0
     for entry in entries.values():
         for metric, calibration in entry["metrics"].items():
-            calibration.update(entry_bounds(metric, calibration["values"], total, entry.get("gate_seeds", 1)))
+            calibration.update(bounds_of(metric, calibration, total, entry.get("gate_seeds", 1)))
             alarm += calibration["false_alarm"]
     return {
         "tier": tier,
@@ -169,17 +181,34 @@ def build_baseline(tier: str, benchmarks: dict, records: list[dict], previous: d
     }
 
 
+def bit_reference(records: list[dict], run_id: str, now: str) -> dict:
+    """The hashes of ``records`` with the environment they were computed in: one entry of a baseline's ``bits``."""
+    ordered = sorted(records, key=lambda r: r["seed"])
+    return {"environment": numerics.environment_of(ordered), "run_id": run_id, "recorded_at": now,
+            "weights_sha256": {str(r["seed"]): r.get("weights_sha256") for r in ordered}}
+
+
+def add_bit_reference(entry: dict, reference: dict) -> None:
+    """Put ``reference`` beside the entry's others, replacing one of the very same environment."""
+    kept = [other for other in numerics.bit_references(entry) if other.get("environment") != reference["environment"]]
+    entry["bits"] = kept + [reference]
+
+
 def restamp_differences(entry: dict, record: dict | None) -> list[str]:
-    """What seed 1 of a fresh run changed against a baseline entry: empty when every metric is identical."""
+    """What seed 1 of a fresh run changed against a baseline entry: empty when its weights match the hash recorded
+    for this environment (and, in the calibration's own environment, every calibrated metric is identical)."""
     if record is None or record.get("status") != "ok":
         status = "no record" if record is None else f"{record.get('status')}: {record.get('error', '')[:200]}"
         return [f"the run did not finish ({status})"]
-    elsewhere = numerics_environment_differences(record, entry.get("environment") or {})
-    if elsewhere:
-        return [f"seed 1 ran in another environment than the calibration ({'; '.join(elsewhere)}), where the "
-                "same code gives other bits, so they cannot be compared; calibrate the benchmark again"]
+    expected_hash, why_not = numerics.comparable(record, numerics.bit_references(entry))
+    if why_not:
+        return [f"seed 1 ran where its bits cannot be compared with the baseline's ({why_not}), so a refactor "
+                "cannot be told from a change of the numerics; restamp on a machine whose hashes the entry "
+                "records, or calibrate the benchmark again"]
+    moved = [] if record.get("weights_sha256") == expected_hash else ["the weights of seed 1 differ from its recorded hash"]
+    if numerics.differences(record, entry.get("environment") or {}):
+        return moved  # hashes recorded on another machine than the calibration's: its values were other bits'
     position = entry["seeds"].index(1)
-    moved = []
     for metric, calibration in entry["metrics"].items():
         if len(calibration["values"]) != len(entry["seeds"]):
             moved.append(f"{metric}: some seeds were not finite at calibration, so seed 1's value is unknown")

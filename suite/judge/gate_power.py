@@ -14,7 +14,9 @@ and flags the metrics whose detectable shift is larger than the regression the g
 * an accuracy that cannot catch a drop of ``ACCURACY_DROP`` (2 points), or whose bounds leave [0, 1];
 * for a claim that a net fails (a documented upper bound on an accuracy), an upper bound above
   ``FAILING_NET_CEILING``: the gate would not notice the net starting to learn;
-* a loss that cannot catch a rise of ``LOSS_RISE`` (10 %).
+* a loss that cannot catch a rise of ``LOSS_RISE`` (10 %);
+* an outcome's frequency (``suite.judge.frequency``) that cannot catch its success rate falling by half:
+  there the detectable shift is the smallest fall of the rate one gate run catches with probability POWER.
 """
 
 from __future__ import annotations
@@ -68,6 +70,9 @@ def assess(baseline: dict, failing_claims: set[tuple[str, str]] = frozenset()) -
     rows = []
     for name, entry in baseline.get("benchmarks", {}).items():
         for metric, calibration in entry.get("metrics", {}).items():
+            if calibration.get("kind") == "frequency":
+                rows.append(_frequency_power(name, metric, calibration))
+                continue
             low, high, mean = calibration["low"], calibration["high"], calibration.get("mean", math.nan)
             kind = kind_of(metric)
             # A regression lowers an accuracy and raises a loss: the bound it must cross is on that side.
@@ -93,6 +98,20 @@ def assess(baseline: dict, failing_claims: set[tuple[str, str]] = frozenset()) -
     return rows
 
 
+def _frequency_power(name: str, metric: str, calibration: dict) -> MetricPower:
+    """A 0/1 outcome gated on its frequency: the fall of the success rate one gate run catches."""
+    from suite.judge import frequency
+
+    gate_seeds, rate = int(calibration["gate_seeds"]), calibration["mean"]
+    caught = frequency.rate_caught(int(calibration["fail_below"]), gate_seeds, POWER)
+    problems = ()
+    if caught < frequency.RATE_FALL * rate:
+        problems = (f"catches the success rate falling from {rate:.2f} to {caught:.2f} at the least, not to "
+                    f"{frequency.RATE_FALL * rate:.2f} (half)",)
+    return MetricPower(name, metric, int(calibration["n"]), gate_seeds, calibration["low"], calibration["high"],
+                       rate - caught, problems)
+
+
 def failing_claims_of(benchmarks: dict) -> set[tuple[str, str]]:
     """(benchmark, metric) pairs whose documented claim bounds an accuracy from above: "the net fails"."""
     return {(name, reference.metric) for name, benchmark in benchmarks.items()
@@ -112,7 +131,14 @@ def judged_as_documented(benchmarks: dict) -> list[tuple[str, str, str]]:
             if reference.kind == "diverges" or reference.metric in benchmark.gate_as_documented]
 
 
-def print_power(rows: list[MetricPower], stream=None, documented: list[tuple[str, str, str]] = ()) -> None:
+def ungated(benchmarks: dict, rows: list[MetricPower], documented: list[tuple[str, str, str]]) -> list[str]:
+    """Registered benchmarks that nothing of the gate judges: no calibrated metric, no claim judged as documented."""
+    judged = {row.benchmark for row in rows} | {name for name, _, _ in documented}
+    return sorted(name for name in benchmarks if name not in judged)
+
+
+def print_power(rows: list[MetricPower], stream=None, documented: list[tuple[str, str, str]] = (),
+                ungated: list[str] = ()) -> None:
     import sys
 
     stream = stream or sys.stdout
@@ -123,7 +149,12 @@ def print_power(rows: list[MetricPower], stream=None, documented: list[tuple[str
               f"{'; '.join(row.problems) or 'ok'}", file=stream)
     for name, metric, rule in documented:
         print(f"{name:34} {metric:24} {'':>3} {'':>3} {'':>22} {'':>9}  {rule}", file=stream)
+    for name in ungated:
+        print(f"{name:34} {'-':24} {'':>3} {'':>3} {'':>22} {'':>9}  NOT GATED: nothing of the gate judges it on "
+              "any machine; give it a statistic (Benchmark.gate_metrics, gate_frequencies) and calibrate it", file=stream)
     flagged = [row for row in rows if row.flagged]
+    if ungated:
+        print(f"\n{len(ungated)} benchmark(s) not gated at all.", file=stream)
     print(f"\n{len(flagged)} of {len(rows)} gated metrics cannot catch the regression the gate exists for "
           f"(n: calibration seeds; m: seeds per gate run; detects: the smallest shift of the mean one gate "
           f"run catches with probability {POWER:.0%}).",

@@ -423,7 +423,11 @@ def record_base(job: Job, benchmark: Benchmark, run_path: Path, options: RunOpti
     Built where the benchmark classes are loaded (the driver), so that a process that only runs a
     worker (a SLURM task) needs neither the benchmark code nor TensorFlow itself.
     """
+    from suite.judge import numerics
+
     settings = benchmark.settings_for(job.tier)
+    judged_against = dict(stamp["judged_against"])
+    judged_against["baseline"] = numerics.provenance_for_seed(judged_against.get("baseline"), job.seed)
     return {
         "run_id": run_path.name,
         "benchmark": job.benchmark,
@@ -444,4 +448,5 @@ def record_base(job: Job, benchmark: Benchmark, run_path: Path, options: RunOpti
         "settings": settings.to_dict(),
         "source_hash": benchmark.source_hash(),
         **stamp,
+        "judged_against": judged_against,
     }

@@ -19,8 +19,9 @@ from suite.errors import UsageError
 from suite.text import short_duration
 
 
-def select(names: list[str], tags: list[str]):
-    """Benchmarks named (or 'all') and carrying every tag asked for; unknown names are a usage error."""
+def select(names: list[str], tags: list[str], skip_tags: list[str] = ()):
+    """Benchmarks named (or 'all'), carrying every tag asked for and none of ``skip_tags``; unknown names and
+    tags are a usage error."""
     from suite import registry, sources
     from suite.judge import baselines
 
@@ -39,12 +40,15 @@ def select(names: list[str], tags: list[str]):
         if unknown:
             raise UsageError(f"unknown benchmark(s) {', '.join(unknown)}; `python -m suite list` shows the known ones")
         chosen = list(dict.fromkeys(names))
-    if tags:
-        all_tags = {tag for cls in known.values() for tag in cls.tags}
-        missing = [tag for tag in tags if tag not in all_tags]
-        if missing:
-            raise UsageError(f"unknown tag(s) {', '.join(missing)}; known tags: {', '.join(sorted(all_tags))}")
-        chosen = [name for name in chosen if all(tag in known[name].tags for tag in tags)]
+    all_tags = {tag for cls in known.values() for tag in cls.tags}
+    missing = [tag for tag in [*tags, *skip_tags] if tag not in all_tags]
+    if missing:
+        raise UsageError(f"unknown tag(s) {', '.join(missing)}; known tags: {', '.join(sorted(all_tags))}")
+    chosen = [name for name in chosen if all(tag in known[name].tags for tag in tags)
+              and not any(tag in known[name].tags for tag in skip_tags)]
+    if not chosen:
+        raise UsageError("no benchmark is left to run: the names and tags asked for select none "
+                         "(`python -m suite list` shows each one's tags)")
     return [known[name]() for name in chosen]
 
 
@@ -451,7 +455,7 @@ def prepare(args) -> PreparedRun:
         backend = getattr(args, "backend", None) or constants.DEFAULT_BACKEND
         check_reports_folder()
         check_baseline(tier, backend)
-        benchmarks = select(args.names, args.tag)
+        benchmarks = select(args.names, args.tag, getattr(args, "skip_tag", []))
         if not benchmarks:
             raise UsageError("the selection is empty: no benchmark carries all of those tags")
         check_calibration(benchmarks, tier)
