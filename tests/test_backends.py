@@ -146,7 +146,7 @@ def test_every_benchmark_runs_end_to_end_on_jax_at_the_smoke_tier(jax_smoke_run)
 
 @pytest.mark.slow
 def test_jax_gives_the_same_weights_for_the_same_seed(jax_smoke_run, tmp_path):
-    """Same seed, same machine, same versions: XLA on the CPU computes the same bits (the README says so)."""
+    """Same seed, same machine, same versions: XLA on the CPU computes the same bits (docs/backends.md says so)."""
     _, first_run = jax_smoke_run
     # A compiled full-batch loop with FusedAdam's Keras equivalent, a Flux crossentropy model.fit, an rmsprop fit.
     names = ("l2c_hidden_sigmoid_circles", "learn2classify_softmax_regression", "dlwp_dense512")

@@ -23,7 +23,7 @@ IDS = [f"{name}.{reference.metric}" for name, reference in TWO_SIDED]
 
 
 def documented_floor(metric: str, reported: float) -> float:
-    """README, 'Verdicts: the rule': half a point for accuracies and error counts, 10 % of the value otherwise."""
+    """docs/verdicts.md, 'Verdicts: the rule': half a point for accuracies and error counts, 10 % of the value otherwise."""
     if "accuracy" in metric:
         return 0.005
     if metric.endswith("errors"):

@@ -5,7 +5,7 @@ on declared estimates), so the figure is the busiest worker's share of the real 
 one worker start-up. Two columns: every job (``--device cpu``, the gpu-required ones included) and
 the jobs a machine without GPU runs (gpu-required skipped). Declared estimates are CPU seconds on
 the 2-core machine the suite was written on; a worker with fewer cores takes longer, which this
-table does not model (see the README's measured ratio).
+table does not model (see the measured ratio in docs/speed.md).
 
     python -m tools.time_to_verdict [--seeds 3] [--tier full] [--workers 1 2 4 8]
 """

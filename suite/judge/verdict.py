@@ -1,6 +1,6 @@
 """Verdicts: whether a benchmark reproduced its references, judged from its recorded numbers.
 
-The rule (also in the README): a reference is judged on the mean of its metric over
+The rule (also in docs/verdicts.md): a reference is judged on the mean of its metric over
 the seeds that finished (or per seed, when the claim says so); the benchmark is
 REPRODUCED when every reference is. The spread (std and a Student-t 95 % interval)
 is shown beside the mean but does not change the verdict.
