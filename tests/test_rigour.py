@@ -76,6 +76,16 @@ def test_every_baseline_entry_records_its_provenance(backend):
             assert c["low"] <= c["mean"] <= c["high"] and c["rule"], (name, metric)
 
 
+@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+def test_every_baseline_entry_was_made_by_its_benchmarks_code(backend):
+    """A refactor must move no number: every entry's code version is its benchmark's today (or it was restamped)."""
+    path = QUICK_BASELINE.parent / baselines.baseline_file("quick", backend)
+    entries = json.loads(path.read_text())["benchmarks"]
+    stale = {name: (entry.get("code_version"), registry.get(name).code_version())
+             for name, entry in entries.items() if entry.get("code_version") != registry.get(name).code_version()}
+    assert not stale, f"{path.name}: entries made by other code (baseline, today): {stale}"
+
+
 def test_the_gate_passes_records_at_the_baseline_means(tmp_path):
     baseline = _baseline()
     benchmarks = {name: registry.get(name) for name in baseline["benchmarks"]}

@@ -72,15 +72,25 @@ def seeds_for(benchmark: Benchmark, tier: str, asked: int) -> int:
     return max(asked, benchmark.gate_seeds) if tier == "quick" else asked
 
 
+#: Records of earlier jobs a time estimate reads at the most, per benchmark and tier.
+ESTIMATE_RECORDS = 12
+
+
 def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow") -> tuple[float, str]:
     """Expected wall time of one job: the median of earlier runs on this machine and backend, else the declared figure.
 
-    The declared figures are TensorFlow's; a JAX job of the same benchmark may take a different time.
+    The declared figures are TensorFlow's; a JAX job of the same benchmark may take a different time. At most
+    ``ESTIMATE_RECORDS`` records are read, the newest runs first: a calibration run holds hundreds of seeds of a
+    toy, each record carrying its whole loss curve, and reading them all took minutes before the first job.
     """
     durations = []
     pattern = f"{benchmark.name}__{tier}__s*.json"
-    for run_path in store.list_runs()[-20:]:
-        for path in (run_path / "records").glob(pattern):
+    for run_path in reversed(store.list_runs()[-20:]):
+        if len(durations) >= ESTIMATE_RECORDS:
+            break
+        for path in sorted((run_path / "records").glob(pattern))[:ESTIMATE_RECORDS]:
+            if len(durations) >= ESTIMATE_RECORDS:
+                break
             try:
                 record = store.read_record(path)
             except (ValueError, OSError):
