@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from suite.cli import compare_text
 from suite.cli import main as cli
 from suite.report import compare
 from suite.run import store
@@ -68,7 +69,7 @@ def test_environment_differences_are_printed_above_the_metrics(reports):
     _run(reports, "b", [0.960, 0.961], environment=_environment(tensorflow="2.22.0", gpu=["NVIDIA T4"]),
          seconds=1.0)
     stream = io.StringIO()
-    compare.print_comparison(compare.compare_runs("a", "b", benchmarks={"mlp": BENCH}), stream=stream)
+    compare_text.print_comparison(compare.compare_runs("a", "b", benchmarks={"mlp": BENCH}), stream=stream)
     text = stream.getvalue()
     assert "TensorFlow  A: 2.21.0" in text and "B: 2.22.0" in text
     assert "GPU" in text and "NVIDIA T4" in text and "none" in text
@@ -194,7 +195,7 @@ def test_package_differences_are_listed_first(reports, capsys):
     comparison = compare.compare_runs("a", "b", benchmarks={"mlp": BENCH})
     assert comparison.packages == [("numpy", "2.1.0", "2.2.0"), ("pyarrow", "-", "26.0.1")]
     stream = io.StringIO()
-    compare.print_comparison(comparison, stream=stream)
+    compare_text.print_comparison(comparison, stream=stream)
     text = stream.getvalue()
     assert "Python package differences (2):" in text
     assert text.index("numpy") < text.index("Environment") < text.index("mean A")
