@@ -14,7 +14,7 @@ from suite import registry
 from suite.cli import run as run_cli
 from suite.constants import PROJECT_ROOT
 from suite.judge import baselines, calibrate, verdict
-from suite.run import store
+from suite.records import publish, reading
 from suite.run.environment import cpu_flags, cpu_identity
 from tests.conftest import only_run, run_suite
 
@@ -23,7 +23,7 @@ QUICK_BASELINE = PROJECT_ROOT / "baselines" / "quick.json"
 
 
 def _fingerprints(run_path: Path) -> dict[int, tuple[str, dict]]:
-    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in store.load_records(run_path)}
+    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in reading.load_records(run_path)}
 
 
 @pytest.mark.slow
@@ -36,7 +36,7 @@ def test_same_seed_gives_bit_identical_weights_and_metrics_other_seeds_do_not(tm
     assert a[1] == b[1], "same seed, deterministic mode: weights and metrics must be bit-identical"
     assert a[2] == b[2]
     assert a[1][0] != a[2][0], "a different seed must give different weights"
-    record = store.load_records(runs[0])[0]
+    record = reading.load_records(runs[0])[0]
     assert record["deterministic"] is True and record["environment"]["deterministic"] is True
 
 
@@ -57,9 +57,9 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
                 metrics[reference.metric] = math.inf
             elif reference.metric in benchmark.gate_as_documented:  # on its threshold, which the claim accepts
                 metrics[reference.metric] = reference.threshold
-        store.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
+        publish.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
                                         "metrics": metrics, "history": {}, "environment": {}, "duration_s": 1.0})
-    return store.load_records(run_path)
+    return reading.load_records(run_path)
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
@@ -315,7 +315,7 @@ def test_the_gate_says_where_the_numerics_are_bit_identical_and_where_they_chang
     # calibrated before the generation was recorded is compared, and a difference says it may be the CPU's.
     assert entry["environment"]["cpu_id"] == cpu_identity()
     assert entry["environment"]["cpu_flags"] == cpu_flags()
-    records = store.load_records(only_run(reports))
+    records = reading.load_records(only_run(reports))
     other_generation = _judged_against_environment(records, cpu_id="GenuineIntel family 6 model 143 stepping 8")
     assert baselines.numerics_against_baseline(other_generation) == {}
     unrecorded = _judged_against_environment(records, cpu_id=None, cpu_flags=None)

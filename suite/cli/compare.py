@@ -16,8 +16,8 @@ import sys
 from suite.cli import compare_text
 from suite.errors import UsageError
 from suite.judge import baselines
+from suite.records import layout
 from suite.report import compare
-from suite.run import store
 from suite.text import number
 
 #: The ``--help`` description (the question the command answers).
@@ -48,7 +48,7 @@ def command(args) -> int:
         raise UsageError(str(error)) from None
     try:
         comparison = compare.compare_runs(args.run_a, args.run_b)
-    except (store.RunNotFound, baselines.BaselineError) as error:
+    except (layout.RunNotFound, baselines.BaselineError) as error:
         raise UsageError(str(error)) from None
     for warning in comparison.warnings:
         print(f"warning: {warning}", file=sys.stderr)

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from suite import backends
 from suite.judge import baselines, verdict
+from suite.records import layout, run_files
 from suite.reference import Reference
-from suite.run import store
 
 #: Environment fields compared, with their labels, in the order they are listed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
@@ -95,7 +95,7 @@ class Comparison:
 
 
 def _environment(run_path: Path, records: list[dict]) -> dict:
-    manifest = store.read_run_manifest(run_path)
+    manifest = run_files.read_run_manifest(run_path)
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
@@ -124,13 +124,13 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
 def _load(run) -> tuple[Path, list[dict], list[str]]:
     from suite.report import recorded
 
-    run_path = store.find_run(run)
+    run_path = layout.find_run(run)
     records, problems = recorded.load_records(run_path)
     return run_path, records, problems
 
 
 def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], bool]:
-    packages_a, packages_b = store.read_packages(path_a), store.read_packages(path_b)
+    packages_a, packages_b = run_files.read_packages(path_a), run_files.read_packages(path_b)
     if not packages_a or not packages_b:
         return [], False
     return [(name, packages_a.get(name, "-"), packages_b.get(name, "-"))
