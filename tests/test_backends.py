@@ -15,7 +15,7 @@ import textwrap
 import pytest
 
 from suite import backends
-from suite.run import store
+from suite.records import reading
 from tests.conftest import CRASHING_BENCHMARKS, PROJECT_ROOT, only_run, run_suite
 from tests.test_faults import _one_line_error
 
@@ -66,7 +66,7 @@ def test_a_jax_run_stores_its_backend_shows_it_and_cannot_be_resumed_on_another(
     run_path = only_run(reports)
     manifest = json.loads((run_path / "run.json").read_text())
     assert manifest["backend"] == "jax"
-    [record] = store.load_records(run_path)
+    [record] = reading.load_records(run_path)
     versions = backends.versions("jax")
     assert record["backend"] == "jax" and record["status"] == "ok"
     environment = record["environment"]
@@ -89,7 +89,7 @@ def test_a_jax_run_stores_its_backend_shows_it_and_cannot_be_resumed_on_another(
     assert tf_run.returncode == 0, tf_run.stderr[-3000:]
     assert "Backend: tensorflow (tensorflow " in tf_run.stdout
     tf_path = next(path for path in (reports / "runs").iterdir() if path != run_path)
-    assert store.load_records(tf_path)[0]["backend"] == "tensorflow"
+    assert reading.load_records(tf_path)[0]["backend"] == "tensorflow"
     compared = run_suite("compare", tf_path.name, run_path.name, env=WITH_TEST_BENCHMARKS, timeout_s=120)
     assert f"B = {run_path.name}  (backend {described})" in compared.stdout, compared.stdout
     assert f"A = {tf_path.name}  (backend tensorflow (tensorflow " in compared.stdout
@@ -113,7 +113,7 @@ def test_jax_workers_each_use_their_own_share_of_the_cores(tmp_path):
                           "--backend", "jax", "--no-report", env=WITH_TEST_BENCHMARKS, timeout_s=300)
     assert completed.returncode == 0, completed.stderr[-3000:]
     run_path = only_run(tmp_path / "reports")
-    records = store.load_records(run_path)
+    records = reading.load_records(run_path)
     assert [record["status"] for record in records] == ["ok", "ok"]
     assert {record["intra_op_threads"] for record in records} == {1}, "XLA's pool is sized by the pinned cores"
 
@@ -135,7 +135,7 @@ def test_every_benchmark_runs_end_to_end_on_jax_at_the_smoke_tier(jax_smoke_run)
 
     completed, run_path = jax_smoke_run
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    records = {record["benchmark"]: record for record in store.load_records(run_path)}
+    records = {record["benchmark"]: record for record in reading.load_records(run_path)}
     assert sorted(records) == sorted(registry.discover())
     failed = {name: record["error"][:300] for name, record in records.items() if record["status"] != "ok"}
     assert not failed, failed
@@ -153,8 +153,9 @@ def test_jax_gives_the_same_weights_for_the_same_seed(jax_smoke_run, tmp_path):
     again = run_suite("run", *names, "--tier", "smoke", "--seeds", "2", "--backend", "jax", "--device", "cpu",
                       "--no-report", timeout_s=900)
     assert again.returncode == 0, again.stderr[-3000:]
-    second = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in store.load_records(only_run(tmp_path / "reports"))}
-    first = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in store.load_records(first_run)}
+    second_run = only_run(tmp_path / "reports")
+    second = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in reading.load_records(second_run)}
+    first = {(r["benchmark"], r["seed"]): r["weights_sha256"] for r in reading.load_records(first_run)}
     for name in names:
         assert second[(name, 1)] == first[(name, 1)], f"{name}: seed 1 trained twice gave other weights"
         assert second[(name, 2)] != second[(name, 1)], f"{name}: seed 2 gave seed 1's weights"
@@ -206,7 +207,7 @@ def test_data_parallel_on_jax_runs_over_two_logical_cpus(tmp_path):
     completed = run_suite("run", "dlwp_dense512", "--tier", "smoke", "--backend", "jax", "--no-report",
                           env={"SUITE_LOGICAL_CPUS": "2"}, timeout_s=600)
     assert completed.returncode == 0, completed.stderr[-3000:]
-    [record] = store.load_records(only_run(tmp_path / "reports"))
+    [record] = reading.load_records(only_run(tmp_path / "reports"))
     assert record["status"] == "ok", record["error"]
     assert record["device"] == "mirrored:/device:CPU:0,/device:CPU:1"
     assert record["placement_notes"] == ["data parallel over 2 devices (DataParallel)"]
@@ -264,7 +265,7 @@ def test_each_backend_is_gated_on_its_own_baseline_file(tmp_path):
     assert on_jax.returncode == 0, on_jax.stderr[-2000:]
     assert "Numerics: 1 of 1 benchmarks bit-identical to the baseline" in on_jax.stdout
     newest_run = max((tmp_path / "reports" / "runs").iterdir())  # after the calibration's own run
-    record = store.load_records(newest_run)[0]
+    record = reading.load_records(newest_run)[0]
     assert record["judged_against"]["baseline"]["file"] == "baselines/quick-jax.json"
     assert record["judged_against"]["judged"] is True
 

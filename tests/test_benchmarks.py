@@ -15,7 +15,7 @@ import pytest
 
 from suite import registry
 from suite.constants import PROJECT_ROOT, TIERS
-from suite.run import store
+from suite.records import layout, reading
 
 BENCHMARKS = registry.discover()
 NAMES = sorted(BENCHMARKS)
@@ -91,7 +91,7 @@ def smoke_run(tmp_path_factory):
 @pytest.mark.slow
 def test_smoke_run_of_every_benchmark(benchmark, smoke_run):
     completed, run_path = smoke_run
-    record = store.read_record(store.record_path(run_path, benchmark.name, "smoke", 1))
+    record = reading.read_record(layout.record_path(run_path, benchmark.name, "smoke", 1))
     assert record["status"] == "ok", record.get("error")
     assert record["metrics"], "a smoke run still measures something"
     for reference in benchmark.references:

@@ -7,9 +7,10 @@ import json
 
 import pytest
 
+from suite.cli import compare_text
 from suite.cli import main as cli
+from suite.records import publish, run_files
 from suite.report import compare
-from suite.run import store
 from tests.conftest import JUDGED_BENCHMARKS, run_suite
 from tests.test_report import HOSTILE, _benchmark, _environment, _record, demo_benchmarks
 
@@ -19,10 +20,10 @@ DOC = "002_1cdcc223183fcc73.txt"
 def _run(reports_dir, name, values, *, environment=None, seconds=2.0, tier="full", extra=None):
     run_path = reports_dir / "runs" / name
     (run_path / "records").mkdir(parents=True)
-    store.write_run_manifest(run_path, {"run_id": name, "tier": tier, "seeds": len(values), "deterministic": True})
+    run_files.write_run_manifest(run_path, {"run_id": name, "tier": tier, "seeds": len(values), "deterministic": True})
     for seed, value in enumerate(values, start=1):
         for benchmark in [BENCH] + list(extra or []):
-            store.write_record(run_path, _record(benchmark, seed, metrics={"test_accuracy": value, "test_loss": 0.07},
+            publish.write_record(run_path, _record(benchmark, seed, metrics={"test_accuracy": value, "test_loss": 0.07},
                                                    duration_s=seconds, tier=tier,
                                                    environment=environment or _environment()))
     return run_path
@@ -68,7 +69,7 @@ def test_environment_differences_are_printed_above_the_metrics(reports):
     _run(reports, "b", [0.960, 0.961], environment=_environment(tensorflow="2.22.0", gpu=["NVIDIA T4"]),
          seconds=1.0)
     stream = io.StringIO()
-    compare.print_comparison(compare.compare_runs("a", "b", benchmarks={"mlp": BENCH}), stream=stream)
+    compare_text.print_comparison(compare.compare_runs("a", "b", benchmarks={"mlp": BENCH}), stream=stream)
     text = stream.getvalue()
     assert "TensorFlow  A: 2.21.0" in text and "B: 2.22.0" in text
     assert "GPU" in text and "NVIDIA T4" in text and "none" in text
@@ -188,13 +189,13 @@ def test_a_bad_fail_on_spec_is_one_line_and_exit_2(reports, spec, message):
 def test_package_differences_are_listed_first(reports, capsys):
     for name, numpy_version in (("a", "2.1.0"), ("b", "2.2.0")):
         run_path = _run(reports, name, [0.977])
-        store.write_run_manifest(run_path, {"packages": {"numpy": numpy_version, "keras": "3.15.1",
-                                                           **({"pyarrow": "26.0.1"} if name == "b" else {})}},
-                                   name="packages.json")
+        run_files.write_run_manifest(run_path, {"packages": {"numpy": numpy_version, "keras": "3.15.1",
+                                                             **({"pyarrow": "26.0.1"} if name == "b" else {})}},
+                                     name="packages.json")
     comparison = compare.compare_runs("a", "b", benchmarks={"mlp": BENCH})
     assert comparison.packages == [("numpy", "2.1.0", "2.2.0"), ("pyarrow", "-", "26.0.1")]
     stream = io.StringIO()
-    compare.print_comparison(comparison, stream=stream)
+    compare_text.print_comparison(comparison, stream=stream)
     text = stream.getvalue()
     assert "Python package differences (2):" in text
     assert text.index("numpy") < text.index("Environment") < text.index("mean A")

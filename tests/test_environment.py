@@ -9,7 +9,8 @@ import stat
 
 import pytest
 
-from suite.run import environment, store
+from suite.records import layout, reading
+from suite.run import environment
 
 
 def test_cpu_flags_are_the_kernel_relevant_flags_of_proc_cpuinfo():
@@ -73,9 +74,9 @@ def test_installed_packages_list_every_distribution_with_its_version():
 @pytest.mark.slow
 def test_a_real_run_records_host_flags_build_threads_and_its_packages_once(real_runs):
     for run_path in (real_runs.full, real_runs.smoke):
-        stored = json.loads((run_path / store.PACKAGES_FILE).read_text())
+        stored = json.loads((run_path / layout.PACKAGES_FILE).read_text())
         assert stored["packages"] == environment.installed_packages()
-        for record in store.load_records(run_path):
+        for record in reading.load_records(run_path):
             fingerprint = record["environment"]
             assert fingerprint["hostname"] == socket.gethostname()
             assert fingerprint["backend"] == "tensorflow"

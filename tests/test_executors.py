@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.run import store
+from suite.records import layout, reading, run_files
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 SELECTION = ["l2c_linear_circles", "l2c_relu_unit_circles", "dlwp_dense512", "test_kills_itself"]
@@ -39,7 +39,7 @@ def _run(reports: Path, *extra: str, env: dict | None = None) -> Path:
 
 
 def _records(run_path: Path) -> dict[str, dict]:
-    return {Path(r["record_path"]).name: r for r in store.load_records(run_path)}
+    return {Path(r["record_path"]).name: r for r in reading.load_records(run_path)}
 
 
 def _one_line_error(completed: subprocess.CompletedProcess) -> str:
@@ -125,7 +125,7 @@ def test_two_workers_share_the_jobs_and_the_cores_and_match_the_sequential_run(s
     assert {r["worker_id"] for r in records.values()} == {"cpu0", "cpu1"}
     cores = os.cpu_count()
     assert {r["intra_op_threads"] for r in records.values() if r["status"] == "ok"} == {max(1, cores // 2)}
-    workers = store.read_run_manifest(two_workers)["workers"]
+    workers = run_files.read_run_manifest(two_workers)["workers"]
     assert [w["intra_op_threads"] for w in workers] == [max(1, cores // 2)] * 2
 
 
@@ -135,11 +135,11 @@ def test_shards_split_the_jobs_without_overlap_and_merge_into_the_sequential_run
     first, second = (set(_records(shard)) for shard in shards)
     assert first and second and not first & second
     assert sorted(first | second) == EXPECTED_NAMES
-    assert store.read_run_manifest(shards[0])["shard"] == "1/2"
+    assert run_files.read_run_manifest(shards[0])["shard"] == "1/2"
     merged_records = _records(merged)
     _assert_killed_job_is_an_error(merged_records)
     _assert_same_results(_records(sequential), merged_records, "shards merged")
-    manifest = store.read_run_manifest(merged)
+    manifest = run_files.read_run_manifest(merged)
     assert manifest["tier"] == "smoke" and sorted(manifest["benchmarks"]) == sorted(SELECTION)
     assert [entry["shard"] for entry in manifest["merged_from"]] == ["1/2", "2/2"]
     report = run_suite("report", str(merged))
@@ -173,7 +173,7 @@ def test_merge_again_is_idempotent_and_flags_jobs_recorded_twice_with_other_weig
     assert len(flagged) == len(different)
     for name in different:  # the first record is kept
         assert _records(target)[name]["weights_sha256"] == _records(sequential)[name]["weights_sha256"]
-    assert len(store.read_run_manifest(target)["merge_conflicts"]) == len(different)
+    assert len(run_files.read_run_manifest(target)["merge_conflicts"]) == len(different)
 
 
 @pytest.mark.slow
@@ -182,7 +182,7 @@ def test_merge_refuses_runs_that_do_not_describe_one_experiment(sequential, tmp_
     other = tmp_path / "other"
     shutil.copytree(sequential, other)
     if change == "code_version":
-        path = store.record_path(other, "dlwp_dense512", "smoke", 1)
+        path = layout.record_path(other, "dlwp_dense512", "smoke", 1)
         path.write_text(json.dumps({**json.loads(path.read_text()), "code_version": "0123456789ab"}))
     else:
         manifest = json.loads((other / "run.json").read_text())
@@ -281,7 +281,7 @@ def test_slurm_detach_then_resume_collects_and_records_a_task_that_died(slurm_cl
     run_path = only_run(tmp_path / "reports")
     submitted = json.loads((run_path / "slurm" / "submitted.json").read_text())
     assert sorted(submitted) == ["test_hangs__smoke__s1", "test_well_behaved__smoke__s1"]
-    finished = store.record_path(run_path, "test_well_behaved", "smoke", 1)
+    finished = layout.record_path(run_path, "test_well_behaved", "smoke", 1)
     deadline = time.monotonic() + 300
     while not finished.exists() and time.monotonic() < deadline:
         time.sleep(1)

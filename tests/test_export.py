@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 
 from suite import results
-from suite.run import store
+from suite.records import reading
 from tests.conftest import JUDGED_BENCHMARKS, run_suite
 
 pytestmark = pytest.mark.slow
 
 
 def _records(run_path) -> dict:
-    return {(r["benchmark"], r["seed"]): r for r in store.load_records(run_path)}
+    return {(r["benchmark"], r["seed"]): r for r in reading.load_records(run_path)}
 
 
 def _export(real_runs, *arguments):

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.run import store
+from suite.records import layout, publish, reading
 from suite.run.runner import Job, Progress
 from tests.conftest import CRASHING_BENCHMARKS, PROJECT_ROOT, only_run, run_suite
 
@@ -34,7 +34,7 @@ def _one_line_error(completed: subprocess.CompletedProcess) -> str:
 
 
 def _records(run_path: Path) -> dict[str, dict]:
-    return {f"{r['benchmark']}/{r['seed']}": r for r in store.load_records(run_path)}
+    return {f"{r['benchmark']}/{r['seed']}": r for r in reading.load_records(run_path)}
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +70,7 @@ def test_the_timeout_counts_the_job_not_the_worker_start_up(tmp_path):
 @pytest.mark.slow
 def test_damaged_records_are_named_moved_aside_and_rerun(tmp_path, finished_run):
     run_path = _copy_of(finished_run, tmp_path / "reports")
-    seed = {n: store.record_path(run_path, "test_well_behaved", "full", n) for n in (1, 2, 3)}
+    seed = {n: layout.record_path(run_path, "test_well_behaved", "full", n) for n in (1, 2, 3)}
     seed[1].write_bytes(seed[1].read_bytes()[:40])                                # truncated
     seed[2].write_bytes(os.urandom(300))                                          # random bytes
     record = json.loads(seed[3].read_text())
@@ -87,15 +87,15 @@ def test_damaged_records_are_named_moved_aside_and_rerun(tmp_path, finished_run)
     assert "Traceback" not in resumed.stderr
     for n in (1, 2, 3):
         assert f"record {seed[n].name} is damaged" in resumed.stderr
-        assert store.read_record(seed[n])["status"] == "ok", "the damaged job was not recomputed"
+        assert reading.read_record(seed[n])["status"] == "ok", "the damaged job was not recomputed"
     set_aside = sorted(path.name for path in (run_path / "damaged").iterdir())
     assert len(set_aside) == 3 and all(name.startswith("test_well_behaved__full__s") for name in set_aside)
 
 
 def test_an_empty_record_is_damaged_not_a_crash(tmp_path, finished_run):
     run_path = _copy_of(finished_run, tmp_path / "reports")
-    store.record_path(run_path, "test_well_behaved", "full", 2).write_bytes(b"")
-    scan = store.scan_records(run_path)
+    layout.record_path(run_path, "test_well_behaved", "full", 2).write_bytes(b"")
+    scan = reading.scan_records(run_path)
     assert [problem.reason for problem in scan.damaged] == ["empty file"]
     assert len(scan.records) == 2
 
@@ -130,9 +130,9 @@ def test_a_record_is_published_once_and_the_first_one_is_kept(tmp_path):
     run_path = tmp_path / "run"
     first = {"benchmark": "b", "tier": "full", "seed": 1, "status": "ok", "metrics": {"m": 1.0}}
     second = {**first, "metrics": {"m": 2.0}}
-    assert store.write_record(run_path, first) == store.record_path(run_path, "b", "full", 1)
-    assert store.write_record(run_path, second) is None
-    assert store.read_record(store.record_path(run_path, "b", "full", 1))["metrics"] == {"m": 1.0}
+    assert publish.write_record(run_path, first) == layout.record_path(run_path, "b", "full", 1)
+    assert publish.write_record(run_path, second) is None
+    assert reading.read_record(layout.record_path(run_path, "b", "full", 1))["metrics"] == {"m": 1.0}
     assert [p.name for p in (run_path / "records").iterdir()] == ["b__full__s1.json"], "no temp file left"
 
 
@@ -226,13 +226,13 @@ def test_a_full_disk_stops_the_run_keeps_every_record_and_resume_finishes_it(tmp
     run_path = only_run(reports)
     written = list((run_path / "records").glob("*.json"))
     assert 0 < len(written) < 60
-    assert all(store.read_record(path)["status"] == "ok" for path in written), "a record was damaged"
+    assert all(reading.read_record(path)["status"] == "ok" for path in written), "a record was damaged"
     assert not list((run_path / "records").glob(".*.part")), "a temp file was left behind"
 
     subprocess.run(["mount", "-o", "remount,size=16m", str(small_disk)], check=True)
     resumed = run_suite("run", "--resume", run_path.name, "--no-report", env=environment)
     assert resumed.returncode == 0, resumed.stderr
-    assert len(store.load_records(run_path)) == 60
+    assert len(reading.load_records(run_path)) == 60
 
 
 # -- 7. non-finite and huge numeric options ------------------------------------------------------

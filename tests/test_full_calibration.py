@@ -11,7 +11,7 @@ import pytest
 from suite import Reference, registry
 from suite.constants import PROJECT_ROOT
 from suite.judge import baselines, full_calibration
-from suite.run import store
+from suite.records import reading
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 FULL_JSON = PROJECT_ROOT / "baselines" / "full.json"
@@ -192,7 +192,7 @@ def test_calibrate_full_writes_and_extends_the_file_and_the_run_judges_by_it(tmp
     assert written["benchmarks"]["dlwp_dense512"] == kept["dlwp_dense512"], "other entries are kept"
     made = written["benchmarks"]["test_calibrated"]["metrics"]["final_loss"]
     calibration_run = only_run(tmp_path / "reports")
-    measured = {r["seed"]: r["metrics"]["final_loss"] for r in store.load_records(calibration_run)}
+    measured = {r["seed"]: r["metrics"]["final_loss"] for r in reading.load_records(calibration_run)}
     assert made["seeds"] == [1, 2] and made["values"] == [measured[1], measured[2]]
     assert made["mean"] == pytest.approx(statistics.fmean(measured.values()))
     assert made["std"] == pytest.approx(statistics.stdev(measured.values()))
@@ -203,7 +203,7 @@ def test_calibrate_full_writes_and_extends_the_file_and_the_run_judges_by_it(tmp
     judged = run_suite("run", "test_calibrated", "--tier", "full", "--seeds", "2", "--no-report", env=environment)
     assert judged.returncode in (0, 1), judged.stderr[-2000:]
     run = next(path for path in (tmp_path / "reports" / "runs").iterdir() if path != calibration_run)
-    (stored,) = store.load_records(run)[0]["judged_against"]["references"]
+    (stored,) = reading.load_records(run)[0]["judged_against"]["references"]
     half_width = max(3 * made["std"], 0.1)
     assert stored["value"] == 1.0
     assert stored["bounds"] == pytest.approx([max(1.0 - half_width, 0.0), 1.0 + half_width])

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from suite.run import store
+from suite.records import reading
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
@@ -47,7 +47,7 @@ def judged_run(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_every_record_stores_what_it_was_judged_against(judged_run):
     _, run_path = judged_run
-    for record in store.load_records(run_path):
+    for record in reading.load_records(run_path):
         stored = record["judged_against"]
         assert stored["judged"] is True
         assert stored["references"][0]["metric"] == "final_loss"

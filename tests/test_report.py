@@ -15,9 +15,9 @@ import numpy as np
 import pytest
 
 from suite import Benchmark, Reference, Settings, Source
+from suite.records import publish, reading, run_files
 from suite.reference import SeedOutcome as RefOutcome
 from suite.report import curves, digits, figures, page
-from suite.run import store
 from tests.conftest import run_suite
 
 DOC_001 = "001_48965531ca7b644d.txt"
@@ -109,9 +109,9 @@ def write_demo_run(reports_dir, seeds=(1, 2, 3), *, benchmarks=None, shift=0.0, 
     benchmarks = benchmarks or demo_benchmarks()
     run_path = reports_dir / "runs" / name
     (run_path / "records").mkdir(parents=True, exist_ok=True)
-    store.write_run_manifest(run_path, {"run_id": name, "tier": "full", "seeds": len(seeds), "device": "auto",
-                                          "deterministic": True, "benchmarks": list(benchmarks),
-                                          "started_at": "2026-11-22T02:00:00+00:00", "command": "demo"})
+    run_files.write_run_manifest(run_path, {"run_id": name, "tier": "full", "seeds": len(seeds), "device": "auto",
+                                            "deterministic": True, "benchmarks": list(benchmarks),
+                                            "started_at": "2026-11-22T02:00:00+00:00", "command": "demo"})
     rng = np.random.default_rng(0)
     environment = environment or _environment()
     for seed in seeds:
@@ -126,7 +126,7 @@ def write_demo_run(reports_dir, seeds=(1, 2, 3), *, benchmarks=None, shift=0.0, 
                 return
             b = benchmarks[name]
             kw.setdefault("environment", environment)
-            store.write_record(run_path, _record(b, seed, **kw), artefacts)
+            publish.write_record(run_path, _record(b, seed, **kw), artefacts)
 
         write("toy_hidden", _toy_artefacts(rng), metrics={"final_loss": 0.0075 + shift + rng.normal(0, 5e-4)},
               history=history)
@@ -269,7 +269,7 @@ def test_unreadable_and_unregistered_records_do_not_stop_the_report(demo_run):
     (run_path / "records" / "garbage__full__s1.json").write_text("{not json")
     (run_path / "records" / "old__full__s1.json").write_text(json.dumps({"schema_version": 999}))
     ghost = _benchmark("ghost", "000-a", "000_ea932331d6ef0ef3.txt", [])
-    store.write_record(run_path, _record(ghost, 1, metrics={"accuracy": 0.9}), {"weight_maps": np.ones((3, 5))})
+    publish.write_record(run_path, _record(ghost, 1, metrics={"accuracy": 0.9}), {"weight_maps": np.ones((3, 5))})
     html = page.render(run_path, benchmarks=benchmarks).read_text()
     assert "garbage__full__s1.json is damaged" in html and "old__full__s1.json is damaged" in html
     assert 'id="b-ghost"' in html  # shown from its record although not registered
@@ -351,7 +351,7 @@ def test_data_link_holds_the_job_table(rendered):
     name, text = _data_link(html)
     assert name == f"{path.parent.name}.csv"
     frame = pd.read_csv(io.StringIO(text))
-    records = store.load_records(path.parent)
+    records = reading.load_records(path.parent)
     assert len(frame) == len(records)
     dense = frame[frame["benchmark"] == "dense512"].sort_values("seed")
     assert list(dense["metric.test_accuracy"]) == pytest.approx(

@@ -13,7 +13,7 @@ import pytest
 from suite import registry
 from suite.constants import PROJECT_ROOT
 from suite.judge import baselines, calibrate, numerics, verdict
-from suite.run import store
+from suite.records import publish, reading
 from suite.run.environment import cpu_flags, cpu_identity
 from tests.conftest import only_run, run_suite
 
@@ -22,7 +22,7 @@ QUICK_BASELINE = PROJECT_ROOT / "baselines" / "quick.json"
 
 
 def _fingerprints(run_path: Path) -> dict[int, tuple[str, dict]]:
-    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in store.load_records(run_path)}
+    return {r["seed"]: (r["weights_sha256"], r["metrics"]) for r in reading.load_records(run_path)}
 
 
 @pytest.mark.slow
@@ -35,7 +35,7 @@ def test_same_seed_gives_bit_identical_weights_and_metrics_other_seeds_do_not(tm
     assert a[1] == b[1], "same seed, deterministic mode: weights and metrics must be bit-identical"
     assert a[2] == b[2]
     assert a[1][0] != a[2][0], "a different seed must give different weights"
-    record = store.load_records(runs[0])[0]
+    record = reading.load_records(runs[0])[0]
     assert record["deterministic"] is True and record["environment"]["deterministic"] is True
 
 
@@ -56,9 +56,9 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
                 metrics[reference.metric] = math.inf
             elif reference.metric in benchmark.gate_as_documented:  # on its threshold, which the claim accepts
                 metrics[reference.metric] = reference.threshold
-        store.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
+        publish.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok",
                                         "metrics": metrics, "history": {}, "environment": {}, "duration_s": 1.0})
-    return store.load_records(run_path)
+    return reading.load_records(run_path)
 
 
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
@@ -406,7 +406,7 @@ def _code_version_of(name: str, environment: dict, tmp_path: Path) -> str:
     reports = tmp_path / "code-version-run"
     completed = run_suite("run", name, "--tier", "smoke", "--no-report", env={**environment, "SUITE_REPORTS_DIR": str(reports)})
     assert completed.returncode == 0, completed.stderr[-2000:]
-    return store.load_records(only_run(reports))[0]["code_version"]
+    return reading.load_records(only_run(reports))[0]["code_version"]
 
 
 def test_an_entry_without_the_cpu_generation_or_threads_compares_no_bits():

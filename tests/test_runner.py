@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from suite.run import store
+from suite.records import layout, reading, run_files
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
 
 
 def _records(run_path):
-    return {record["benchmark"] + f"/{record['seed']}": record for record in store.load_records(run_path)}
+    return {record["benchmark"] + f"/{record['seed']}": record for record in reading.load_records(run_path)}
 
 
 @pytest.mark.slow
@@ -53,8 +53,8 @@ def test_resume_runs_only_the_missing_jobs(tmp_path):
                       env=WITH_TEST_BENCHMARKS)
     assert first.returncode == 0, first.stderr
     run_path = only_run(tmp_path / "reports")
-    kept = store.record_path(run_path, "test_well_behaved", "full", 1)
-    removed = store.record_path(run_path, "test_well_behaved", "full", 2)
+    kept = layout.record_path(run_path, "test_well_behaved", "full", 1)
+    removed = layout.record_path(run_path, "test_well_behaved", "full", 2)
     kept_before = (kept.read_bytes(), os.stat(kept).st_mtime_ns)
     removed.unlink()
 
@@ -73,7 +73,7 @@ def test_resume_with_more_seeds_adds_only_the_new_seeds_to_the_same_run(tmp_path
                       env=WITH_TEST_BENCHMARKS)
     assert first.returncode == 0, first.stderr
     run_path = only_run(tmp_path / "reports")
-    seed_one = store.record_path(run_path, "test_well_behaved", "full", 1)
+    seed_one = layout.record_path(run_path, "test_well_behaved", "full", 1)
     seed_one_before = (seed_one.read_bytes(), os.stat(seed_one).st_mtime_ns)
 
     fewer = run_suite("run", "--resume", run_path.name, "--seeds", "0", "--no-report", env=WITH_TEST_BENCHMARKS)
@@ -84,7 +84,7 @@ def test_resume_with_more_seeds_adds_only_the_new_seeds_to_the_same_run(tmp_path
     assert "3 jobs (1 already recorded, 2 to run)" in grown.stderr
     assert sorted(_records(run_path)) == ["test_well_behaved/1", "test_well_behaved/2", "test_well_behaved/3"]
     assert (seed_one.read_bytes(), os.stat(seed_one).st_mtime_ns) == seed_one_before, "seed 1 was trained again"
-    assert store.read_run_manifest(run_path)["seeds"] == 3
+    assert run_files.read_run_manifest(run_path)["seeds"] == 3
 
     shrunk = run_suite("run", "--resume", run_path.name, "--seeds", "2", "--no-report", env=WITH_TEST_BENCHMARKS)
     assert shrunk.returncode == 2

@@ -20,10 +20,10 @@ def test_the_schema_is_a_valid_json_schema_of_this_record_version():
 
 
 def test_a_written_record_conforms_and_non_finite_metrics_are_numbers(tmp_path):
-    from suite.run import store
+    from suite.records import publish, reading
 
-    path = store.write_record(tmp_path / "run", make_record(metrics={"final_loss": float("inf")}))
-    assert schema.validate_record(store.read_record(path), path)["metrics"]["final_loss"] == float("inf")
+    path = publish.write_record(tmp_path / "run", make_record(metrics={"final_loss": float("inf")}))
+    assert schema.validate_record(reading.read_record(path), path)["metrics"]["final_loss"] == float("inf")
 
 
 @pytest.mark.parametrize(
@@ -51,9 +51,9 @@ def test_a_record_that_does_not_conform_names_the_file_and_the_field(change, fie
 
 @pytest.mark.damaged_records
 def test_the_record_reader_treats_a_record_that_does_not_conform_as_damaged(tmp_path):
-    from suite.run import store
+    from suite.records import publish, reading
 
-    path = store.write_record(tmp_path / "run", make_record(metrics={"test_accuracy": "high"}))
-    with pytest.raises(store.DamagedRecord, match="field 'metrics.test_accuracy': 'high' is not of type"):
-        store.read_record(path)
-    assert [p.path for p in store.scan_records(tmp_path / "run").damaged] == [path]
+    path = publish.write_record(tmp_path / "run", make_record(metrics={"test_accuracy": "high"}))
+    with pytest.raises(reading.DamagedRecord, match="field 'metrics.test_accuracy': 'high' is not of type"):
+        reading.read_record(path)
+    assert [p.path for p in reading.scan_records(tmp_path / "run").damaged] == [path]

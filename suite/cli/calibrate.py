@@ -16,7 +16,8 @@ from suite.cli.exits import EXIT_INTERRUPTED
 from suite.constants import DEFAULT_BACKEND, DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
 from suite.judge import baselines, calibrate, full_calibration, gate_power
-from suite.run import environment, session, store
+from suite.records import reading, run_files
+from suite.run import environment, session
 
 
 def add_parser(commands) -> None:
@@ -94,8 +95,9 @@ def command(args) -> int:
             return EXIT_INTERRUPTED
     output = _default_output(args) if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
-    baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, store.load_records(run_path), previous,
-                                        run_path.name, now=store.utc_now(), git_commit=environment.git_commit())
+    baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, reading.load_records(run_path),
+                                        previous, run_path.name, now=run_files.utc_now(),
+                                        git_commit=environment.git_commit())
     output.parent.mkdir(parents=True, exist_ok=True)
     files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
     print_baseline(baseline)
@@ -139,7 +141,7 @@ def _calibrate_full(args) -> int:
         run_path = session.new_run(benchmarks, "full", seeds, args.device, True)
         if session.execute_run(run_path, benchmarks, "full", seeds, args.device, True, args.timeout):
             return EXIT_INTERRUPTED
-    records = store.load_records(run_path)
+    records = reading.load_records(run_path)
     measured, problems = {}, []
     for benchmark in benchmarks:
         entries, found = full_calibration.build_entries(benchmark, records, run_path.name)
@@ -203,7 +205,7 @@ def _restamp(args) -> int:
     if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout, backend=backend):
         return 130
     # Seed 1 only: a benchmark whose gate needs several seeds (gate_seeds) runs them all in the quick tier.
-    fresh = {r["benchmark"]: r for r in store.load_records(run_path) if r.get("seed") == 1}
+    fresh = {r["benchmark"]: r for r in reading.load_records(run_path) if r.get("seed") == 1}
     refused = []
     for benchmark in stale:
         entry = entries[benchmark.name]
@@ -213,11 +215,11 @@ def _restamp(args) -> int:
             print(f"{benchmark.name}: not restamped, seed 1 differs from its calibration: {'; '.join(moved)}. "
                   f"Recalibrate: python -m suite calibrate --tier {args.tier} {benchmark.name}", file=sys.stderr)
             continue
-        calibrate.restamp(entry, benchmark.code_version(), run_id=run_path.name, now=store.utc_now())
+        calibrate.restamp(entry, benchmark.code_version(), run_id=run_path.name, now=run_files.utc_now())
         print(f"{benchmark.name}: restamped (seed 1 reproduced {len(entry['metrics'])} metric(s) exactly)",
               file=sys.stderr)
     if len(refused) < len(stale):
-        baseline["updated_at"] = store.utc_now()
+        baseline["updated_at"] = run_files.utc_now()
         files.atomic_write_bytes(output, (json.dumps(baseline, indent=1) + "\n").encode())
         print(f"wrote {output}", file=sys.stderr)
     return 1 if refused else 0

@@ -6,8 +6,8 @@ import sys
 from pathlib import Path
 
 from suite.errors import UsageError
+from suite.records import layout, reading
 from suite.report import export
-from suite.run import store
 
 
 def add_parser(commands) -> None:
@@ -37,7 +37,7 @@ def command(args) -> int:
                              "(or use --format csv)") from None
     try:
         loaded = [(path.name, records) for path, records in map(_read_run, args.runs)]
-    except store.RunNotFound as error:
+    except layout.RunNotFound as error:
         raise UsageError(str(error)) from None
     try:
         if args.format == "tensorboard":
@@ -58,8 +58,8 @@ def command(args) -> int:
 def _read_run(run) -> tuple[Path, list[dict]]:
     """A run's trustworthy records; each damaged one (unreadable, or not conforming to the record schema)
     is named on stderr with its field, and left out, as ``report`` and ``compare`` do."""
-    path = store.find_run(run)
-    scan = store.scan_records(path)
+    path = layout.find_run(run)
+    scan = reading.scan_records(path)
     for warning in scan.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     return path, scan.records

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from suite.cli.exits import EXIT_NOT_REPRODUCED, EXIT_OK
 from suite.errors import UsageError
-from suite.run import merge, store
+from suite.records import layout, reading
+from suite.run import merge
 
 
 def add_parser(commands) -> None:
@@ -21,8 +22,8 @@ def add_parser(commands) -> None:
 
 def command(args) -> int:
     try:
-        sources = [store.find_run(run) for run in args.runs]
-    except store.RunNotFound as error:
+        sources = [layout.find_run(run) for run in args.runs]
+    except layout.RunNotFound as error:
         raise UsageError(str(error)) from None
     target = _target_path(args.into)
     try:
@@ -33,7 +34,7 @@ def command(args) -> int:
           f"({outcome['already']} already there).", file=sys.stderr)
     for line in outcome["conflicts"]:
         print(f"warning: {line}", file=sys.stderr)
-    if args.report and store.load_records(target):
+    if args.report and reading.load_records(target):
         from suite.report import page
 
         print(page.render(target))
@@ -43,7 +44,7 @@ def command(args) -> int:
 def _target_path(into: str) -> Path:
     """An existing run (id or folder), else a new folder: at that path if it names one, else under runs/."""
     try:
-        return store.find_run(into)
-    except store.RunNotFound:
+        return layout.find_run(into)
+    except layout.RunNotFound:
         pass
-    return Path(into) if ("/" in into or into.startswith(".")) else store.run_dir(into)
+    return Path(into) if ("/" in into or into.startswith(".")) else layout.run_dir(into)

@@ -7,8 +7,9 @@ import sys
 from suite.cli.exits import EXIT_OK
 from suite.errors import UsageError
 from suite.judge import baselines
+from suite.records import layout, reading, run_files
 from suite.report import recorded
-from suite.run import session, store
+from suite.run import session
 
 
 def add_parser(commands) -> None:
@@ -28,16 +29,16 @@ def command(args) -> int:
     try:
         path = page.render(args.run, compare_with=args.compare_with, rejudge=args.rejudge)
         if args.rejudge:
-            run_path = store.find_run(args.run)
-            manifest = store.read_run_manifest(run_path)
+            run_path = layout.find_run(args.run)
+            manifest = run_files.read_run_manifest(run_path)
             records, _ = recorded.load_records(run_path)
             _, _, moved, _ = recorded.judge_today(records, manifest.get("tier") or "full")
             print("Re-judged against today's references.")
             print("\n".join(f"  {line}" for line in moved) if moved else "  No verdict moved.")
-    except (store.RunNotFound, baselines.BaselineError) as error:
+    except (layout.RunNotFound, baselines.BaselineError) as error:
         raise UsageError(str(error)) from None
     # The page lists them too; a record left out must not go unnoticed by whoever runs the command.
-    for warning in store.scan_records(path.parent).warnings():
+    for warning in reading.scan_records(path.parent).warnings():
         print(f"warning: {warning}", file=sys.stderr)
     print(path)
     return EXIT_OK

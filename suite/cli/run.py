@@ -13,7 +13,8 @@ from suite import constants
 from suite.backends import BACKENDS
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
 from suite.judge import baselines, numerics, verdict
-from suite.run import session, store
+from suite.records import publish, reading
+from suite.run import session
 from suite.run.executors import EXECUTORS
 
 #: Where the jobs run: ``(flag, add_argument settings)``, in ``--help`` order.
@@ -81,14 +82,14 @@ def command(args) -> int:
     try:
         interrupted = session.execute_run(run_path, benchmarks, tier, run.seeds, run.device, run.deterministic,
                                           args.timeout, where, run.backend)
-    except store.StorageFull as full:
+    except publish.StorageFull as full:
         print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
               f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
         return EXIT_STORAGE_FULL
     if (where.get("slurm") or {}).get("detach"):
         return EXIT_OK  # the tasks run on; `run --resume` collects them and renders the report
     by_name = {b.name: b for b in benchmarks}
-    scan = store.scan_records(run_path)
+    scan = reading.scan_records(run_path)
     for warning in scan.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records

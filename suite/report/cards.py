@@ -12,8 +12,8 @@ from collections import defaultdict
 
 from suite import sources
 from suite.judge import verdict
+from suite.records import reading
 from suite.report import curves, figures
-from suite.run import store
 from suite.text import finite_or_zero, number
 
 #: Metrics listed in an unjudged card before the rest fold into "more metrics".
@@ -187,7 +187,7 @@ def _figures(references: list, ok: list[dict], source_curves: dict) -> list[dict
     first_ok = ok[0] if ok else None
     if first_ok is not None:
         try:
-            artefacts = store.read_artefacts(first_ok)
+            artefacts = reading.read_artefacts(first_ok)
         except Exception as error:
             images.append({"caption": "Artefacts", "uri": None, "table": None,
                            "error": f"could not read {first_ok.get('artefacts_file')}: {type(error).__name__}: {error}"})

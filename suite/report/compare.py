@@ -13,26 +13,23 @@ B - A, and flags:
 Times: mean seconds per job in A and B and their ratio B / A (the machine is shared,
 so a ratio near 1 says little; a factor of 2 says something).
 
-As a gate (``--fail-on changed-verdict,out-of-bounds,slower:1.5``) it exits 1 when
-any listed condition holds: a benchmark's verdict differs between A and B, a metric
-is flagged OUT, or a benchmark is slower in B by more than the factor. ``--json``
-prints the comparison (and the gate's findings) for other programs.
+This module computes and returns a ``Comparison``, which the HTML report shows too; how it
+reads on standard output (terminal table, Markdown, JSON) and the ``--fail-on`` gate belong to
+the command line (``suite.cli.compare``).
 """
 
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from suite import backends, text
+from suite import backends
 from suite.judge import baselines, verdict
+from suite.records import layout, run_files
 from suite.reference import Reference
-from suite.run import store
-from suite.text import number
 
-#: Environment fields compared, with their labels, in the order they are printed.
+#: Environment fields compared, with their labels, in the order they are listed.
 ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
                       ("backend", "Keras backend"), ("deterministic", "deterministic"), ("cpu", "CPU"),
                       ("cpu_id", "CPU generation"),
@@ -41,8 +38,6 @@ ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("kera
                       ("cudnn_version", "cuDNN (build)"), ("threads", "threads"),
                       ("environment_variables", "TF/XLA/KERAS variables"), ("hostname", "host"),
                       ("git_commit", "git commit"), ("tier", "tier"), ("platform", "platform"))
-#: Conditions ``--fail-on`` understands; ``slower`` takes a factor (``slower:1.5``).
-FAIL_CONDITIONS = ("changed-verdict", "out-of-bounds", "slower")
 
 
 @dataclass
@@ -98,79 +93,9 @@ class Comparison:
     def flagged(self) -> list[MetricDelta]:
         return [row for row in self.metrics if row.flags]
 
-    def failures(self, conditions: dict[str, float | None]) -> list[str]:
-        """One line per way the comparison meets a ``--fail-on`` condition (see ``parse_fail_on``)."""
-        found = []
-        if "changed-verdict" in conditions:
-            found += [f"changed-verdict: {name} {a} -> {b}" for name, a, b in self.verdicts if a != b]
-        if "out-of-bounds" in conditions:
-            found += [f"out-of-bounds: {row.benchmark} {row.metric} mean {number(row.mean_b)} outside {row.bounds}"
-                      for row in self.metrics if "OUT" in row.flags]
-        if "slower" in conditions:
-            factor = conditions["slower"]
-            found += [f"slower:{factor:g}: {row.benchmark} {row.seconds_a:.2f} s -> {row.seconds_b:.2f} s "
-                      f"per job (x{row.ratio:.2f})" for row in self.times if row.ratio > factor]
-        return found
-
-    def to_dict(self) -> dict:
-        """The comparison as plain JSON types; a non-finite number is written as the string "inf", "-inf" or "nan"."""
-        return _finite({
-            "run_a": self.run_a, "run_b": self.run_b, "backend_a": self.backend_a, "backend_b": self.backend_b,
-            "packages_recorded": self.packages_recorded,
-            "packages": [{"package": name, "a": a, "b": b} for name, a, b in self.packages],
-            "environment": [{"field": label, "a": a, "b": b} for label, a, b in self.environment],
-            "verdicts": [{"benchmark": name, "a": a, "b": b} for name, a, b in self.verdicts],
-            "metrics": [{"benchmark": row.benchmark, "metric": row.metric, "mean_a": row.mean_a,
-                         "mean_b": row.mean_b, "delta": row.delta, "n_a": row.n_a, "n_b": row.n_b,
-                         "bounds": row.bounds, "half_width": row.half_width, "flags": row.flags}
-                        for row in self.metrics],
-            "times": [{"benchmark": row.benchmark, "seconds_a": row.seconds_a, "seconds_b": row.seconds_b,
-                       "ratio": row.ratio} for row in self.times],
-            "only_a": self.only_a, "only_b": self.only_b,
-            "warnings": self.warnings,
-        })
-
-
-def _finite(value):
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {key: _finite(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_finite(item) for item in value]
-    return value
-
-
-def parse_fail_on(spec: str | None) -> dict[str, float | None]:
-    """``"changed-verdict,slower:1.5"`` -> ``{"changed-verdict": None, "slower": 1.5}``; ValueError when malformed."""
-    conditions: dict[str, float | None] = {}
-    for part in (spec or "").split(","):
-        part = part.strip()
-        if not part:
-            continue
-        name, _, argument = part.partition(":")
-        if name not in FAIL_CONDITIONS:
-            raise ValueError(f"--fail-on: unknown condition {name!r}; use any of changed-verdict, out-of-bounds, "
-                             f"slower:FACTOR, separated by commas")
-        if name == "slower":
-            try:
-                factor = float(argument)
-            except ValueError:
-                factor = math.nan
-            if not math.isfinite(factor) or factor <= 0:
-                raise ValueError(f"--fail-on: slower needs a positive factor, e.g. slower:1.5 (got {part!r})")
-            conditions[name] = factor
-        elif argument:
-            raise ValueError(f"--fail-on: {name} takes no argument (got {part!r})")
-        else:
-            conditions[name] = None
-    if spec is not None and not conditions:
-        raise ValueError("--fail-on: name at least one condition: changed-verdict, out-of-bounds, slower:FACTOR")
-    return conditions
-
 
 def _environment(run_path: Path, records: list[dict]) -> dict:
-    manifest = store.read_run_manifest(run_path)
+    manifest = run_files.read_run_manifest(run_path)
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
@@ -199,13 +124,13 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
 def _load(run) -> tuple[Path, list[dict], list[str]]:
     from suite.report import recorded
 
-    run_path = store.find_run(run)
+    run_path = layout.find_run(run)
     records, problems = recorded.load_records(run_path)
     return run_path, records, problems
 
 
 def _packages(path_a: Path, path_b: Path) -> tuple[list[tuple[str, str, str]], bool]:
-    packages_a, packages_b = store.read_packages(path_a), store.read_packages(path_b)
+    packages_a, packages_b = run_files.read_packages(path_a), run_files.read_packages(path_b)
     if not packages_a or not packages_b:
         return [], False
     return [(name, packages_a.get(name, "-"), packages_b.get(name, "-"))
@@ -329,108 +254,3 @@ def _show(value) -> str:
     if value is None or value == "":
         return "-"
     return str(value)
-
-
-def _delta(row: MetricDelta) -> str:
-    if row.mean_a == row.mean_b:  # also inf == inf: no change
-        return "0"
-    if math.isnan(row.mean_a) or math.isnan(row.mean_b):
-        return "-"
-    return number(row.delta, signed=True)
-
-
-def print_comparison(comparison: Comparison, *, show_all: bool = False, stream=None) -> None:
-    stream = stream or sys.stdout
-
-    def out(line: str = "") -> None:
-        print(line, file=stream)
-
-    out(f"A = {comparison.run_a}" + (f"  (backend {comparison.backend_a})" if comparison.backend_a else ""))
-    out(f"B = {comparison.run_b}" + (f"  (backend {comparison.backend_b})" if comparison.backend_b else ""))
-    out()
-    if not comparison.packages_recorded:
-        out("Python packages: not recorded in one or both runs (recorded before packages.json existed)")
-    elif comparison.packages:
-        out(f"Python package differences ({len(comparison.packages)}):")
-        width = max(len(name) for name, _, _ in comparison.packages)
-        for name, a, b in comparison.packages:
-            out(f"  {name:{width}}  A: {a:14} B: {b}")
-    else:
-        out("Python packages: identical")
-    out()
-    if comparison.environment:
-        out("Environment differences:")
-        width = max(len(label) for label, _, _ in comparison.environment)
-        for label, a, b in comparison.environment:
-            out(f"  {label:{width}}  A: {a}")
-            out(f"  {'':{width}}  B: {b}")
-    else:
-        out("Environment: identical (Python, TensorFlow, Keras, NumPy, deterministic, CPU, GPU, git commit, tier)")
-    out()
-    rows = comparison.metrics if show_all or len(comparison.metrics) < 60 else comparison.flagged
-    name_w = max([len("benchmark")] + [len(r.benchmark) for r in rows])
-    metric_w = max([len("metric")] + [len(r.metric) for r in rows])
-    bounds_w = max([len("bounds (A)")] + [len(r.bounds) for r in rows])
-    header = (f"{'benchmark':{name_w}} {'metric':{metric_w}} {'mean A':>10} {'mean B':>10} {'delta':>10} "
-              f"{'bounds (A)':{bounds_w}} flags")
-    out(header)
-    out("-" * len(header))
-    previous = None
-    for row in rows:
-        shown = row.benchmark if row.benchmark != previous else ""
-        previous = row.benchmark
-        out(f"{shown:{name_w}} {row.metric:{metric_w}} {number(row.mean_a):>10} {number(row.mean_b):>10} "
-            f"{_delta(row):>10} {row.bounds:{bounds_w}} {' '.join(row.flags)}")
-    if len(rows) < len(comparison.metrics):
-        out(f"({len(comparison.metrics) - len(rows)} unflagged lines hidden; --all shows them)")
-    out()
-    out("OUT: B's mean leaves the bounds A is judged against; BIG: |delta| exceeds the bounds' half-width; "
-        "NAN: a seed gave NaN, the mean is undefined; MISSING: measured in one run only.")
-    out(f"{len(comparison.flagged)} of {len(comparison.metrics)} metric lines flagged.")
-    if comparison.times:
-        out()
-        name_w = max([len("benchmark")] + [len(r.benchmark) for r in comparison.times])
-        header = f"{'benchmark':{name_w}} {'s/job A':>9} {'s/job B':>9} {'B / A':>7}"
-        out(header)
-        out("-" * len(header))
-        for row in comparison.times:
-            out(f"{row.benchmark:{name_w}} {row.seconds_a:9.2f} {row.seconds_b:9.2f} {row.ratio:>7.2f}")
-        out("(times on a shared machine are noisy; a ratio near 1 says little)")
-    if comparison.only_a:
-        out(f"\nOnly in A: {', '.join(comparison.only_a)}")
-    if comparison.only_b:
-        out(f"Only in B: {', '.join(comparison.only_b)}")
-    changed = [(name, a, b) for name, a, b in comparison.verdicts if a != b]
-    if changed:
-        out("\nVerdicts that changed:")
-        for name, a, b in changed:
-            out(f"  {name}: {a} -> {b}")
-
-
-def print_markdown_table(comparison: Comparison, *, stream=None) -> None:
-    """One Markdown row per benchmark in both runs: each run's verdict and seconds per seed, and B / A.
-
-    Why a second form: this is the table a README or an issue quotes (for example TensorFlow against
-    JAX at the full tier), written from the runs rather than copied by hand. The columns are named
-    by backend when the runs differ in backend, else A and B.
-    """
-    stream = stream or sys.stdout
-    name_a, name_b = _column_names(comparison)
-    times = {row.benchmark: row for row in comparison.times}
-    print(f"| benchmark | {name_a} verdict | {name_b} verdict | s/seed {name_a} | s/seed {name_b} | "
-          f"{name_b} / {name_a} |", file=stream)
-    print("|---|---|---|---:|---:|---:|", file=stream)
-    for name, verdict_a, verdict_b in comparison.verdicts:
-        row = times.get(name)
-        cells = (f"{text.seconds(row.seconds_a)} | {text.seconds(row.seconds_b)} | {row.ratio:.2f}" if row
-                 else "- | - | -")
-        print(f"| {name} | {verdict_a} | {verdict_b} | {cells} |", file=stream)
-
-
-def _column_names(comparison: Comparison) -> tuple[str, str]:
-    backend_a = comparison.backend_a.split(" ")[0]
-    backend_b = comparison.backend_b.split(" ")[0]
-    if backend_a and backend_b and backend_a != backend_b:
-        return backend_a, backend_b
-    return "A", "B"
-

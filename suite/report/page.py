@@ -27,8 +27,8 @@ import jinja2
 from suite import backends, files, sources
 from suite.constants import reports_dir
 from suite.judge import verdict
+from suite.records import layout, run_files
 from suite.report import cards, forest, recorded
-from suite.run import store
 from suite.text import finite_or_zero, spelled_duration
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -45,11 +45,11 @@ def render(run: str | Path = "latest", *, benchmarks: dict | None = None, baseli
     ``baseline`` is the quick tier's calibration when not the committed one; ``compare_with`` names
     another run whose means this run's are compared with (deltas and flags).
     """
-    run_path = store.find_run(run)
+    run_path = layout.find_run(run)
     if compare_with:
-        compare_with = store.find_run(compare_with)  # a misspelt run is the user's error, said at once
+        compare_with = layout.find_run(compare_with)  # a misspelt run is the user's error, said at once
     html = build(run_path, benchmarks=benchmarks, baseline=baseline, compare_with=compare_with, rejudge=rejudge)
-    output = run_path / "report.html"
+    output = run_path / layout.REPORT_FILE
     with files.locked(output):  # shards and resumes of one run may render it at the same moment
         files.atomic_write_bytes(output, html.encode("utf-8"))
         _readable(output)
@@ -76,7 +76,7 @@ def build(run_path: Path, *, benchmarks: dict | None = None, baseline: dict | No
     """The page as a string (no file written)."""
     started = time.perf_counter()
     records, problems = recorded.load_records(run_path)
-    manifest = store.read_run_manifest(run_path)
+    manifest = run_files.read_run_manifest(run_path)
     tier = manifest.get("tier") or (records[0].get("tier") if records else "full")
     if benchmarks is None and not rejudge:
         known = recorded.recorded_benchmarks(records)
@@ -225,7 +225,7 @@ def build_html(run_path: Path, manifest: dict, records: list[dict], verdicts, be
         overview_error=overview_error,
         download=download,
         built_s=time.perf_counter() - started,
-        generated=store.utc_now().replace("T", " "),
+        generated=run_files.utc_now().replace("T", " "),
     )
 
 

@@ -10,14 +10,14 @@ from pathlib import Path
 
 from suite import sources
 from suite.judge import verdict
+from suite.records import reading
 from suite.reference import Reference
 from suite.registry import Source
-from suite.run import store
 
 
 def load_records(run_path: Path) -> tuple[list[dict], list[str]]:
     """Every trustworthy record of the run, and one line per damaged file (named, left out)."""
-    scan = store.scan_records(run_path)
+    scan = reading.scan_records(run_path)
     for record in scan.records:
         if not isinstance(record.get("metrics"), dict):
             record["metrics"] = {}

@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from suite import constants, files
-from suite.run import store
+from suite.records import layout, reading, run_files
 
 
 class Unmergeable(ValueError):
@@ -24,17 +24,17 @@ class Unmergeable(ValueError):
 
 def merge(sources: list[Path], target: Path) -> dict:
     """Copy every record of ``sources`` into ``target`` (created when missing); returns what happened."""
-    manifests = {path: store.read_run_manifest(path) for path in sources}
-    if (target / "records").is_dir():
-        manifests[target] = store.read_run_manifest(target)
+    manifests = {path: run_files.read_run_manifest(path) for path in sources}
+    if layout.records_dir(target).is_dir():
+        manifests[target] = run_files.read_run_manifest(target)
     _refuse_mixed_runs(manifests)
-    scans = {path: store.scan_records(path) for path in manifests}
+    scans = {path: reading.scan_records(path) for path in manifests}
     _refuse_mixed_code(scans)
     for scan in scans.values():
         for warning in scan.warnings():
             print(f"warning: {warning}", file=sys.stderr)
 
-    (target / "records").mkdir(parents=True, exist_ok=True)
+    layout.records_dir(target).mkdir(parents=True, exist_ok=True)
     copied, already, conflicts = 0, 0, []
     for source in sources:
         if source.resolve() == target.resolve():
@@ -45,8 +45,8 @@ def merge(sources: list[Path], target: Path) -> dict:
                 copied += 1
                 continue
             already += 1
-            kept = store.read_record(store.record_path(target, record["benchmark"], record["tier"],
-                                                           record["seed"]))
+            kept = reading.read_record(layout.record_path(target, record["benchmark"], record["tier"],
+                                                          record["seed"]))
             if (kept.get("weights_sha256") or "") != (record.get("weights_sha256") or ""):
                 conflicts.append(f"seed {record['seed']} of {record['benchmark']} is recorded twice with different "
                                  f"weights (kept {str(kept.get('weights_sha256'))[:12]} from {kept.get('run_id')}, "
@@ -65,7 +65,7 @@ def _refuse_mixed_runs(manifests: dict[Path, dict]) -> None:
                               "experiments")
 
 
-def _refuse_mixed_code(scans: dict[Path, store.RecordScan]) -> None:
+def _refuse_mixed_code(scans: dict[Path, reading.RecordScan]) -> None:
     versions: dict[str, dict[str, str]] = {}
     for path, scan in scans.items():
         for record in scan.records:
@@ -80,7 +80,7 @@ def _refuse_mixed_code(scans: dict[Path, store.RecordScan]) -> None:
 
 def _copy_record(record: dict, target: Path) -> str:
     """Publish one record (and its artefacts) into ``target`` once: "copied", or "exists"."""
-    destination = store.record_path(target, record["benchmark"], record["tier"], record["seed"])
+    destination = layout.record_path(target, record["benchmark"], record["tier"], record["seed"])
     if destination.exists():
         return "exists"
     source_path = Path(record["record_path"])
@@ -88,12 +88,12 @@ def _copy_record(record: dict, target: Path) -> str:
     artefacts = stored.get("artefacts_file")
     if artefacts and (source_path.parent / artefacts).exists():
         payload = (source_path.parent / artefacts).read_bytes()
-        if not files.publish_once(target / "records" / artefacts, payload):
-            if (target / "records" / artefacts).read_bytes() != payload:
+        if not files.publish_once(layout.records_dir(target) / artefacts, payload):
+            if (layout.records_dir(target) / artefacts).read_bytes() != payload:
                 import secrets
 
                 artefacts = f"{destination.stem}.{secrets.token_hex(4)}.npz"
-                files.publish_once(target / "records" / artefacts, payload)
+                files.publish_once(layout.records_dir(target) / artefacts, payload)
                 stored["artefacts_file"] = artefacts
     payload = json.dumps(stored, indent=1).encode() if stored.get("artefacts_file") != record.get(
         "artefacts_file") else source_path.read_bytes()
@@ -113,23 +113,23 @@ def _write_manifest(target: Path, sources: list[Path], manifests: dict[Path, dic
         for key in ("tier", "device", "deterministic"):
             manifest.setdefault(key, first.get(key))
         manifest.setdefault("backend", first.get("backend", constants.DEFAULT_BACKEND))
-        manifest.setdefault("started_at", store.utc_now())
+        manifest.setdefault("started_at", run_files.utc_now())
         manifest["benchmarks"] = names
         manifest["seeds"] = max(int(m.get("seeds", constants.DEFAULT_SEEDS)) for m in manifests.values())
         manifest.setdefault("merged_from", []).extend(
-            {"run": str(path), "shard": manifests[path].get("shard"), "at": store.utc_now()}
+            {"run": str(path), "shard": manifests[path].get("shard"), "at": run_files.utc_now()}
             for path in sources if path.resolve() != target.resolve())
         if conflicts:
             manifest.setdefault("merge_conflicts", []).extend(conflicts)
 
-    store.update_run_manifest(target, combine)
-    if not (target / "finished.json").exists():
+    run_files.update_run_manifest(target, combine)
+    if not (target / layout.FINISHED_FILE).exists():
         finished = [manifests[path] for path in sources if "finished_at" in manifests[path]]
-        store.write_run_manifest(target, {
-            "finished_at": store.utc_now(),
+        run_files.write_run_manifest(target, {
+            "finished_at": run_files.utc_now(),
             "environment": next((m.get("environment") for m in finished if m.get("environment")), {}),
             "wall_s": max((float(m.get("wall_s", 0.0)) for m in finished), default=0.0),
-        }, name="finished.json")
+        }, name=layout.FINISHED_FILE)
 
 
 __all__ = ["merge", "Unmergeable"]

@@ -20,8 +20,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from suite.records import layout, publish, reading, run_files
 from suite.registry import Benchmark
-from suite.run import store
 from suite.text import clock
 
 #: What starting the worker costs (TensorFlow import, ~6 s here), added once to a run's estimate.
@@ -85,14 +85,14 @@ def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow
     """
     durations = []
     pattern = f"{benchmark.name}__{tier}__s*.json"
-    for run_path in reversed(store.list_runs()[-20:]):
+    for run_path in reversed(layout.list_runs()[-20:]):
         if len(durations) >= ESTIMATE_RECORDS:
             break
-        for path in sorted((run_path / "records").glob(pattern))[:ESTIMATE_RECORDS]:
+        for path in sorted(layout.records_dir(run_path).glob(pattern))[:ESTIMATE_RECORDS]:
             if len(durations) >= ESTIMATE_RECORDS:
                 break
             try:
-                record = store.read_record(path)
+                record = reading.read_record(path)
             except (ValueError, OSError):
                 continue
             if (record.get("status") == "ok" and record.get("duration_s")
@@ -324,7 +324,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str], backend: str = "te
 
 
 def recorded(run_path: Path, job: Job) -> bool:
-    return store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
+    return layout.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
 
 
 class WorkerSlot:
@@ -398,14 +398,14 @@ def run_claimed_job(index: int, job: Job, base: dict, run_path: Path, options: R
         record = {"status": "error", "error": f"{death} while running this job"}
     wall_s = time.monotonic() - started
     record.setdefault("duration_s", wall_s)
-    full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": store.utc_now(),
+    full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": run_files.utc_now(),
             "pid": os.getpid(), **where_it_ran(pool, options)}
     full.update(record)
     try:
-        published = store.write_record(run_path, full, artefacts)
+        published = publish.write_record(run_path, full, artefacts)
     except (TypeError, ValueError) as error:  # unserialisable artefacts must not lose the metrics
         full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
-        published = store.write_record(run_path, full, None)
+        published = publish.write_record(run_path, full, None)
     if not published:
         progress.recorded_twice(job)
     progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)

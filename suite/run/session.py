@@ -208,16 +208,16 @@ def check_calibration(benchmarks, tier: str) -> None:
 def new_run(benchmarks, tier: str, seeds: int, device: str, deterministic: bool, extra: dict | None = None,
             backend: str = constants.DEFAULT_BACKEND):
     """Create the run folder and its manifest (what was asked), before any job starts."""
-    from suite.run import store
+    from suite.records import layout, run_files
 
-    run_path = store.run_dir(store.new_run_id(tier))
+    run_path = layout.run_dir(layout.new_run_id(tier))
     try:
         run_path.mkdir(parents=True, exist_ok=False)
-        (run_path / "records").mkdir()
-        store.write_run_manifest(run_path, {
+        layout.records_dir(run_path).mkdir()
+        run_files.write_run_manifest(run_path, {
             "run_id": run_path.name, "tier": tier, "seeds": seeds, "device": device,
             "deterministic": deterministic, "backend": backend, "benchmarks": [b.name for b in benchmarks],
-            "started_at": store.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
+            "started_at": run_files.utc_now(), "command": " ".join(["python -m suite", *sys.argv[1:]]),
             **(extra or {}),
         })
     except OSError as error:  # nothing has run yet: leave no half-made run folder behind
@@ -238,7 +238,8 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
     """
     from suite import backends
-    from suite.run import executors, runner, sharding, store
+    from suite.records import layout, publish, run_files
+    from suite.run import environment, executors, runner, sharding
 
     where = dict(where or {})
     shard = where.pop("shard", None)
@@ -253,7 +254,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     estimates = {b.name: runner.estimate_seconds(b, tier, backend) if b.name not in will_skip else (0.0, "declared")
                  for b in benchmarks}
     # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
-    pending = [job for job in jobs if not store.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
+    pending = [job for job in jobs if not layout.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
     workers = len(where.get("gpus") or ()) + where.get("workers", 1)
     if where.get("executor") == "slurm":
         workers = (where.get("slurm") or {}).get("array_parallelism") or 1
@@ -278,7 +279,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     print(f"Estimated time on this machine: {short_duration(total_s)} "
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
-    store.write_packages(run_path)
+    run_files.write_packages(run_path, environment.installed_packages)
     options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
                                 timeout_s=timeout_s, backend=backend, **where)
     progress = runner.Progress(len(jobs), total_s, parallel=parallel)
@@ -289,20 +290,21 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     except KeyboardInterrupt:
         interrupted = True
         summary = {}
-    except store.StorageFull:
+    except publish.StorageFull:
         try:  # say in the run folder why it stopped, if even that fits
-            store.write_run_manifest(run_path, {"finished_at": store.utc_now(), "stopped": "disk full",
-                                                  "wall_s": time.monotonic() - started}, name="finished.json")
+            run_files.write_run_manifest(run_path, {"finished_at": run_files.utc_now(), "stopped": "disk full",
+                                                    "wall_s": time.monotonic() - started},
+                                         name=layout.FINISHED_FILE)
         except OSError:
             pass
         raise
     if summary.get("detached"):
         return interrupted
-    store.write_run_manifest(run_path, {
-        "finished_at": store.utc_now(), "wall_s": time.monotonic() - started,
+    run_files.write_run_manifest(run_path, {
+        "finished_at": run_files.utc_now(), "wall_s": time.monotonic() - started,
         "interrupted": interrupted, "environment": summary.get("environment", {}),
         "workers": summary.get("workers", []),
-    }, name="finished.json")
+    }, name=layout.FINISHED_FILE)
     if interrupted:
         print(f"\nInterrupted; finished records are kept. Continue with: python -m suite run --resume {run_path.name}",
               file=sys.stderr)
@@ -343,13 +345,13 @@ def where_from(args, manifest: dict | None = None, backend: str | None = None) -
 
 def open_run(name: str):
     """An earlier run folder by id (or prefix): its path, its manifest and the benchmarks it selected."""
-    from suite.run import store
+    from suite.records import layout, run_files
 
     try:
-        run_path = store.find_run(name)
-    except store.RunNotFound as error:
+        run_path = layout.find_run(name)
+    except layout.RunNotFound as error:
         raise UsageError(str(error)) from None
-    manifest = store.read_run_manifest(run_path)
+    manifest = run_files.read_run_manifest(run_path)
     return run_path, manifest, select(manifest.get("benchmarks") or ["all"], [])
 
 
@@ -360,7 +362,7 @@ def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
     every seed in one folder, so the report and the verdict judge them together, and no finished
     seed is trained again.
     """
-    from suite.run import store
+    from suite.records import run_files
 
     recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
     if asked is None or asked == recorded:
@@ -370,9 +372,9 @@ def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
                          f"add seeds (give a number above {recorded}, or leave --seeds out)")
     def grow(run_manifest: dict) -> None:
         run_manifest["seeds"] = max(asked, int(run_manifest.get("seeds", recorded)))
-        run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": store.utc_now()})
+        run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": run_files.utc_now()})
 
-    store.update_run_manifest(run_path, grow)
+    run_files.update_run_manifest(run_path, grow)
     return asked
 
 
@@ -403,9 +405,9 @@ def refuse_conflicting_resume_options(args, run_path, manifest: dict) -> None:
 
 def set_aside_damaged_records(run_path) -> None:
     """Before resuming: damaged records are moved aside (never deleted) and their jobs run again."""
-    from suite.run import store
+    from suite.records import reading
 
-    for problem, target in store.set_aside_damaged(run_path):
+    for problem, target in reading.set_aside_damaged(run_path):
         print(f"warning: record {problem.path.name} is damaged ({problem.reason}); moved to "
               f"{target.relative_to(run_path)} and its job will run again", file=sys.stderr)
 

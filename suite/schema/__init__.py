@@ -2,7 +2,7 @@
 
 Other programs read the records directly; ``record.schema.json`` tells them what a
 record holds, and ``validate_record`` holds the suite to it. The record reader
-(``results.read_record``) calls it after parsing, so a record that does not conform
+(``suite.records.reading.read_record``) calls it after parsing, so a record that does not conform
 is a damaged record named as "this file, this field, this problem" (and set aside by
 ``--resume``) instead of failing somewhere later with a KeyError.
 """

@@ -21,7 +21,8 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
     Jobs whose record exists are skipped (resume). A job another process is training (a second
     ``--resume`` of the same run) is left to it and waited for at the end; if that process died
     without a record, this one trains the job. Raises KeyboardInterrupt after cleaning up when the
-    user presses Ctrl-C, and ``store.StorageFull`` when a record cannot be written for want of disk space.
+    user presses Ctrl-C, and ``suite.records.publish.StorageFull`` when a record cannot be written
+    for want of disk space.
     """
     if options.executor == "slurm":
         from suite.run.executors import slurm

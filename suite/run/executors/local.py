@@ -9,8 +9,8 @@ worker per GPU, each with ``CUDA_VISIBLE_DEVICES`` set to its GPU alone, for the
 ``gpu-required`` jobs, and ``--workers`` CPU workers (GPUs hidden) for the ``cpu`` jobs.
 
 Why a thread per worker in the parent: the threads only wait on pipes; the training happens in
-the worker processes. Each job is claimed (``store.JobClaim``) before it runs, so these workers,
-another ``--resume`` of the same run and shards sharing the folder never train a job twice.
+the worker processes. Each job is claimed (``suite.run.claims.JobClaim``) before it runs, so these
+workers, another ``--resume`` of the same run and shards sharing the folder never train a job twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,8 @@ import os
 import threading
 from dataclasses import dataclass, field
 
-from suite.run import runner, sharding, store
+from suite.records import publish
+from suite.run import claims, runner, sharding
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ class _SharedQueue:
 
     def __init__(self, items: list[tuple[int, runner.Job, str]]):
         self._items = list(items)
-        self._deferred: list[tuple[int, runner.Job, str, store.JobClaim]] = []
+        self._deferred: list[tuple[int, runner.Job, str, claims.JobClaim]] = []
         self._lock = threading.Lock()
 
     def take(self, spec: WorkerSpec):
@@ -172,7 +173,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                     count("resumed")
                     progress.job_kept(index, job)
                     continue
-                claim = store.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+                claim = claims.JobClaim(run_path, job.benchmark, job.tier, job.seed)
                 if not claim.try_acquire():
                     progress.job_deferred(index, job)
                     queue.defer((*item, claim))
@@ -209,8 +210,8 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
         else:
             _drain_in_threads(slots, drain, cancel)
     except OSError as error:  # a lock file or folder that cannot be made for want of space stops the run the same way
-        if store.is_storage_full(error) and not isinstance(error, store.StorageFull):
-            raise store.StorageFull(run_path, error) from error
+        if publish.is_storage_full(error) and not isinstance(error, publish.StorageFull):
+            raise publish.StorageFull(run_path, error) from error
         raise
     finally:
         queue.release_deferred()

@@ -25,7 +25,8 @@ import time
 from pathlib import Path
 
 from suite import constants, files
-from suite.run import runner, store
+from suite.records import layout, publish, reading, run_files
+from suite.run import runner
 
 #: Array tasks running at once when neither the flag nor the config file says.
 DEFAULT_ARRAY_PARALLELISM = 16
@@ -112,7 +113,7 @@ def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progre
     waiting = {}
     to_submit = []
     for job in jobs:
-        stem = store.record_stem(job.benchmark, job.tier, job.seed)
+        stem = layout.record_stem(job.benchmark, job.tier, job.seed)
         if runner.recorded(run_path, job):
             summary["resumed"] += 1
             progress.job_kept(index_of[job], job)
@@ -185,7 +186,7 @@ def _remember(run_path: Path, task_ids: dict) -> None:
     with files.locked(path):
         known = json.loads(path.read_text()) if path.exists() else {}
         for job, task in task_ids.items():
-            known[store.record_stem(job.benchmark, job.tier, job.seed)] = {"task": task, "at": store.utc_now()}
+            known[layout.record_stem(job.benchmark, job.tier, job.seed)] = {"task": task, "at": run_files.utc_now()}
         files.atomic_write_bytes(path, json.dumps(known, indent=1).encode())
 
 
@@ -207,7 +208,7 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
             continue
         for job, task in list(waiting.items()):
             if runner.recorded(run_path, job):
-                record = store.read_record(store.record_path(run_path, job.benchmark, job.tier, job.seed))
+                record = reading.read_record(layout.record_path(run_path, job.benchmark, job.tier, job.seed))
                 progress.job_finished(index_of[job], job, record["status"], float(record.get("duration_s") or 0),
                                       estimates[(job.benchmark, job.tier)])
                 summary["completed"] += 1
@@ -216,7 +217,7 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
                 gone_since.pop(job, None)
             elif time.monotonic() - gone_since.setdefault(job, time.monotonic()) > RECORD_GRACE_S:
                 _record_dead_task(job, task, run_path, options, base(job))
-                record = store.read_record(store.record_path(run_path, job.benchmark, job.tier, job.seed))
+                record = reading.read_record(layout.record_path(run_path, job.benchmark, job.tier, job.seed))
                 progress.job_finished(index_of[job], job, record["status"], 0.0, estimates[(job.benchmark, job.tier)])
                 summary["completed"] += 1
                 del waiting[job]
@@ -250,9 +251,9 @@ def task_end(task: str) -> tuple[str, str]:
 def _record_dead_task(job, task: str, run_path: Path, options, base: dict) -> None:
     state, reason = task_end(task)
     status = "timeout" if state.startswith("TIMEOUT") or state.startswith("DEADLINE") else "error"
-    record = {**base, "status": status, "duration_s": 0.0, "wall_s": 0.0, "finished_at": store.utc_now(),
+    record = {**base, "status": status, "duration_s": 0.0, "wall_s": 0.0, "finished_at": run_files.utc_now(),
               "environment": {}, "hostname": "", "executor": "slurm", "worker_id": f"slurm-{task}",
               "devices_seen": {}, "intra_op_threads": None, "slurm_state": state, "slurm_reason": reason,
               "error": (f"SLURM task {task} ended {state} (reason: {reason}) without writing its record; "
                         f"its log is in {run_path / 'slurm' / task.split('_')[0]}")}
-    store.write_record(run_path, record)
+    publish.write_record(run_path, record)

@@ -20,15 +20,16 @@ from pathlib import Path
 
 def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict, estimate_s: float) -> str:
     """Run ``job`` (benchmark, tier, seed) and publish its record; returns its status (for SLURM's logs)."""
-    from suite.run import runner, store
+    from suite.records import layout, reading
+    from suite.run import claims, runner
 
     run_path = Path(run_dir)
     job = runner.Job(*job)
     run_options = runner.RunOptions(**options)
-    record_path = store.record_path(run_path, job.benchmark, job.tier, job.seed)
+    record_path = layout.record_path(run_path, job.benchmark, job.tier, job.seed)
     if record_path.exists():
         return "recorded already"
-    claim = store.JobClaim(run_path, job.benchmark, job.tier, job.seed)
+    claim = claims.JobClaim(run_path, job.benchmark, job.tier, job.seed)
     claim.wait()  # a driver or task of an earlier submission may still hold it
     try:
         if record_path.exists():
@@ -51,4 +52,4 @@ def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict,
             slot.stop()
     finally:
         claim.release()
-    return store.read_record(record_path)["status"] if record_path.exists() else "no record"
+    return reading.read_record(record_path)["status"] if record_path.exists() else "no record"
