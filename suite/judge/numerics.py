@@ -33,6 +33,8 @@ MACHINE = ("cpu", "cpu_count", "gpu", "deterministic")
 CPU_GENERATION = ("cpu_id", "cpu_flags")
 #: The worker's intra-op threads (a record's own field, not its environment's).
 THREADS = "intra_op_threads"
+#: Why a benchmark is not compared when its code is not the calibrated code (recalibrating is the fix, not hashes).
+CODE_CHANGED = "the benchmark's code changed since its hashes were recorded"
 #: Values of fields that environments written before the field existed had: they ran on TensorFlow.
 DEFAULTS = {"backend": DEFAULT_BACKEND}
 
@@ -154,7 +156,7 @@ def compare_run(records: list[dict]) -> RunNumerics:
         name = record["benchmark"]
         numerics.backend = record.get("backend") or DEFAULT_BACKEND
         if record.get("code_version") != baseline.get("code_version"):
-            skipped.setdefault(name, Counter())["the benchmark's code changed since its hashes were recorded"] += 1
+            skipped.setdefault(name, Counter())[CODE_CHANGED] += 1
             continue
         expected, why_not = comparable(record, baseline.get("bits") or bit_references(baseline))
         if expected is None:
@@ -183,8 +185,9 @@ def summary_line(numerics: RunNumerics) -> str | None:
                         sorted(numerics.not_compared.items(), key=lambda item: -len(item[1])))
         lead = "bits of" if not numerics.compared else "bits of the other"
         backend = "" if numerics.backend == DEFAULT_BACKEND else f" --backend {numerics.backend}"
-        parts.append(f"{lead} {count} not compared: {why}; the statistical bounds judge them "
-                     f"(`python -m suite calibrate --tier quick --hashes{backend}` records this machine's)")
+        hint = ("" if set(numerics.not_compared) == {CODE_CHANGED} else
+                f" (`python -m suite calibrate --tier quick --hashes{backend}` records this machine's)")
+        parts.append(f"{lead} {count} not compared: {why}; the statistical bounds judge them{hint}")
     return ("Numerics: " + ". ".join(parts) + ".") if parts else None
 
 
