@@ -12,7 +12,7 @@ import pytest
 
 from suite import registry
 from suite.constants import PROJECT_ROOT
-from suite.judge import baselines, calibrate, numerics, verdict
+from suite.judge import baselines, calibrate, floors, numerics, verdict
 from suite.records import publish, reading
 from suite.run.environment import cpu_flags, cpu_identity
 from tests.conftest import only_run, run_suite
@@ -192,7 +192,7 @@ def test_bounds_follow_the_documented_rule():
     assert entry["half_width"] == pytest.approx(expected)
     assert entry["false_alarm"] == pytest.approx(0.001, rel=1e-6)
     constant = calibrate.entry_bounds("train_accuracy", [1.0, 1.0, 1.0], metrics_in_gate=10)
-    assert constant["half_width"] == calibrate.ACCURACY_FLOOR and constant["false_alarm"] == 0.0
+    assert constant["half_width"] == floors.QUICK_GATE.accuracy and constant["false_alarm"] == 0.0
 
 
 def test_calibrate_refuses_too_few_seeds():

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 
 from suite.judge import frequency, numerics
+from suite.judge.floors import QUICK_GATE
 from suite.judge.verdict import Stats, t_quantile
 
 # The module docstring's rule (its formula included), stored in every baseline it produces.
@@ -33,21 +34,6 @@ RULE = " ".join(" ".join(__doc__.split("\n\n")[1:4]).split())
 FAMILY_FALSE_ALARM = 0.01
 MIN_SEEDS = 3
 QUICK_SEEDS = 8
-ACCURACY_FLOOR = 0.005
-RELATIVE_FLOOR = 0.03
-ERRORS_FLOOR = 50  # test errors out of 10 000: half a point, as for accuracies
-BATCHES_FLOOR = 10  # batch counts are measured at evaluations every 10 batches (003-c): one evaluation
-
-
-def floor_for(metric: str, mean: float) -> float:
-    """The smallest half-width a bound may have, by the kind of metric its name says it is."""
-    if "accuracy" in metric or metric.endswith("_acc"):
-        return ACCURACY_FLOOR
-    if metric.endswith("errors"):
-        return ERRORS_FLOOR
-    if "batches" in metric:
-        return BATCHES_FLOOR
-    return max(RELATIVE_FLOOR * abs(mean), 1e-6)
 
 
 def possible_range(metric: str) -> tuple[float, float]:
@@ -82,7 +68,7 @@ def entry_bounds(metric: str, values: list[float], metrics_in_gate: int, gate_se
     alpha = FAMILY_FALSE_ALARM / max(metrics_in_gate, 1)
     k = t_quantile(1 - alpha / 2, n - 1)
     statistical = k * predictive_scale(std, n, gate_seeds)
-    floor = floor_for(metric, mean)
+    floor = QUICK_GATE.floor_for(metric, mean)
     half_width = max(statistical, floor)
     lowest, highest = possible_range(metric)
     rule = (f"mean ± max(t({n - 1}, 1-{alpha:.2g}/2)={k:.2f} x s x sqrt(1/m+1/n) = {statistical:.4g}, "

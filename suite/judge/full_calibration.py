@@ -28,15 +28,13 @@ from pathlib import Path
 
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.judge.baselines import BaselineError, is_finite_number, metric_entries
+from suite.judge.floors import FULL_TIER
 from suite.judge.verdict import Stats
 from suite.reference import Reference
 from suite.text import number
 
 FILE_NAME = "full.json"
 SPREAD_MULTIPLIER = 3
-ACCURACY_FLOOR = 0.005
-ERRORS_FLOOR = 50.0  # test errors out of 10 000: half a point, as for accuracies
-RELATIVE_FLOOR = 0.10
 #: The module docstring's formula paragraphs, stored in the file so that it explains itself.
 RULE = " ".join(" ".join(__doc__.split("\n\n")[2:4]).split())
 #: Fields every metric entry must have for a bound to be derived from it.
@@ -51,20 +49,11 @@ def path() -> Path:
     return baselines_dir() / FILE_NAME
 
 
-def floor_for(metric: str, reported: float) -> float:
-    """The smallest half-width of a full-tier bound, by the kind of metric its name says it is."""
-    if "accuracy" in metric or metric.endswith("_acc"):
-        return ACCURACY_FLOOR
-    if metric.endswith("errors"):
-        return ERRORS_FLOOR
-    return RELATIVE_FLOOR * abs(reported)
-
-
 def derive_bounds(metric: str, reported: float, entry: dict) -> tuple[float, float]:
     """The documented formula: reported ± max(3 std, floor), the lower end clipped at zero."""
     std = entry.get("std")
     spread = SPREAD_MULTIPLIER * std if std is not None and entry["n"] > 1 else 0.0
-    half_width = max(spread, floor_for(metric, reported))
+    half_width = max(spread, FULL_TIER.floor_for(metric, reported))
     return max(reported - half_width, 0.0), reported + half_width
 
 
@@ -148,7 +137,7 @@ def resolve(name: str, references: tuple[Reference, ...], data: dict | None = No
 
 def check_floor(name: str, reference: Reference, entry: dict) -> None:
     """The floor stored with a calibration is the rule's for the documented value, or the file is stale."""
-    expected = floor_for(reference.metric, reference.value)
+    expected = FULL_TIER.floor_for(reference.metric, reference.value)
     if not math.isclose(entry["floor"], expected, rel_tol=1e-9, abs_tol=1e-12):
         raise CalibrationError(
             f"calibration {path()}: benchmarks.{name}.metrics.{reference.metric}.floor is {entry['floor']!r}, but "
@@ -250,7 +239,7 @@ def build_entries(benchmark, records: list[dict], run_id: str) -> tuple[dict, li
         entries[reference.metric] = {
             "seeds": [seed for seed, _ in pairs], "values": values, "n": stats.n, "mean": stats.mean,
             "std": stats.std if stats.n > 1 else None,
-            "floor": floor_for(reference.metric, reference.value),
+            "floor": FULL_TIER.floor_for(reference.metric, reference.value),
             "environment": {key: environment.get(key) for key in
                             ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
             "date": finished[:10] or None, "run_id": run_id, "commit": environment.get("git_commit"),
