@@ -67,6 +67,7 @@ def test_every_baseline_entry_records_its_provenance(backend):
     if not path.exists():
         pytest.fail(f"{path.name} is missing: run `python -m suite calibrate --tier quick --backend {backend}`")
     baseline = json.loads(path.read_text())
+    assert baseline["rule"] == calibrate.RULE, "the file states the rule its bounds were made by"
     assert baseline["estimated_false_alarm_rate"] < 0.01
     for name, entry in baseline["benchmarks"].items():
         assert entry["seeds"] and entry["environment"]["tensorflow"] and entry["calibrated_at"], name

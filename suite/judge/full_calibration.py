@@ -10,8 +10,8 @@ from). A benchmark declares only the reported value, its claim and the rule
     centred on the reported value, half-width = max(3 * std, floor)
 
 with the floor half a point for accuracies, 50 for error counts (half a point of 10 000 test images)
-and 10 % of the reported value for every other metric (losses, batch counts). One seed has no std:
-the half-width is then the floor. None of these metrics can be negative, so a lower end below zero is
+and 10 % of the reported value for every other metric (losses, batch counts; ``suite.judge.floors``).
+One seed has no std: the half-width is then the floor. None of these metrics can be negative, so a lower end below zero is
 clipped to zero. A claim judged per seed ("reproduced when that outcome occurs in 1 seed in 5")
 declares its band instead; its calibration then only describes the port in the note.
 
@@ -35,8 +35,15 @@ from suite.text import number
 
 FILE_NAME = "full.json"
 SPREAD_MULTIPLIER = 3
-#: The module docstring's formula paragraphs, stored in the file so that it explains itself.
-RULE = " ".join(" ".join(__doc__.split("\n\n")[2:4]).split())
+#: The formula as ``baselines/full.json`` stores it (``"rule"``), so that the file explains itself: data, so an
+#: edit of the docstring above, which explains it, changes no file.
+RULE = (
+    "centred on the reported value, half-width = max(3 * std, floor) with the floor half a point for accuracies, 50 "
+    "for error counts (half a point of 10 000 test images) and 10 % of the reported value for every other metric "
+    "(losses, batch counts). One seed has no std: the half-width is then the floor. None of these metrics can be "
+    'negative, so a lower end below zero is clipped to zero. A claim judged per seed ("reproduced when that outcome '
+    'occurs in 1 seed in 5") declares its band instead; its calibration then only describes the port in the note.'
+)
 #: Fields every metric entry must have for a bound to be derived from it.
 REQUIRED_FIELDS = ("seeds", "n", "mean", "std", "floor", "environment", "date", "provenance")
 
