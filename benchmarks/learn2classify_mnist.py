@@ -37,8 +37,6 @@ from suite.artefacts import prefixed
 from suite.reference import SeedOutcome
 from suite.training import accuracy, final_loss, full_batch_steps, predict_labels
 
-VERSIONS = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
-
 #: 001-m's runs by accuracy level. Seeds 1-10 fall at ~0.79 (one digit never predicted) or in a lower band
 #: of 0.63-0.72 where one to three digits are never or almost never predicted; the source's 0.708 is in it.
 MSE_OUTCOMES = (
@@ -279,8 +277,8 @@ class Learn2ClassifyMseLoss(_FullBatch):
     compare. Its log: loss(X, Y) 0.0904 after step 1, then 0.0879 ... 0.0420, test accuracy
     0.087 -> 0.708 (throttled to one print per 5 s).
 
-    Result, seeds 1-10 (2026-11-22): 0.7913 0.6607 0.7135 0.7899 0.7903 0.6582 0.6576 0.7206 0.7949
-    0.6340. Four seeds land at 0.79 with one digit never predicted; six in the band 0.63-0.72 where
+    Result, seeds 1-10 (2026-11-22; the accuracy of each is in ``baselines/full.json`` and the note): four
+    seeds land at 0.79 with one digit never predicted; six in the band 0.63-0.72 where
     one to three digits are never (or almost never) predicted: the relu before the softmax lets an
     output unit stay near 0 and its digit is lost. The accuracies are outcomes, not noise around one
     value, so the claim is judged per seed (see the note); the source's 0.708 is the lower band, which
@@ -431,8 +429,7 @@ class Learn2ClassifyLearningRate1(_FullBatch):
     parameter_count = 784 * 10 + 10
     references = (
         Reference.diverges("peak_loss", claim="Loss is infinite",
-                  note="judged in every seed: the loss must become inf/NaN within the 50 steps; seeds 1-5: "
-                       "infinite at step 2 in each (" + VERSIONS + ")"),
+                  note="judged in every seed: the loss must become inf/NaN within the 50 steps"),
     )
 
     def build_model(self, settings):
@@ -462,8 +459,8 @@ class Learn2ClassifyDesignChallenge(_ReluBeforeSoftmax):
     crossentropy needs probabilities), ADAM(0.01), 80 full-batch steps. The grader accepted it:
     "You needed to be within 0.5% of 0.95 (you got 0.946)".
 
-    Seeds 1-10 (2026-11-22): 0.9477 0.8401 0.8656 0.7540 0.9429 0.9499 0.9408 0.9468 0.9477 0.9436.
-    Seven seeds learn all ten digits, at 0.9456 ± 0.0032: the source's 0.946 is their mean, and 4 of
+    Seeds 1-10 (2026-11-22; the accuracy of each is in ``baselines/full.json`` and the note): seven
+    seeds learn all ten digits, at 0.9456 ± 0.0032: the source's 0.946 is their mean, and 4 of
     the 7 pass the grader (|accuracy - 0.95| <= 0.005), the other 3 miss it by at most 0.0042. Two
     seeds lose one digit (0.8401, 0.8656) and one loses two (0.7540): the last Dense has a relu in
     front of the softmax, and an output unit that ends at 0 on most images loses its digit. The claim

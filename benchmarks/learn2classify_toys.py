@@ -21,6 +21,9 @@ Port notes that hold for every class below:
   200 on the wrong side (>= 0.995), "fails" means more than 20 (<= 0.9).
 * Placement ``cpu``: a 200-point full-batch step is dominated by launch overhead on a GPU.
 
+How the port's seeds landed on each one-sided claim below (seeds 1-5, with the stack and date) is data:
+``observed`` in ``baselines/full.json``, quoted at the end of the claim's note.
+
 Data facts that set the accuracy bounds: the circles (radii 2 and 0.5, σ = 0.1) are
 always separable (the gap is 15 σ), so 1.0 is reachable; the two spiral arms both start
 at θ = 0, i.e. one point of each class sits at the origin, so at most 199 of 200 points
@@ -41,8 +44,6 @@ from suite.reference import SeedOutcome as OutcomeRange
 from suite.training import final_loss, full_batch_steps
 
 DOCUMENT = "001_48965531ca7b644d.txt"
-#: Versions and date of the calibration runs behind the one-sided claims' notes below.
-STACK = "TF 2.21.0, Keras 3.15.1, Python 3.11, CPU AMD EPYC 2 cores, 2026-11-22"
 #: At most one of the 200 points on the wrong side of the threshold.
 SEPARATES = 0.995
 #: More than 20 of the 200 points on the wrong side: "does not learn".
@@ -113,29 +114,32 @@ def _toy_tiers(quick_steps: int | None = None) -> dict:
     return {"quick": {} if quick_steps is None else dict(steps=quick_steps), "smoke": TOY_SMOKE}
 
 
-def _fails(reported_loss: float, *, claim: str, port_loss: str, port_accuracy: str) -> tuple[Reference, ...]:
-    """The two one-sided claims of a cell whose network does not learn the circles."""
+def _fails(reported_loss: float, *, claim: str) -> tuple[Reference, ...]:
+    """The two one-sided claims of a cell whose network does not learn the circles.
+
+    How the port's seeds landed is quoted at the end of each note, from ``observed`` in ``baselines/full.json``.
+    """
     return (
         Reference.at_least(
             "final_loss", FAILING_LOSS, value=reported_loss, judged_on="every_seed", claim=claim,
             note=f"one-sided: the notebook only shows that it fails; {FAILING_LOSS} separates its failing "
                  "cells (0.83-1.19) from its learning ones (<= 0.008) and is the floor it names itself "
-                 f"in 001-g. Judged in every seed. Port seeds 1-5: {port_loss} ({STACK}).",
+                 "in 001-g. Judged in every seed.",
         ),
         Reference.at_most(
             "train_accuracy", FAILS, value=None, judged_on="every_seed", claim=claim,
-            note="one-sided: fails = more than 20 of 200 points on the wrong side of τ; judged in every seed. "
-                 f"Port seeds 1-5: {port_accuracy} ({STACK}).",
+            note="one-sided: fails = more than 20 of 200 points on the wrong side of τ; judged in every seed.",
         ),
     )
 
 
-def _separates(port: str, value: float = 1.0, *, claim: str) -> Reference:
+def _separates(value: float = 1.0, *, claim: str) -> Reference:
+    """The one-sided claim of a cell whose network separates; its note ends with the port's seeds (``observed``)."""
     return Reference.at_least(
         "train_accuracy", SEPARATES, value=value, claim=claim,
-        note=f"one-sided: separates = at most one of 200 points on the wrong side of τ (the spirals' origin "
-             f"pair makes 0.995 the best possible there); judged on the mean over seeds, so every seed must "
-             f"(nearly) separate. Port seeds 1-5: {port} ({STACK}).",
+        note="one-sided: separates = at most one of 200 points on the wrong side of τ (the spirals' origin "
+             "pair makes 0.995 the best possible there); judged on the mean over seeds, so every seed must "
+             "(nearly) separate.",
     )
 
 
@@ -158,9 +162,7 @@ class LinearOnCircles(_TwoClassToy):
     # The gate judges whether it starts to learn (its accuracy); its loss is still falling after 500 steps
     # and ends 1.0-2.5 by seed (sd 0.39 over seeds 1-30), too wide to catch a 10 % rise.
     gate_metrics = ("train_accuracy",)
-    references = _fails(1.1934, claim="Does the network learn to classify the two categories? No!",
-                        port_loss="mean 1.4668, std 0.4110 (min 1.0078)",
-                        port_accuracy="mean 0.5000, std 0.0000")
+    references = _fails(1.1934, claim="Does the network learn to classify the two categories? No!")
 
     def build_model(self, settings):
         return keras.Sequential([keras.Input(shape=(2,)), layers.Dense(1)])  # Chain(Dense(2, 1))
@@ -180,8 +182,7 @@ class ReluUnitOnCircles(_TwoClassToy):
     # The activation is a setting, so that 001-c can change it alone (and it counts in the code version).
     settings = _circles(steps=5000, activation="relu")
     tiers = _toy_tiers(quick_steps=1000)
-    references = _fails(0.8323, claim="Does the network learn the boundaries? No.",
-                        port_loss="mean 0.8340, std 0.0030", port_accuracy="mean 0.6700, std 0.0035")
+    references = _fails(0.8323, claim="Does the network learn the boundaries? No.")
 
     def build_model(self, settings):
         # Chain(Dense(2, 1, relu))
@@ -204,8 +205,7 @@ class SigmoidUnitOnCircles(ReluUnitOnCircles):
     title = "One sigmoid unit on the circles (fails)"
     source = Source(DOCUMENT, "001-c", cells="In [17]-[19]")
     settings = ReluUnitOnCircles.settings.replace(activation="sigmoid")
-    references = _fails(0.8652, claim="Does the network learn? No (sigh)",
-                        port_loss="mean 0.8687, std 0.0014", port_accuracy="mean 0.5000, std 0.0000")
+    references = _fails(0.8652, claim="Does the network learn? No (sigh)")
 
 
 # --------------------------------------------------------------------------- 2.4: one hidden layer
@@ -236,8 +236,7 @@ class HiddenSigmoidLayer(_TwoClassToy):
     tiers = _toy_tiers()
     gate_metrics = ("train_accuracy",)
     references = (
-        _separates("mean 1.0000, std 0.0000",
-                   claim="Does the network learn decision boundaries that separate the red points from the "
+        _separates(claim="Does the network learn decision boundaries that separate the red points from the "
                          "blue points? Yes :-) Stop asking!"),
         Reference.calibrated("final_loss", 0.0075, claim="Training loss is 0.007520979867181552"),
     )
@@ -287,38 +286,33 @@ class WidthStepsSweep(_TwoClassToy):
         Reference.at_least(
             "loss_n4_10steps", FAILING_LOSS, value=1.9464, judged_on="fraction", min_fraction=0.5,
             claim="Usually not when n = 4 and iters = 10, regardless of active_fun.",
-            note="one-sided, the failing-loss line of this module; 'usually' = in at least half of the seeds. "
-                 f"Port seeds 1-5: mean 1.4303, std 0.5756, min 1.0256 ({STACK}).",
+            note="one-sided, the failing-loss line of this module; 'usually' = in at least half of the seeds.",
         ),
         Reference.at_most(
             "accuracy_n4_10steps", FAILS, judged_on="fraction", min_fraction=0.5,
             claim="Usually not when n = 4 and iters = 10, regardless of active_fun.",
-            note="one-sided: more than 20 of 200 points wrong; 'usually' = in at least half of the seeds. "
-                 f"Port seeds 1-5: mean 0.4590, std 0.0568, max 0.5 ({STACK}).",
+            note="one-sided: more than 20 of 200 points wrong; 'usually' = in at least half of the seeds.",
         ),
         Reference.at_most(
             "accuracy_n4_100steps", FAILS,
             claim="n = 4, iters = 100 does not produce a nice boundary, but n = 4 and iters = 10000 does.",
-            note=f"one-sided, judged on the mean over seeds. Port seeds 1-5: mean 0.4780, std 0.0769 ({STACK}).",
+            note="one-sided, judged on the mean over seeds.",
         ),
         Reference.at_least(
             "accuracy_n4_10000steps", SEPARATES, value=1.0,
             claim="n = 4, iters = 100 does not produce a nice boundary, but n = 4 and iters = 10000 does.",
-            note="one-sided: at most one of 200 points wrong, judged on the mean over seeds. "
-                 f"Port seeds 1-5: 1.0 in every seed (loss mean 0.0072, std 0.0010) ({STACK}).",
+            note="one-sided: at most one of 200 points wrong, judged on the mean over seeds.",
         ),
         Reference.at_least(
             "accuracy_n8_5000steps", SEPARATES, value=1.0, judged_on="every_seed",
             claim="n = 8, iters = 5000 always generates a good boundary.",
-            note="one-sided: at most one of 200 points wrong; 'always' = in every seed. "
-                 f"Port seeds 1-5: 1.0 in every seed (loss mean 0.0275, std 0.0417: seed 3 ends at 0.102) ({STACK}).",
+            note="one-sided: at most one of 200 points wrong; 'always' = in every seed.",
         ),
         Reference.at_least(
             "min_accuracy_wide_10000steps", SEPARATES, value=1.0, judged_on="every_seed",
             claim="As the number of neurons increases, and we train it for large enough iterations, "
                   "the network eventually always learns.",
-            note="one-sided: the worst of n = 8, 16, 32 after 10 000 steps, at most one point wrong, every seed. "
-                 f"Port seeds 1-5: 1.0 in every seed ({STACK}).",
+            note="one-sided: the worst of n = 8, 16, 32 after 10 000 steps, at most one point wrong, every seed.",
         ),
     )
 
@@ -403,13 +397,12 @@ class LinearMiddleLayer(_TwoClassToy):
     # 0.03-0.05) and the smallest separating width (3 or 7 by seed) are lotteries the gate leaves out.
     gate_metrics = ("train_accuracy",)
     references = (
-        _separates("mean 1.0000, std 0.0000", claim="Loss = 0.0079 (its boundary picture, In [26])"),
+        _separates(claim="Loss = 0.0079 (its boundary picture, In [26])"),
         Reference.calibrated("final_loss", 0.0079, claim="Training loss is 0.007911623492409614"),
         Reference.at_most(
             "smallest_separating_width", 4, judged_on="every_seed",
             claim="What is the smallest n for which the network learns? 2 / 3 / 4",
-            note="one-sided: the quiz's options say the answer is at most 4; our analysis says 3. Every seed. "
-                 f"Port seeds 1-5: 3 in every seed (n = 2 ends at accuracy 0.885-0.90, loss 0.36-0.39) ({STACK}).",
+            note="one-sided: the quiz's options say the answer is at most 4; our analysis says 3. Every seed.",
         ),
     )
 
@@ -492,8 +485,7 @@ class ReluOutputPlusMinusOne(_TwoClassToy):
             claim="the output will always be positive, hence it can not recognize class 2 properly. "
                   "So the loss error is always greater than 0.5.",
             note="one-sided at the notebook's own 0.5 (analytic floor for a non-negative output and ±1 labels), "
-                 "every seed. Outcomes: the two the notebook lists. Port seeds 1-5: mean 0.8016, std 0.2716 "
-                 f"(1.0, 0.5057, 0.5024, 1.0, 1.0) ({STACK}).",
+                 "every seed. Outcomes: the two the notebook lists.",
             outcomes=(
                 # The two outcomes the notebook lists, split half-way between their loss levels.
                 OutcomeRange("boundary separates, loss around 0.5", 0.5, 0.75),
@@ -536,7 +528,7 @@ class ReluNetZeroOneLabels(_TwoClassToy):
     gate_metrics = ("separates",)
     gate_seeds = 5
     references = (
-        _separates("mean 1.0000, std 0.0000", claim="Hallelujah? Amen! … Encodings matter!"),
+        _separates(claim="Hallelujah? Amen! … Encodings matter!"),
         Reference.calibrated("final_loss", 0.0038, claim="Training loss is 0.0038198568255794776"),
     )
 
@@ -605,9 +597,8 @@ class SpiralRelu(_SpiralToy):
     source = Source(DOCUMENT, "001-i", cells="In [37]-[41]")
     settings = _spirals(width=15)
     references = (
-        _separates("mean 0.9540, std 0.0483 (0.935, 0.995, 0.88, 0.995, 0.965)", 0.995,
-                   claim="Did your network eventually learn a decision boundary that separated the red and "
-                         "blue points? Yes -- and it is quite a beautiful boundary indeed!"),
+        _separates(0.995, claim="Did your network eventually learn a decision boundary that separated the red "
+                                "and blue points? Yes -- and it is quite a beautiful boundary indeed!"),
         Reference.calibrated(
             "final_loss", 0.0025, claim="Training loss is 0.0025375174764556054",
             note="The loss is bimodal (separating seeds end near 0.005, the others at 0.015-0.08), so 3 std is "
@@ -645,9 +636,8 @@ class SpiralSigmoid(_SpiralToy):
     source = Source(DOCUMENT, "001-j", cells="In [42]-[44]")
     settings = SpiralRelu.settings.replace(width=16)  # 001-i's cells set X, Y and iters; only n is new
     references = (
-        _separates("mean 0.9910, std 0.0089 (0.995 in four seeds, 0.975 in seed 3)", 0.995,
-                   claim="Does the decision boundary nicely separate the blue and red points? "
-                         "Yes! It is spirally in a way that separates the spirals..."),
+        _separates(0.995, claim="Does the decision boundary nicely separate the blue and red points? "
+                                "Yes! It is spirally in a way that separates the spirals..."),
         Reference.calibrated("final_loss", 0.0425, claim="Training loss is 0.04252073973239017"),
     )
 

@@ -10,7 +10,9 @@ A ``Reference`` is one claim about one metric. Four kinds cover the sources:
 
 Every bound carries a ``note`` saying how it was chosen (seeds, mean, std, versions,
 date): a bound nobody can explain is a bound nobody can trust. For a calibrated bound the
-note is generated from the calibration it was derived from, never written by hand.
+note is generated from the calibration it was derived from, never written by hand; a
+one-sided or divergence claim's note says why its threshold is what it is, and ends with
+how the port's seeds landed, from ``observed`` in the same file (``suite.judge.observations``).
 
 How the claim is judged over seeds is part of the claim: on the mean (the default);
 in every seed ("it always fails"); or in at least ``min_fraction`` of the seeds.

@@ -35,6 +35,10 @@ def entry(name: str, metric: str) -> dict:
     return FILE["benchmarks"][name]["metrics"][metric]
 
 
+def test_the_file_states_the_rule_its_bounds_are_derived_by():
+    assert FILE["rule"] == full_calibration.RULE
+
+
 def test_the_file_holds_every_two_sided_bound_and_nothing_else():
     in_file = {f"{name}.{metric}" for name, bench in FILE["benchmarks"].items() for metric in bench["metrics"]}
     assert in_file == set(IDS)

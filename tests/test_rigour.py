@@ -12,7 +12,7 @@ import pytest
 
 from suite import registry
 from suite.constants import PROJECT_ROOT
-from suite.judge import baselines, calibrate, numerics, verdict
+from suite.judge import baselines, calibrate, floors, numerics, verdict
 from suite.records import publish, reading
 from suite.run.environment import cpu_flags, cpu_identity
 from tests.conftest import only_run, run_suite
@@ -67,6 +67,7 @@ def test_every_baseline_entry_records_its_provenance(backend):
     if not path.exists():
         pytest.fail(f"{path.name} is missing: run `python -m suite calibrate --tier quick --backend {backend}`")
     baseline = json.loads(path.read_text())
+    assert baseline["rule"] == calibrate.RULE, "the file states the rule its bounds were made by"
     assert baseline["estimated_false_alarm_rate"] < 0.01
     for name, entry in baseline["benchmarks"].items():
         assert entry["seeds"] and entry["environment"]["tensorflow"] and entry["calibrated_at"], name
@@ -192,7 +193,7 @@ def test_bounds_follow_the_documented_rule():
     assert entry["half_width"] == pytest.approx(expected)
     assert entry["false_alarm"] == pytest.approx(0.001, rel=1e-6)
     constant = calibrate.entry_bounds("train_accuracy", [1.0, 1.0, 1.0], metrics_in_gate=10)
-    assert constant["half_width"] == calibrate.ACCURACY_FLOOR and constant["false_alarm"] == 0.0
+    assert constant["half_width"] == floors.QUICK_GATE.accuracy and constant["false_alarm"] == 0.0
 
 
 def test_calibrate_refuses_too_few_seeds():

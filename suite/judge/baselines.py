@@ -74,6 +74,18 @@ def is_finite_number(value) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def seeds_problem(where: str, entry: dict, required: tuple[str, ...]) -> tuple[str, str] | None:
+    """The first ``(field path, problem)`` of an entry measured over seeds: a ``required`` field missing, or
+    ``n`` not the number of its seeds; None when it has both. What else it needs depends on what reads it."""
+    missing = [key for key in required if key not in entry]
+    if missing:
+        return where, f"lacks {', '.join(missing)}"
+    n = entry["n"]
+    if not isinstance(n, int) or n < 1 or len(entry["seeds"]) != n:
+        return f"{where}.n", f"is {n!r}, not the number of seeds ({len(entry['seeds'])})"
+    return None
+
+
 def baseline_problems(baseline) -> list[tuple[str, str]]:
     """(field, problem) for every field a verdict needs that is missing or unusable."""
     entries, problems = metric_entries(baseline)

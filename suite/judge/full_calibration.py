@@ -10,13 +10,15 @@ from). A benchmark declares only the reported value, its claim and the rule
     centred on the reported value, half-width = max(3 * std, floor)
 
 with the floor half a point for accuracies, 50 for error counts (half a point of 10 000 test images)
-and 10 % of the reported value for every other metric (losses, batch counts). One seed has no std:
-the half-width is then the floor. None of these metrics can be negative, so a lower end below zero is
+and 10 % of the reported value for every other metric (losses, batch counts; ``suite.judge.floors``).
+One seed has no std: the half-width is then the floor. None of these metrics can be negative, so a lower end below zero is
 clipped to zero. A claim judged per seed ("reproduced when that outcome occurs in 1 seed in 5")
 declares its band instead; its calibration then only describes the port in the note.
 
 The note the report shows beside a bound is generated from the same entry, so a note and its
-numbers cannot disagree. ``python -m suite calibrate --tier full`` writes the entries.
+numbers cannot disagree. ``python -m suite calibrate --tier full`` writes the entries. The file's
+``observed`` section holds what the port measured behind the claims that take no bound from it
+(one-sided and divergence claims); ``resolve`` ends their notes with it (``suite.judge.observations``).
 """
 
 from __future__ import annotations
@@ -27,18 +29,25 @@ import math
 from pathlib import Path
 
 from suite.constants import DEFAULT_SEEDS, baselines_dir
-from suite.judge.baselines import BaselineError, is_finite_number, metric_entries
+from suite.judge import observations
+from suite.judge.baselines import BaselineError, is_finite_number, metric_entries, seeds_problem
+from suite.judge.floors import FULL_TIER
+from suite.judge.provenance import seed_list, stack
 from suite.judge.verdict import Stats
 from suite.reference import Reference
 from suite.text import number
 
 FILE_NAME = "full.json"
 SPREAD_MULTIPLIER = 3
-ACCURACY_FLOOR = 0.005
-ERRORS_FLOOR = 50.0  # test errors out of 10 000: half a point, as for accuracies
-RELATIVE_FLOOR = 0.10
-#: The module docstring's formula paragraphs, stored in the file so that it explains itself.
-RULE = " ".join(" ".join(__doc__.split("\n\n")[2:4]).split())
+#: The formula as ``baselines/full.json`` stores it (``"rule"``), so that the file explains itself: data, so an
+#: edit of the docstring above, which explains it, changes no file.
+RULE = (
+    "centred on the reported value, half-width = max(3 * std, floor) with the floor half a point for accuracies, 50 "
+    "for error counts (half a point of 10 000 test images) and 10 % of the reported value for every other metric "
+    "(losses, batch counts). One seed has no std: the half-width is then the floor. None of these metrics can be "
+    'negative, so a lower end below zero is clipped to zero. A claim judged per seed ("reproduced when that outcome '
+    'occurs in 1 seed in 5") declares its band instead; its calibration then only describes the port in the note.'
+)
 #: Fields every metric entry must have for a bound to be derived from it.
 REQUIRED_FIELDS = ("seeds", "n", "mean", "std", "floor", "environment", "date", "provenance")
 
@@ -51,20 +60,11 @@ def path() -> Path:
     return baselines_dir() / FILE_NAME
 
 
-def floor_for(metric: str, reported: float) -> float:
-    """The smallest half-width of a full-tier bound, by the kind of metric its name says it is."""
-    if "accuracy" in metric or metric.endswith("_acc"):
-        return ACCURACY_FLOOR
-    if metric.endswith("errors"):
-        return ERRORS_FLOOR
-    return RELATIVE_FLOOR * abs(reported)
-
-
 def derive_bounds(metric: str, reported: float, entry: dict) -> tuple[float, float]:
     """The documented formula: reported ± max(3 std, floor), the lower end clipped at zero."""
     std = entry.get("std")
     spread = SPREAD_MULTIPLIER * std if std is not None and entry["n"] > 1 else 0.0
-    half_width = max(spread, floor_for(metric, reported))
+    half_width = max(spread, FULL_TIER.floor_for(metric, reported))
     return max(reported - half_width, 0.0), reported + half_width
 
 
@@ -97,17 +97,16 @@ def load(file: Path | None = None) -> dict:
 
 
 def problems(data) -> list[tuple[str, str]]:
-    """(field, problem) for every field a bound needs that is missing or unusable."""
+    """(field, problem) for every field a bound or a quoted observation needs that is missing or unusable."""
     entries, found = metric_entries(data)
+    found += observations.problems(data)
     for where, entry in entries:
-        missing = [key for key in REQUIRED_FIELDS if key not in entry]
-        if missing:
-            found.append((where, f"lacks {', '.join(missing)}"))
+        problem = seeds_problem(where, entry, REQUIRED_FIELDS)
+        if problem:
+            found.append(problem)
             continue
         n = entry["n"]
-        if not isinstance(n, int) or n < 1 or len(entry["seeds"]) != n:
-            found.append((f"{where}.n", f"is {n!r}, not the number of seeds ({len(entry['seeds'])})"))
-        elif not is_finite_number(entry["mean"]) or not is_finite_number(entry["floor"]):
+        if not is_finite_number(entry["mean"]) or not is_finite_number(entry["floor"]):
             found.append((where, "has a mean or floor that is not a finite number"))
         elif n > 1 and not (is_finite_number(entry["std"]) and entry["std"] >= 0):
             found.append((f"{where}.std", "is missing or negative with more than one seed"))
@@ -122,33 +121,37 @@ def entry_for(data: dict, name: str, metric: str) -> dict | None:
 
 # -- references --------------------------------------------------------------------------------------
 def resolve(name: str, references: tuple[Reference, ...], data: dict | None = None) -> tuple[Reference, ...]:
-    """Each calibrated reference with its calibration, bound and generated note; the others as declared.
+    """Each calibrated reference with its calibration, bound and generated note; each other claim with the
+    port's observation quoted in its note (``suite.judge.observations``) where the file has one.
 
     A calibrated reference without an entry stays unresolved (no bounds): listing and calibrating
     still work, and judging it stops with the command that calibrates it.
     """
-    if not any(reference.uses_calibration and reference.calibration is None for reference in references):
+    if not references:
         return references
     data = load() if data is None else data
-    resolved = []
-    for reference in references:
-        entry = entry_for(data, name, reference.metric) if reference.uses_calibration else None
-        if entry is None or reference.calibration is not None:
-            resolved.append(reference)
-            continue
-        check_floor(name, reference, entry)
-        bounds = reference.bounds if reference.bounds is not None else derive_bounds(
-            reference.metric, reference.value, entry)
-        note = describe(reference, entry, bounds)
-        if reference.note:  # what the calibration cannot say (why a claim is judged per seed, say)
-            note += ". " + reference.note.rstrip(".") + "."
-        resolved.append(dataclasses.replace(reference, bounds=bounds, calibration=dict(entry), note=note))
-    return tuple(resolved)
+    return tuple(resolved(name, reference, data) for reference in references)
+
+
+def resolved(name: str, reference: Reference, data: dict) -> Reference:
+    """One reference as the file completes it (see ``resolve``)."""
+    if not reference.uses_calibration:
+        return observations.quoted(reference, observations.entry_for(data, name, reference.metric))
+    entry = entry_for(data, name, reference.metric)
+    if entry is None or reference.calibration is not None:
+        return reference
+    check_floor(name, reference, entry)
+    bounds = reference.bounds if reference.bounds is not None else derive_bounds(
+        reference.metric, reference.value, entry)
+    note = describe(reference, entry, bounds)
+    if reference.note:  # what the calibration cannot say (why a claim is judged per seed, say)
+        note += ". " + reference.note.rstrip(".") + "."
+    return dataclasses.replace(reference, bounds=bounds, calibration=dict(entry), note=note)
 
 
 def check_floor(name: str, reference: Reference, entry: dict) -> None:
     """The floor stored with a calibration is the rule's for the documented value, or the file is stale."""
-    expected = floor_for(reference.metric, reference.value)
+    expected = FULL_TIER.floor_for(reference.metric, reference.value)
     if not math.isclose(entry["floor"], expected, rel_tol=1e-9, abs_tol=1e-12):
         raise CalibrationError(
             f"calibration {path()}: benchmarks.{name}.metrics.{reference.metric}.floor is {entry['floor']!r}, but "
@@ -183,7 +186,7 @@ def describe(reference: Reference, entry: dict, bounds: tuple[float, float]) -> 
             how += (f"; {inside} of {n} port seeds land in it, so a {DEFAULT_SEEDS}-seed run meets the rule with "
                     f"probability {number(chance_of_meeting(reference, inside / n))}")
     seeds = entry["seeds"]
-    port = f"port seed{'s' if n > 1 else ''} {_seed_list(seeds)}: "
+    port = f"port seed{'s' if n > 1 else ''} {seed_list(seeds)}: "
     if entry.get("values") is not None:
         port += ", ".join(number(v) for v in entry["values"]) + "; "
     port += f"mean {number(mean)}, " + (f"std {number(std)}" if n > 1 else "std undefined (one seed)")
@@ -196,29 +199,6 @@ def chance_of_meeting(reference: Reference, rate: float, seeds: int = DEFAULT_SE
     """P(a run of ``seeds`` seeds has enough seeds in the band) when each lands there with ``rate``."""
     needed = seeds if reference.judged_on == "every_seed" else max(1, math.ceil(reference.min_fraction * seeds - 1e-9))
     return sum(math.comb(seeds, k) * rate ** k * (1 - rate) ** (seeds - k) for k in range(needed, seeds + 1))
-
-
-def stack(entry: dict) -> str:
-    """Versions, machine, date and run of a calibration: 'TF 2.21.0, Keras 3.15.1, Python 3.11, CPU ..., date'."""
-    environment = entry.get("environment") or {}
-    parts = [f"TF {environment.get('tensorflow', '?')}", f"Keras {environment.get('keras', '?')}",
-             f"Python {environment.get('python', '?')}"]
-    cpu = environment.get("cpu") or "unknown CPU"
-    if environment.get("cpu_count"):
-        cpu += f", {environment['cpu_count']} cores"
-    parts.append(f"CPU {cpu}")
-    if environment.get("gpu"):
-        parts.append(f"GPU {', '.join(environment['gpu']) if isinstance(environment['gpu'], list) else environment['gpu']}")
-    parts.append(str(entry["date"]))
-    if entry.get("run_id"):
-        parts.append(f"run {entry['run_id']}")
-    return ", ".join(parts)
-
-
-def _seed_list(seeds: list[int]) -> str:
-    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[0] + len(seeds))):
-        return f"{seeds[0]}-{seeds[-1]}"
-    return ", ".join(str(s) for s in seeds)
 
 
 # -- calibrating -----------------------------------------------------------------------------------------
@@ -250,7 +230,7 @@ def build_entries(benchmark, records: list[dict], run_id: str) -> tuple[dict, li
         entries[reference.metric] = {
             "seeds": [seed for seed, _ in pairs], "values": values, "n": stats.n, "mean": stats.mean,
             "std": stats.std if stats.n > 1 else None,
-            "floor": floor_for(reference.metric, reference.value),
+            "floor": FULL_TIER.floor_for(reference.metric, reference.value),
             "environment": {key: environment.get(key) for key in
                             ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
             "date": finished[:10] or None, "run_id": run_id, "commit": environment.get("git_commit"),
