@@ -34,12 +34,12 @@ from suite.judge.verdict import Stats, t_quantile
 #: included (it was read from this docstring once); a change of it is a change of the files the next
 #: calibration writes.
 RULE = (
-    "``--tier full`` writes the port's calibration behind the full tier's two-sided bounds instead "
-    "(``baselines/full.json``, see ``suite.judge.full_calibration``); the rest of this docstring is the quick "
-    "gate's. The reduced tiers have no documented numbers, so the regression gate judges them against what this "
-    "suite measured before: ``baselines/<tier>.json``. For every benchmark and every metric it has a claim about, "
-    "the baseline stores the per-seed values, their mean and standard deviation, and bounds made by one rule: "
-    "half-width = max(k * s * sqrt(1/m + 1/n), floor), clipped to the metric's possible range"
+    "The reduced tiers have no documented numbers, so the regression gate judges them against what this suite "
+    "measured before: ``baselines/<tier>.json``. For every benchmark and every metric it has a claim about, the "
+    "baseline stores the per-seed values, their mean and standard deviation, and bounds made by one rule: "
+    "half-width = max(k * s * sqrt(1/m + 1/n), floor), clipped to the metric's possible range; a 0/1 outcome "
+    "(``kind: frequency``) is bounded instead by the count of m seeds below which a clean run falls with "
+    "probability at most alpha (suite.judge.frequency)"
 )
 FAMILY_FALSE_ALARM = 0.01
 MIN_SEEDS = 3
