@@ -254,9 +254,9 @@ def _record_hashes(args) -> int:
         run_path = session.new_run(chosen, args.tier, 1, args.device, True, backend=backend)
         if session.execute_run(run_path, chosen, args.tier, 1, args.device, True, args.timeout, backend=backend):
             return EXIT_INTERRUPTED
-    records = store.load_records(run_path)
+    records = reading.load_records(run_path)
     verdicts = {v.benchmark: v for v in verdict.judge_run({b.name: b for b in chosen}, records, args.tier, baseline)}
-    refused, now = [], store.utc_now()
+    refused, now = [], run_files.utc_now()
     for benchmark in chosen:
         entry, mine = entries[benchmark.name], [r for r in records if r["benchmark"] == benchmark.name]
         problem = _why_no_hashes(benchmark, entry, mine, verdicts.get(benchmark.name))
