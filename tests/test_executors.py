@@ -197,7 +197,7 @@ def test_merge_refuses_runs_that_do_not_describe_one_experiment(sequential, tmp_
 # -- --gpus ---------------------------------------------------------------------------------------
 def test_gpu_workers_see_one_gpu_each_and_take_the_gpu_jobs():
     from suite.run.executors import local
-    from suite.run.runner import Job, RunOptions
+    from suite.run.planning import Job, RunOptions
 
     specs = local.worker_specs(1, cores=8, gpu_ids=["0", "3"])
     assert [(s.worker_id, s.env, s.takes) for s in specs] == [
