@@ -225,7 +225,7 @@ def test_gpu_workers_see_one_gpu_each_and_take_the_gpu_jobs():
 
     benchmarks = {"toy": _Placed("cpu"), "mlp": _Placed("gpu"), "deep": _Placed("gpu-required")}
     jobs = [Job(name, "smoke", 1) for name in benchmarks]
-    assigned = local.assign_order(jobs, benchmarks, RunOptions(tier="smoke", seeds=1), specs)
+    assigned = local.assign_order(jobs, benchmarks, RunOptions(), specs)
     assert assigned == {"gpu0": jobs[1:], "gpu3": jobs[1:], "cpu0": jobs[:1]}
 
 

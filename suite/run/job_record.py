@@ -89,7 +89,6 @@ def record_base(job: Job, benchmark: Benchmark, run_path: Path, options: RunOpti
         "deterministic": options.deterministic,
         "backend": options.backend,
         "settings": settings.to_dict(),
-        "source_hash": benchmark.source_hash(),
         **stamp,
         "judged_against": judged_against,
     }

@@ -36,15 +36,12 @@ class Job:
 class RunOptions:
     """How every job of a run is trained and where: what the executors and their workers read."""
 
-    tier: str
-    seeds: int
     device: str = "auto"
     deterministic: bool = True
     timeout_s: float | None = None  # None: from each benchmark's estimate
     executor: str = "local"  # suite.run.executors.EXECUTORS
     workers: int = 1  # local CPU workers
     gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
-    data_parallel: bool = False  # one worker over every GPU under MirroredStrategy
     slurm: dict | None = None  # options of the slurm executor (partition, account, ...)
     backend: str = "tensorflow"  # the Keras backend of every job (suite.backends.BACKENDS)
 

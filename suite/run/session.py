@@ -235,7 +235,7 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C.
 
     ``where`` holds the executor's options (``planning.RunOptions`` fields: executor, workers, gpus,
-    data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
+    slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
     """
     from suite import backends
     from suite.records import layout, publish, run_files
@@ -281,8 +281,8 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
     run_files.write_packages(run_path, environment.installed_packages)
-    options = planning.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
-                                  timeout_s=timeout_s, backend=backend, **where)
+    options = planning.RunOptions(device=device, deterministic=deterministic, timeout_s=timeout_s, backend=backend,
+                                  **where)
     progress = Progress(len(jobs), total_s, parallel=parallel)
     started = time.monotonic()
     interrupted = False
@@ -330,8 +330,8 @@ def where_from(args, manifest: dict | None = None, backend: str | None = None) -
     executor = args.executor or manifest.get("executor") or "local"
     where = {"executor": executor}
     if executor == "local":
-        where.update(workers=args.workers or 1, gpus=local_gpus(args, backend),
-                     data_parallel=bool(args.data_parallel))
+        # --data-parallel needs nothing here: it leaves ``gpus`` empty, so the one worker sees every GPU.
+        where.update(workers=args.workers or 1, gpus=local_gpus(args, backend))
     else:
         from suite.run.executors import slurm
 
