@@ -4,7 +4,11 @@ import os
 from pathlib import Path
 
 #: Bumped whenever the layout of a record file changes in a way a reader must know about.
-RECORD_SCHEMA_VERSION = 1
+RECORD_SCHEMA_VERSION = 2
+#: The versions a reader accepts: a stored run stays evidence after the layout moves on.
+#: 1 differs from 2 only by ``source_hash`` (a sha256 of the benchmark's module, which ``code_version``
+#: replaced), a field nothing reads.
+READABLE_RECORD_SCHEMA_VERSIONS = (1, 2)
 
 TIERS = ("full", "quick", "smoke")
 DEFAULT_TIER = "full"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import importlib
 import importlib.util
-import inspect
 import os
 import re
 import sys
@@ -209,16 +208,6 @@ class Benchmark:
         """Called by long loops (``progress=self.report_progress``); the runner shows it."""
 
     # -- identity -----------------------------------------------------------------------------
-    @classmethod
-    def source_hash(cls) -> str:
-        """sha256 of the module that defines the class: a record made by other code is detectable."""
-        module = sys.modules[cls.__module__]
-        try:
-            text = inspect.getsource(module)
-        except (OSError, TypeError):
-            text = cls.__qualname__
-        return hashlib.sha256(text.encode()).hexdigest()
-
     @classmethod
     def code_version(cls) -> str:
         """Hash of the code that computes this benchmark's numbers, prose left out (``suite.judge.code_version``)."""

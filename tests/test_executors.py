@@ -197,7 +197,7 @@ def test_merge_refuses_runs_that_do_not_describe_one_experiment(sequential, tmp_
 # -- --gpus ---------------------------------------------------------------------------------------
 def test_gpu_workers_see_one_gpu_each_and_take_the_gpu_jobs():
     from suite.run.executors import local
-    from suite.run.runner import Job, RunOptions
+    from suite.run.planning import Job, RunOptions
 
     specs = local.worker_specs(1, cores=8, gpu_ids=["0", "3"])
     assert [(s.worker_id, s.env, s.takes) for s in specs] == [
@@ -225,7 +225,7 @@ def test_gpu_workers_see_one_gpu_each_and_take_the_gpu_jobs():
 
     benchmarks = {"toy": _Placed("cpu"), "mlp": _Placed("gpu"), "deep": _Placed("gpu-required")}
     jobs = [Job(name, "smoke", 1) for name in benchmarks]
-    assigned = local.assign_order(jobs, benchmarks, RunOptions(tier="smoke", seeds=1), specs)
+    assigned = local.assign_order(jobs, benchmarks, RunOptions(), specs)
     assert assigned == {"gpu0": jobs[1:], "gpu3": jobs[1:], "cpu0": jobs[:1]}
 
 

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from suite.records import layout, publish, reading
-from suite.run.runner import Job, Progress
+from suite.run.planning import Job
+from suite.run.progress import Progress
 from tests.conftest import CRASHING_BENCHMARKS, PROJECT_ROOT, only_run, run_suite
 
 WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}

@@ -3,6 +3,8 @@
 * Re-rendering an old run after a bound changed shows its original verdicts; ``--rejudge`` shows
   today's and what moved.
 * ``report`` and ``compare`` need the run folder only: they work where TensorFlow cannot be imported.
+* A run folder written before the record layout moved on (``schema_version`` 1) still reads, judges,
+  renders, exports and compares.
 * A benchmark's version hashes the code that computes, not its prose: a docstring edit keeps the
   quick gate quiet, a changed model makes it say the baseline is from other code.
 """
@@ -21,6 +23,9 @@ from suite.records import reading
 from tests.conftest import CRASHING_BENCHMARKS, only_run, run_suite
 
 WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
+#: A run folder as the suite wrote it at record schema_version 1 (one smoke job of 001-a, environment
+#: variables and the interpreter's path left out), kept to hold the reader to older runs.
+SCHEMA_V1_RUN = Path(__file__).parent / "fixtures" / "runs_schema_v1" / "20261206-192141-smoke-bff1"
 STALE_NOTE = "changed since baselines/quick.json was calibrated"
 
 
@@ -53,6 +58,7 @@ def test_every_record_stores_what_it_was_judged_against(judged_run):
         assert stored["references"][0]["metric"] == "final_loss"
         assert stored["references"][0]["kind"] == "at_most" and stored["references"][0]["threshold"] == 100.0
         assert len(record["code_version"]) == 16
+        assert "source_hash" not in record, "code_version replaced it (record schema_version 2)"
 
 
 @pytest.mark.slow
@@ -93,6 +99,36 @@ def test_report_and_compare_work_where_tensorflow_cannot_be_imported(tmp_path, j
     compare = run_suite("compare", run_path.name, run_path.name, env=environment)
     assert compare.returncode == 0, compare.stderr
     assert "final_loss" in compare.stdout
+
+
+def test_a_run_of_the_previous_record_version_reads_judges_renders_exports_and_compares(tmp_path):
+    from suite.judge import verdict
+
+    runs = tmp_path / "reports" / "runs"
+    old = shutil.copytree(SCHEMA_V1_RUN, runs / SCHEMA_V1_RUN.name)
+    [record] = reading.load_records(old)
+    assert record["schema_version"] == 1 and "source_hash" in record
+    [judged] = verdict.judge_recorded([record])
+    assert (judged.verdict, judged.detail) == (verdict.UNJUDGED, "this tier is not judged"), "as when it ran"
+
+    report = run_suite("report", old.name)
+    assert report.returncode == 0 and "damaged" not in report.stderr, report.stderr
+    html = (old / "report.html").read_text()
+    assert "Linear unit on the circles" in html and "NOT JUDGED" in html
+
+    # The same job as this suite writes it now, beside the old one: both versions in one table.
+    new = shutil.copytree(old, runs / "20261206-192142-smoke-c0de")
+    path = new / "records" / "l2c_linear_circles__smoke__s1.json"
+    now = {key: value for key, value in json.loads(path.read_text()).items() if key != "source_hash"}
+    path.write_text(json.dumps({**now, "schema_version": 2}))
+    table = tmp_path / "jobs.csv"
+    exported = run_suite("export", old.name, new.name, "-o", str(table))
+    assert exported.returncode == 0, exported.stderr
+    rows = table.read_text().splitlines()
+    assert len(rows) == 3 and all("l2c_linear_circles" in row for row in rows[1:])
+    compared = run_suite("compare", old.name, new.name)
+    assert compared.returncode == 0 and "damaged" not in compared.stderr, compared.stderr
+    assert "final_loss" in compared.stdout
 
 
 # -- the benchmark version -----------------------------------------------------------------------

@@ -322,10 +322,10 @@ def test_a_gate_of_several_seeds_judges_their_mean_with_a_narrower_interval():
         name = "cheap_toy"
         gate_seeds = 5
 
-    from suite.run import runner
-    assert [job.seed for job in runner.plan([CheapToy()], "quick", 1)] == [1, 2, 3, 4, 5]
-    assert [job.seed for job in runner.plan([CheapToy()], "quick", 8)] == list(range(1, 9))
-    assert [job.seed for job in runner.plan([CheapToy()], "full", 1)] == [1]
+    from suite.run import planning
+    assert [job.seed for job in planning.plan([CheapToy()], "quick", 1)] == [1, 2, 3, 4, 5]
+    assert [job.seed for job in planning.plan([CheapToy()], "quick", 8)] == list(range(1, 9))
+    assert [job.seed for job in planning.plan([CheapToy()], "full", 1)] == [1]
 
 
 def _with_bits_environment(baseline_path: Path, name: str, **fields) -> None:

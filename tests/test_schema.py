@@ -8,14 +8,15 @@ import jsonschema
 import pytest
 
 from suite import schema
-from suite.constants import RECORD_SCHEMA_VERSION
+from suite.constants import READABLE_RECORD_SCHEMA_VERSIONS, RECORD_SCHEMA_VERSION
 from tests.test_results import make_record
 
 
 def test_the_schema_is_a_valid_json_schema_of_this_record_version():
     published = json.loads(schema.RECORD_SCHEMA_PATH.read_text())
     jsonschema.validators.validator_for(published).check_schema(published)
-    assert published["properties"]["schema_version"]["const"] == RECORD_SCHEMA_VERSION
+    assert published["properties"]["schema_version"]["enum"] == list(READABLE_RECORD_SCHEMA_VERSIONS)
+    assert RECORD_SCHEMA_VERSION == max(READABLE_RECORD_SCHEMA_VERSIONS)
     assert str(RECORD_SCHEMA_VERSION) in published["title"]
 
 
@@ -33,7 +34,7 @@ def test_a_written_record_conforms_and_non_finite_metrics_are_numbers(tmp_path):
         (lambda r: r.pop("seed"), "seed", "missing (required)"),
         (lambda r: r.update(status="finished"), "status", "is not one of"),
         (lambda r: r["environment"].update(cpu_count="two"), "environment.cpu_count", "is not of type 'integer'"),
-        (lambda r: r.update(schema_version=2), "schema_version", "1 was expected"),
+        (lambda r: r.update(schema_version=3), "schema_version", "3 is not one of [1, 2]"),
     ],
     ids=["metric", "missing", "status", "nested", "version"],
 )

@@ -15,12 +15,12 @@ from __future__ import annotations
 import argparse
 
 from suite import registry
-from suite.run import runner, sharding
+from suite.run import planning, sharding
 
 
 def table(tier: str, seeds: int, worker_counts: list[int]) -> list[tuple[int, float, float, float]]:
     benchmarks = {name: cls() for name, cls in registry.discover().items()}
-    everything = runner.plan(list(benchmarks.values()), tier, seeds)
+    everything = planning.plan(list(benchmarks.values()), tier, seeds)
     without_gpu = [job for job in everything if benchmarks[job.benchmark].placement != "gpu-required"]
     estimate = sharding.declared_estimate(benchmarks)
     rows = []
@@ -28,7 +28,7 @@ def table(tier: str, seeds: int, worker_counts: list[int]) -> list[tuple[int, fl
         spans = []
         for jobs in (everything, without_gpu):
             split = sharding.assign(jobs, estimate, workers)
-            spans.append(max(sharding.loads(split, estimate)) + runner.WORKER_START_ESTIMATE_S)
+            spans.append(max(sharding.loads(split, estimate)) + planning.WORKER_START_ESTIMATE_S)
         longest = max(estimate(job) for job in everything)
         rows.append((workers, spans[0], spans[1], longest))
     return rows

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from suite.cli.exits import EXIT_OK
-from suite.run import runner, session
+from suite.run import planning, session
 from suite.text import short_duration
 
 
@@ -22,8 +22,8 @@ def command(args) -> int:
     print(header)
     print("-" * len(header))
     for benchmark in benchmarks:
-        full, _ = runner.estimate_seconds(benchmark, "full")
-        quick, _ = runner.estimate_seconds(benchmark, "quick")
+        full, _ = planning.estimate_seconds(benchmark, "full")
+        quick, _ = planning.estimate_seconds(benchmark, "quick")
         print(f"{benchmark.name:{width}} {benchmark.source.experiment:6} {benchmark.placement:12} "
               f"{','.join(benchmark.tags):30} {short_duration(full):>7} {short_duration(quick):>6}  "
               f"{benchmark.source.document} {benchmark.source.cells}"

@@ -31,7 +31,7 @@ import types
 #: docstring, ``title``) and bookkeeping (``estimated_seconds``, ``tags``) are left out on purpose.
 COMPUTING_ATTRIBUTES = ("name", "dataset", "settings", "tiers", "version")
 #: Methods of the base class that identify or describe a benchmark rather than compute it.
-IDENTITY_METHODS = frozenset({"code_version", "source_hash", "__repr__"})
+IDENTITY_METHODS = frozenset({"code_version", "__repr__"})
 #: Only code in these modules is followed: the benchmarks package and the benchmark files loaded from
 #: ``SUITE_BENCHMARK_PATH`` (imported as ``suite_extra_*``).
 FOLLOWED_PREFIXES = ("benchmarks.", "suite_extra_")

@@ -1,6 +1,6 @@
 """Reading a run's records back: each one checked, a whole run scanned, damaged files named and set aside.
 
-A record is trusted only when it parses, carries this suite's ``schema_version`` and required
+A record is trusted only when it parses, carries a ``schema_version`` this suite reads and required
 fields, conforms to the published schema (``suite.schema``, which stays with the schema file
 other programs read) and holds the job its file name says. Anything else is a ``DamagedRecord``:
 a reader names the file and the problem and goes on, so one bad file hides nothing.
@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from suite import schema
-from suite.constants import RECORD_SCHEMA_VERSION
+from suite.constants import READABLE_RECORD_SCHEMA_VERSIONS
 from suite.records.layout import DAMAGED_FOLDER, find_run, record_stem, records_dir
 
 #: Fields every record has whatever its status; a file without them is not a record of this suite.
@@ -46,8 +46,9 @@ def read_record(path: Path) -> dict:
     if not isinstance(record, dict):
         raise DamagedRecord(path, f"holds a JSON {type(record).__name__}, not an object")
     version = record.get("schema_version")
-    if version != RECORD_SCHEMA_VERSION:
-        raise DamagedRecord(path, f"schema_version {version!r}; this suite reads {RECORD_SCHEMA_VERSION}")
+    if version not in READABLE_RECORD_SCHEMA_VERSIONS:
+        readable = " and ".join(map(str, READABLE_RECORD_SCHEMA_VERSIONS))
+        raise DamagedRecord(path, f"schema_version {version!r}; this suite reads {readable}")
     for field_name, kind in REQUIRED_FIELDS.items():
         if not isinstance(record.get(field_name), kind) or isinstance(record.get(field_name), bool):
             raise DamagedRecord(path, f"field {field_name!r} missing or not a {kind.__name__}")

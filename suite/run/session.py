@@ -234,24 +234,25 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
                 backend: str = constants.DEFAULT_BACKEND) -> bool:
     """Run every job of the run folder that has no record yet; return True when interrupted by Ctrl-C.
 
-    ``where`` holds the executor's options (``runner.RunOptions`` fields: executor, workers, gpus,
-    data_parallel, slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
+    ``where`` holds the executor's options (``planning.RunOptions`` fields: executor, workers, gpus,
+    slurm) and ``shard`` ``(i, n)`` when only part of the jobs is this process's.
     """
     from suite import backends
     from suite.records import layout, publish, run_files
-    from suite.run import environment, executors, runner, sharding
+    from suite.run import environment, executors, planning, sharding
+    from suite.run.progress import Progress
 
     where = dict(where or {})
     shard = where.pop("shard", None)
-    jobs = runner.plan(benchmarks, tier, seeds)
+    jobs = planning.plan(benchmarks, tier, seeds)
     if shard:
         by_name = {b.name: b for b in benchmarks}
         jobs = sharding.shard(jobs, sharding.declared_estimate(by_name), *shard)
-    will_skip = runner.skipped_for_want_of_a_gpu(benchmarks, device, backend)
+    will_skip = planning.skipped_for_want_of_a_gpu(benchmarks, device, backend)
     if will_skip:
         print(f"{len(will_skip)} benchmark(s) need a GPU and will be skipped ({', '.join(will_skip)}); "
               f"--device cpu runs them on the CPU.", file=sys.stderr)
-    estimates = {b.name: runner.estimate_seconds(b, tier, backend) if b.name not in will_skip else (0.0, "declared")
+    estimates = {b.name: planning.estimate_seconds(b, tier, backend) if b.name not in will_skip else (0.0, "declared")
                  for b in benchmarks}
     # Only the jobs still to run cost time: on a resumed run the recorded ones are kept, not retrained.
     pending = [job for job in jobs if not layout.record_path(run_path, job.benchmark, job.tier, job.seed).exists()]
@@ -263,13 +264,13 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
     split = sharding.assign(pending, lambda job: estimates[job.benchmark][0], parallel)
     total_s = max(sharding.loads(split, lambda job: estimates[job.benchmark][0]) or [0.0])
     if pending:
-        total_s += runner.WORKER_START_ESTIMATE_S
+        total_s += planning.WORKER_START_ESTIMATE_S
     measured = sum(1 for _, how in estimates.values() if how == "measured")
     recorded = len(jobs) - len(pending)
     already = f" ({recorded} already recorded, {len(pending)} to run)" if recorded else ""
     part = f" (shard {shard[0]}/{shard[1]})" if shard else ""
-    more = [f"{b.name} {runner.seeds_for(b, tier, seeds)}" for b in benchmarks
-            if runner.seeds_for(b, tier, seeds) > seeds]
+    more = [f"{b.name} {planning.seeds_for(b, tier, seeds)}" for b in benchmarks
+            if planning.seeds_for(b, tier, seeds) > seeds]
     if more:  # the quick tier's cheap benchmarks run the seeds the gate needs (Benchmark.gate_seeds)
         part += f" (more seeds where the gate needs them: {', '.join(more)})"
     print(f"Run {run_path.name}: {len(benchmarks)} benchmarks x {seeds} seed(s) = {len(jobs)} jobs{part}{already}, "
@@ -280,9 +281,9 @@ def execute_run(run_path, benchmarks, tier: str, seeds: int, device: str, determ
           f"({measured} of {len(benchmarks)} estimates from earlier runs here, the rest declared). "
           f"Records: {run_path}", file=sys.stderr)
     run_files.write_packages(run_path, environment.installed_packages)
-    options = runner.RunOptions(tier=tier, seeds=seeds, device=device, deterministic=deterministic,
-                                timeout_s=timeout_s, backend=backend, **where)
-    progress = runner.Progress(len(jobs), total_s, parallel=parallel)
+    options = planning.RunOptions(device=device, deterministic=deterministic, timeout_s=timeout_s, backend=backend,
+                                  **where)
+    progress = Progress(len(jobs), total_s, parallel=parallel)
     started = time.monotonic()
     interrupted = False
     try:
@@ -329,8 +330,8 @@ def where_from(args, manifest: dict | None = None, backend: str | None = None) -
     executor = args.executor or manifest.get("executor") or "local"
     where = {"executor": executor}
     if executor == "local":
-        where.update(workers=args.workers or 1, gpus=local_gpus(args, backend),
-                     data_parallel=bool(args.data_parallel))
+        # --data-parallel needs nothing here: it leaves ``gpus`` empty, so the one worker sees every GPU.
+        where.update(workers=args.workers or 1, gpus=local_gpus(args, backend))
     else:
         from suite.run.executors import slurm
 

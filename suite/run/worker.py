@@ -3,7 +3,7 @@
 Why a long-lived child and not one process per job: importing TensorFlow costs
 about 6 s here and loading MNIST another fraction of a second; paid once per run
 instead of once per job. Why a child at all: a job that segfaults, is killed, or
-hangs must not take the run down. The runner (``suite.run.runner``) watches the
+hangs must not take the run down. The runner (``suite.run.workers``) watches the
 worker, records ERROR or TIMEOUT for the job it was running when it died, and
 starts a fresh worker for the next job.
 

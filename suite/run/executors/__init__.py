@@ -1,7 +1,8 @@
 """Executors: given the jobs of a run that have no record yet, run them so that each ends as one record.
 
-An executor decides *where* jobs run; what a job is (``runner.Job``), how a worker trains it and
-how its record is completed and published (``runner.run_claimed_job``) are the same everywhere.
+An executor decides *where* jobs run; what a job is (``planning.Job``), how a worker trains it
+(``workers``) and how its record is completed and published (``job_record.run_claimed_job``) are the
+same everywhere.
 Whatever happens to a job (it raises, its worker dies, it times out, it is skipped), exactly one
 record is published for it, and a second writer of the same job never replaces the first.
 

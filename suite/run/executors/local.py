@@ -20,7 +20,8 @@ import threading
 from dataclasses import dataclass, field
 
 from suite.records import publish
-from suite.run import claims, runner, sharding
+from suite.run import claims, job_record, planning, sharding, stamps, workers
+from suite.run.planning import Job, RunOptions
 
 
 @dataclass(frozen=True)
@@ -83,10 +84,10 @@ def job_kind(placement: str, device: str, specs: list[WorkerSpec]) -> str:
     return "gpu"
 
 
-def assign_order(jobs: list[runner.Job], benchmarks: dict, options: runner.RunOptions,
-                 specs: list[WorkerSpec]) -> dict[str, list[runner.Job]]:
+def assign_order(jobs: list[Job], benchmarks: dict, options: RunOptions,
+                 specs: list[WorkerSpec]) -> dict[str, list[Job]]:
     """Which worker may take which jobs (the queue is shared; this is what each worker may draw from)."""
-    by_worker: dict[str, list[runner.Job]] = {spec.worker_id: [] for spec in specs}
+    by_worker: dict[str, list[Job]] = {spec.worker_id: [] for spec in specs}
     for job in jobs:
         kind = job_kind(benchmarks[job.benchmark].placement, options.device, specs)
         for spec in specs:
@@ -98,9 +99,9 @@ def assign_order(jobs: list[runner.Job], benchmarks: dict, options: runner.RunOp
 class _SharedQueue:
     """The jobs not yet taken, in plan order; each worker takes the first one of a kind it runs."""
 
-    def __init__(self, items: list[tuple[int, runner.Job, str]]):
+    def __init__(self, items: list[tuple[int, Job, str]]):
         self._items = list(items)
-        self._deferred: list[tuple[int, runner.Job, str, claims.JobClaim]] = []
+        self._deferred: list[tuple[int, Job, str, claims.JobClaim]] = []
         self._lock = threading.Lock()
 
     def take(self, spec: WorkerSpec):
@@ -143,25 +144,25 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
         items.sort(key=lambda item: order[item[1]])
     queue = _SharedQueue(items)
     # Fixed at the start: records this run writes must not move the yardstick it is measured against.
-    estimates = {(job.benchmark, job.tier): runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0]
+    estimates = {(job.benchmark, job.tier): planning.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0]
                  for job in jobs}
-    stamps = runner.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
+    stamped = stamps.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0}
     cancel = threading.Event()
     lock = threading.Lock()
-    slots = [runner.WorkerSlot(options, spec.setup, spec.worker_id, cancel) for spec in specs
+    slots = [workers.WorkerSlot(options, spec.setup, spec.worker_id, cancel) for spec in specs
              if any(kinds[job] in spec.takes for job in jobs) or spec is specs[0]]
     used_specs = {spec.worker_id: spec for spec in specs}
 
-    def base(job: runner.Job) -> dict:
-        return runner.record_base(job, benchmarks[job.benchmark], run_path, options,
-                                  stamps[(job.benchmark, job.tier)])
+    def base(job: Job) -> dict:
+        return job_record.record_base(job, benchmarks[job.benchmark], run_path, options,
+                                      stamped[(job.benchmark, job.tier)])
 
     def count(key: str) -> None:
         with lock:
             summary[key] += 1
 
-    def drain(slot: runner.WorkerSlot) -> None:
+    def drain(slot: workers.WorkerSlot) -> None:
         spec = used_specs[slot.worker_id]
         try:
             while not cancel.is_set():
@@ -169,7 +170,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 if item is None:
                     break
                 index, job, _ = item
-                if runner.recorded(run_path, job):
+                if job_record.recorded(run_path, job):
                     count("resumed")
                     progress.job_kept(index, job)
                     continue
@@ -179,8 +180,8 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                     queue.defer((*item, claim))
                     continue
                 try:
-                    runner.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
-                                           estimates[(job.benchmark, job.tier)])
+                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                                               estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:
                     claim.release()
@@ -192,12 +193,12 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 progress.job_waiting(index, job)
                 claim.wait()
                 try:
-                    if runner.recorded(run_path, job):
+                    if job_record.recorded(run_path, job):
                         count("recorded_elsewhere")
                         progress.job_kept(index, job, by_other_process=True)
                         continue
-                    runner.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
-                                           estimates[(job.benchmark, job.tier)])
+                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                                               estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:
                     claim.release()
@@ -231,7 +232,7 @@ def _drain_in_threads(slots, drain, cancel: threading.Event) -> None:
     def guarded(slot):
         try:
             drain(slot)
-        except runner.Cancelled:
+        except workers.Cancelled:
             pass
         except BaseException as error:  # handed to the main thread, which re-raises it
             failures.append(error)

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from suite import constants, files
 from suite.records import layout, publish, reading, run_files
-from suite.run import runner
+from suite.run import job_record, planning, stamps
 
 #: Array tasks running at once when neither the flag nor the config file says.
 DEFAULT_ARRAY_PARALLELISM = 16
@@ -98,23 +98,24 @@ def resources(placement: str, device: str, timeout_s: float) -> dict:
     return {"gpus_per_node": gpus, "time": minutes}
 
 
-def execute(jobs, benchmarks, run_path: Path, options: runner.RunOptions, progress) -> dict:
+def execute(jobs, benchmarks, run_path: Path, options: planning.RunOptions, progress) -> dict:
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0, "workers": []}
     settings = options.slurm or settings_from(None)
     submitted = _read_submitted(run_path)
-    stamps = runner.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
+    stamped = stamps.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
     estimates = {(job.benchmark, job.tier):
-                 runner.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0] for job in jobs}
+                 planning.estimate_seconds(benchmarks[job.benchmark], job.tier, options.backend)[0] for job in jobs}
     index_of = {job: index for index, job in enumerate(jobs, start=1)}
 
     def base(job):
-        return runner.record_base(job, benchmarks[job.benchmark], run_path, options, stamps[(job.benchmark, job.tier)])
+        return job_record.record_base(job, benchmarks[job.benchmark], run_path, options,
+                                      stamped[(job.benchmark, job.tier)])
 
     waiting = {}
     to_submit = []
     for job in jobs:
         stem = layout.record_stem(job.benchmark, job.tier, job.seed)
-        if runner.recorded(run_path, job):
+        if job_record.recorded(run_path, job):
             summary["resumed"] += 1
             progress.job_kept(index_of[job], job)
         elif stem in submitted:
@@ -144,7 +145,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
     groups: dict[tuple, list] = {}
     for job in jobs:
         estimate_s = estimates[(job.benchmark, job.tier)]
-        timeout_s = options.timeout_s or max(runner.TIMEOUT_FACTOR * estimate_s, runner.MIN_TIMEOUT_S)
+        timeout_s = planning.timeout_seconds(estimate_s, options.timeout_s)
         wanted = resources(benchmarks[job.benchmark].placement, options.device, timeout_s)
         groups.setdefault(tuple(sorted(wanted.items())), []).append(job)
     task_options = {key: value for key, value in vars(options).items() if key != "slurm"}
@@ -207,7 +208,7 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
             time.sleep(POLL_S)
             continue
         for job, task in list(waiting.items()):
-            if runner.recorded(run_path, job):
+            if job_record.recorded(run_path, job):
                 record = reading.read_record(layout.record_path(run_path, job.benchmark, job.tier, job.seed))
                 progress.job_finished(index_of[job], job, record["status"], float(record.get("duration_s") or 0),
                                       estimates[(job.benchmark, job.tier)])

@@ -1,8 +1,8 @@
 """What one SLURM task runs: one job, in a worker child, its record published into the shared run folder.
 
 The task is a small driver, not the worker itself: it starts the same worker child as a local run
-(``runner.WorkerSlot``), so a job that raises, segfaults, kills its worker or runs past its timeout
-is recorded by the task, with the same words as anywhere else. Only when the whole task dies (the
+(``suite.run.workers.WorkerSlot``), so a job that raises, segfaults, kills its worker or runs past
+its timeout is recorded by the task, with the same words as anywhere else. Only when the whole task dies (the
 SLURM time limit, preemption, a node failure, an out-of-memory kill of the task) is the record left
 to the driver, which then writes it from SLURM's own account of the task.
 
@@ -21,11 +21,12 @@ from pathlib import Path
 def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict, estimate_s: float) -> str:
     """Run ``job`` (benchmark, tier, seed) and publish its record; returns its status (for SLURM's logs)."""
     from suite.records import layout, reading
-    from suite.run import claims, runner
+    from suite.run import claims, job_record, planning, workers
+    from suite.run.progress import Progress
 
     run_path = Path(run_dir)
-    job = runner.Job(*job)
-    run_options = runner.RunOptions(**options)
+    job = planning.Job(*job)
+    run_options = planning.RunOptions(**options)
     record_path = layout.record_path(run_path, job.benchmark, job.tier, job.seed)
     if record_path.exists():
         return "recorded already"
@@ -40,13 +41,13 @@ def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict,
         # SIGTERM is SLURM stopping the task (scancel, preemption, the time limit): the job has no
         # result, so no record is written here; the driver records it with SLURM's state and reason.
         # The worker ignores SIGTERM so that it is this process that decides, not a race of the two.
-        slot = runner.WorkerSlot(run_options, {"env": {}, "intra_op_threads": threads, "ignore_sigterm": True},
-                                 f"slurm-{task_id}")
+        slot = workers.WorkerSlot(run_options, {"env": {}, "intra_op_threads": threads, "ignore_sigterm": True},
+                                  f"slurm-{task_id}")
         signal.signal(signal.SIGTERM, lambda signum, frame: slot.cancel.set())
-        progress = runner.Progress(1, estimate_s, stream=sys.stderr)
+        progress = Progress(1, estimate_s, stream=sys.stderr)
         try:
-            runner.run_claimed_job(1, job, base, run_path, run_options, slot, progress, estimate_s)
-        except runner.Cancelled:
+            job_record.run_claimed_job(1, job, base, run_path, run_options, slot, progress, estimate_s)
+        except workers.Cancelled:
             return "stopped by SLURM; the driver records the job"
         finally:
             slot.stop()
