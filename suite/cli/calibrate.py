@@ -168,6 +168,14 @@ def _calibrate_full(args) -> int:
     return 1 if problems else 0
 
 
+def _existing_baseline(args) -> tuple[Path, dict]:
+    """The baseline file ``--restamp`` and ``--hashes`` add to, and its content: both need one calibrated first."""
+    output = _default_output(args) if args.output is None else Path(args.output)
+    if not output.exists():
+        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
+    return output, json.loads(output.read_text())
+
+
 def _restamp(args) -> int:
     """Carry a baseline over a change of benchmark code that cannot change what it measures.
 
@@ -181,10 +189,7 @@ def _restamp(args) -> int:
     """
     session.check_run_arguments(args)
     backend = args.backend or DEFAULT_BACKEND
-    output = _default_output(args) if args.output is None else Path(args.output)
-    if not output.exists():
-        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
-    baseline = json.loads(output.read_text())
+    output, baseline = _existing_baseline(args)
     entries = baseline.get("benchmarks", {})
     chosen = session.select(args.names, args.tag)
     missing = [b.name for b in chosen if b.name not in entries]
@@ -235,10 +240,7 @@ def _record_hashes(args) -> int:
     from suite.judge import verdict
 
     backend = args.backend or DEFAULT_BACKEND
-    output = _default_output(args) if args.output is None else Path(args.output)
-    if not output.exists():
-        raise UsageError(f"{output} does not exist: calibrate first (python -m suite calibrate --tier {args.tier})")
-    baseline = json.loads(output.read_text())
+    output, baseline = _existing_baseline(args)
     entries = baseline.get("benchmarks", {})
     if args.from_run:
         run_path, manifest, chosen = session.open_run(args.from_run)
