@@ -1,20 +1,32 @@
-"""Install the suite into the current interpreter's environment when it is not there yet.
+"""Make sure the tests' tox environment holds the suite, so that the gate can run in it.
 
-Why: ``tox -e regression`` runs in the tests' environment (``env_dir = {work_dir}/suite``) without installing
-anything itself, because tox recreates an environment that a differently named one with a package install last
-used (a minute of reinstalling TensorFlow on every CI run). After ``tox`` it finds everything in place and does
-nothing; run on its own first, it installs what the tests' environment holds.
+Why: ``tox -e regression`` (and ``regression-jax``, ``report``) run the suite with the interpreter of the tests'
+environment (``.tox/suite``, built by ``tox``) instead of building their own, because building TensorFlow and
+JAX into a second environment costs a minute or more, and tox recreates an environment that a differently named
+one last used. After ``tox`` this finds everything in place and does nothing; run before it, it builds that
+environment the way ``tox`` would (a virtual environment with the project and its ``test`` and ``jax`` extras).
+
+Usage: ``python tools/ensure_suite_installed.py ENV_DIR``
 """
 
-import importlib.util
 import subprocess
 import sys
 from pathlib import Path
 
+WANTED = ("suite", "tensorflow", "keras", "jax")
+
+
+def has_the_suite(python: Path) -> bool:
+    check = "import importlib.util, sys; sys.exit(any(importlib.util.find_spec(n) is None for n in sys.argv[1:]))"
+    return python.exists() and subprocess.run([str(python), "-c", check, *WANTED]).returncode == 0
+
+
 if __name__ == "__main__":
-    wanted = ("suite", "tensorflow", "keras", "jax")
-    missing = [name for name in wanted if importlib.util.find_spec(name) is None]
-    if missing:
-        print(f"installing the suite into {sys.prefix} ({', '.join(missing)} missing)", file=sys.stderr)
+    env_dir = Path(sys.argv[1])
+    python = env_dir / "bin" / "python"
+    if not has_the_suite(python):
         root = Path(__file__).resolve().parent.parent
-        subprocess.check_call([sys.executable, "-m", "pip", "install", "-q", "-e", f"{root}[test,jax]"])
+        print(f"building the tests' environment in {env_dir} (the project with its test and jax extras)", file=sys.stderr)
+        if not python.exists():
+            subprocess.check_call([sys.executable, "-m", "venv", str(env_dir)])
+        subprocess.check_call([str(python), "-m", "pip", "install", "-q", "-e", f"{root}[test,jax]"])
