@@ -129,6 +129,15 @@ def test_the_gate_fails_a_worsened_variant_end_to_end_and_passes_the_faithful_on
     assert "moved" in completed.stdout
 
 
+def _gate_as_if(tmp_path: Path, copy_name: str, original: str):
+    """The gate's command on a copy of a benchmark (tests/fixtures/gate_benchmarks), judged by the original's entry."""
+    baselines = tmp_path / "baselines"
+    baselines.mkdir()
+    (baselines / "quick.json").write_text(json.dumps({"benchmarks": {copy_name: _baseline()["benchmarks"][original]}}))
+    return run_suite("run", copy_name, "--tier", "quick", "--seeds", "1", "--no-report",
+                     env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)})
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("variant, original", [
     ("test_gate_worsened_relu_unit", "l2c_relu_unit_circles"),
@@ -138,12 +147,8 @@ def test_the_gate_fails_a_worsened_variant_end_to_end_and_passes_the_faithful_on
     ("test_gate_worsened_mse_loss", "learn2classify_mse_loss"),
 ])
 def test_the_gate_catches_a_planted_regression_of_each_kind(tmp_path, variant, original):
-    """A toy, a lottery over dead units and a convnet, each worsened, run as ``tox -e regression`` runs the gate."""
-    baselines = tmp_path / "baselines"
-    baselines.mkdir()
-    (baselines / "quick.json").write_text(json.dumps({"benchmarks": {variant: _baseline()["benchmarks"][original]}}))
-    completed = run_suite("run", variant, "--tier", "quick", "--seeds", "1", "--no-report",
-                          env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)})
+    """A toy, a lottery over dead units, a convnet, a spiral and 001-m, each worsened, run as the gate runs them."""
+    completed = _gate_as_if(tmp_path, variant, original)
     assert completed.returncode == 1, completed.stdout + completed.stderr[-2000:]
     assert any(line.startswith(variant) and "NOT REPRODUCED" in line for line in completed.stdout.splitlines())
 
@@ -155,11 +160,7 @@ def test_the_gate_catches_a_planted_regression_of_each_kind(tmp_path, variant, o
 ])
 def test_the_gate_passes_the_faithful_copies_of_the_newly_gated_kinds(tmp_path, faithful, original):
     """An outcome's frequency (a spiral) and the start of training (001-m): the faithful copies reproduce."""
-    baselines = tmp_path / "baselines"
-    baselines.mkdir()
-    (baselines / "quick.json").write_text(json.dumps({"benchmarks": {faithful: _baseline()["benchmarks"][original]}}))
-    completed = run_suite("run", faithful, "--tier", "quick", "--seeds", "1", "--no-report",
-                          env={"SUITE_BENCHMARK_PATH": str(GATE_BENCHMARKS), "SUITE_BASELINES_DIR": str(baselines)})
+    completed = _gate_as_if(tmp_path, faithful, original)
     assert completed.returncode == 0, completed.stdout + completed.stderr[-2000:]
     assert any(line.startswith(faithful) and " REPRODUCED" in line for line in completed.stdout.splitlines())
 

@@ -134,5 +134,4 @@ def baseline_provenance(tier: str, baseline: dict | None, name: str, backend: st
         return None
     return {"file": f"baselines/{baseline_file(tier, backend)}", "calibrated_at": entry.get("calibrated_at"),
             "run_id": entry.get("run_id"), "code_version": entry.get("code_version"), "seeds": entry.get("seeds"),
-            "weights_sha256": entry.get("weights_sha256"), "environment": entry.get("environment"),
-            "bits": numerics.bit_references(entry)}
+            "environment": entry.get("environment"), "bits": numerics.bit_references(entry)}

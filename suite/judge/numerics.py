@@ -54,7 +54,8 @@ def environment_of(records: list[dict]) -> dict:
 
 
 def bit_references(entry: dict) -> list[dict]:
-    """The entry's bit references; an entry written before they existed has one, its calibration's."""
+    """The bit references of a baseline entry, or of a record's copy of its provenance; one written before they
+    existed has one, its calibration's ``weights_sha256`` in its ``environment``."""
     if "bits" in entry:
         return list(entry["bits"])
     if entry.get("weights_sha256"):
@@ -158,7 +159,7 @@ def compare_run(records: list[dict]) -> RunNumerics:
         if record.get("code_version") != baseline.get("code_version"):
             skipped.setdefault(name, Counter())[CODE_CHANGED] += 1
             continue
-        expected, why_not = comparable(record, baseline.get("bits") or bit_references(baseline))
+        expected, why_not = comparable(record, bit_references(baseline))
         if expected is None:
             skipped.setdefault(name, Counter())[why_not] += 1
             continue
@@ -197,8 +198,6 @@ def provenance_for_seed(provenance: dict | None, seed: int) -> dict | None:
         return provenance
     narrowed = dict(provenance)
     key = str(seed)
-    if isinstance(narrowed.get("weights_sha256"), dict):
-        narrowed["weights_sha256"] = {k: v for k, v in narrowed["weights_sha256"].items() if k == key}
     narrowed["bits"] = [{**reference, "weights_sha256": {k: v for k, v in (reference.get("weights_sha256") or {}).items()
                                                           if k == key}}
                         for reference in narrowed.get("bits") or []]

@@ -8,6 +8,7 @@ executors and their workers, the same under every executor.
 
 from __future__ import annotations
 
+import itertools
 import statistics
 from dataclasses import dataclass
 
@@ -68,24 +69,24 @@ def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow
     ``ESTIMATE_RECORDS`` records are read, the newest runs first: a calibration run holds hundreds of seeds of a
     toy, each record carrying its whole loss curve, and reading them all took minutes before the first job.
     """
-    durations = []
-    pattern = f"{benchmark.name}__{tier}__s*.json"
+    durations = list(itertools.islice(_earlier_durations(benchmark.name, tier, backend), ESTIMATE_RECORDS))
+    if durations:
+        return statistics.median(durations), "measured"
+    return float(benchmark.estimated_seconds.get(tier, 60.0)), "declared"
+
+
+def _earlier_durations(name: str, tier: str, backend: str):
+    """Seconds of the finished jobs of ``name`` at ``tier`` on ``backend`` in the last 20 runs, newest run first."""
+    pattern = f"{name}__{tier}__s*.json"
     for run_path in reversed(layout.list_runs()[-20:]):
-        if len(durations) >= ESTIMATE_RECORDS:
-            break
         for path in sorted(layout.records_dir(run_path).glob(pattern))[:ESTIMATE_RECORDS]:
-            if len(durations) >= ESTIMATE_RECORDS:
-                break
             try:
                 record = reading.read_record(path)
             except (ValueError, OSError):
                 continue
             if (record.get("status") == "ok" and record.get("duration_s")
                     and (record.get("backend") or "tensorflow") == backend):
-                durations.append(float(record["duration_s"]))
-    if durations:
-        return statistics.median(durations), "measured"
-    return float(benchmark.estimated_seconds.get(tier, 60.0)), "declared"
+                yield float(record["duration_s"])
 
 
 def timeout_seconds(estimate_s: float, asked_s: float | None = None) -> float:

@@ -459,8 +459,6 @@ def prepare(args) -> PreparedRun:
         check_reports_folder()
         check_baseline(tier, backend)
         benchmarks = select(args.names, args.tag, getattr(args, "skip_tag", []))
-        if not benchmarks:
-            raise UsageError("the selection is empty: no benchmark carries all of those tags")
         check_calibration(benchmarks, tier)
         where = where_from(args, backend=backend)
         extra = {"executor": where["executor"]}
