@@ -1,0 +1,143 @@
+"""Claim stability: which stacks and backends reproduce which claims, as one table built from judged runs.
+
+One function, ``claim_stability(runs)``, turns any set of runs into the table: a row per claim
+(benchmark and metric), a column per stack and backend, and in each cell how many of the runs
+there reproduced it. The published site's stability page and the matrix report both call it, so
+the two can never tell a claim's history differently.
+
+A run is given as a ``JudgedRun``: plain data (its stack, backend, tier and one verdict per
+claim), made from a run folder by ``judged_run`` (its records alone, judged against what they
+stored) or from a summary kept elsewhere. Nothing here imports a framework.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from suite import backends
+from suite.judge import verdict
+
+#: The packages that name a stack, in the order a label lists them (those a record stored).
+STACK_PACKAGES = (("keras", "Keras"), ("tensorflow", "TensorFlow"), ("jax", "JAX"), ("torch", "PyTorch"),
+                  ("python", "Python"))
+#: Verdicts that judged a claim; the others (errors, skips, unjudged tiers) say nothing about it.
+JUDGED = (verdict.REPRODUCED, verdict.NOT_REPRODUCED)
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One judged claim of one run: the benchmark, the metric, and the verdict it got there."""
+
+    benchmark: str
+    metric: str
+    verdict: str
+
+
+@dataclass(frozen=True)
+class JudgedRun:
+    """What the table needs of a run: where it ran (stack, backend), its tier, and its claims' verdicts."""
+
+    run_id: str
+    stack: str
+    backend: str
+    tier: str
+    claims: tuple[Claim, ...] = ()
+
+
+@dataclass
+class Cell:
+    """One claim on one stack and backend: how many runs reproduced it out of those that judged it."""
+
+    reproduced: int = 0
+    judged: int = 0
+    runs: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """``reproduced`` (every run), ``not-reproduced`` (none), ``mixed``, or ``unjudged``."""
+        if not self.judged:
+            return "unjudged"
+        if self.reproduced == self.judged:
+            return "reproduced"
+        return "not-reproduced" if self.reproduced == 0 else "mixed"
+
+
+@dataclass
+class StabilityTable:
+    """Rows ``(benchmark, metric)``, columns ``(stack, backend)``, and a ``Cell`` where runs met."""
+
+    rows: list[tuple[str, str]]
+    columns: list[tuple[str, str]]
+    cells: dict[tuple[tuple[str, str], tuple[str, str]], Cell]
+
+    def cell(self, row: tuple[str, str], column: tuple[str, str]) -> Cell:
+        return self.cells.get((row, column)) or Cell()
+
+    def stable(self, row: tuple[str, str]) -> bool:
+        """A claim is stable when every stack and backend that judged it reproduced it in every run."""
+        states = {self.cell(row, column).state for column in self.columns} - {"unjudged"}
+        return states == {"reproduced"}
+
+
+def claim_stability(runs: Iterable[JudgedRun], *, tiers: tuple[str, ...] | None = None) -> StabilityTable:
+    """The table of every claim judged in ``runs`` (of ``tiers``, when given) by stack and backend."""
+    cells: dict = {}
+    rows, columns = set(), set()
+    for run in runs:
+        if tiers is not None and run.tier not in tiers:
+            continue
+        column = (run.stack, run.backend)
+        for claim in run.claims:
+            if claim.verdict not in JUDGED:
+                continue
+            row = (claim.benchmark, claim.metric)
+            rows.add(row)
+            columns.add(column)
+            cell = cells.setdefault((row, column), Cell())
+            cell.judged += 1
+            cell.reproduced += claim.verdict == verdict.REPRODUCED
+            cell.runs.append(run.run_id)
+    return StabilityTable(sorted(rows), sorted(columns), cells)
+
+
+def stack_of(environment: dict, manifest: dict | None = None) -> str:
+    """A run's stack in one label: the name a matrix gave it, else its packages' versions as recorded."""
+    named = (manifest or {}).get("stack")
+    if isinstance(named, str) and named:
+        return named
+    shown = [f"{label} {environment[key]}" for key, label in STACK_PACKAGES
+             if isinstance(environment, dict) and environment.get(key)]
+    return " · ".join(shown) or "unknown stack"
+
+
+def backend_of(environment: dict, manifest: dict | None = None) -> str:
+    """The Keras backend a run used (runs from before ``--backend``: TensorFlow)."""
+    return str((environment or {}).get("backend") or (manifest or {}).get("backend") or backends.BACKENDS[0])
+
+
+def claims_of(verdicts: Iterable[verdict.BenchmarkVerdict]) -> tuple[Claim, ...]:
+    """One ``Claim`` per judged reference of each benchmark verdict (the benchmark's own verdict where none ran)."""
+    claims = []
+    for benchmark_verdict in verdicts:
+        for reference_verdict in benchmark_verdict.references:
+            judged = benchmark_verdict.verdict in JUDGED
+            claims.append(Claim(benchmark_verdict.benchmark, reference_verdict.reference.metric,
+                                reference_verdict.verdict if judged else benchmark_verdict.verdict))
+    return tuple(claims)
+
+
+def judged_run(run_path: Path) -> JudgedRun:
+    """A run folder as the table reads it: its records judged against the references they stored."""
+    from suite.records import run_files
+    from suite.report import recorded
+
+    records, _ = recorded.load_records(run_path)
+    manifest = run_files.read_run_manifest(run_path)
+    environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)),
+                       manifest.get("environment") or {})
+    tier = str(manifest.get("tier") or (records[0]["tier"] if records else "full"))
+    verdicts = verdict.judge_recorded(records, order=list(recorded.recorded_benchmarks(records)))
+    return JudgedRun(run_path.name, stack_of(environment, manifest), backend_of(environment, manifest), tier,
+                     claims_of(verdicts))
