@@ -109,7 +109,7 @@ def benchmark_data(name: str, summaries: list[dict]) -> tuple[dict, list[dict]]:
         })
     about = {key: newest[key] for key in ("title", "experiment", "document", "document_title", "cells",
                                           "catalogue_claim")}
-    about["claims"] = [[metric["metric"], metric["claim"]] for metric in newest["metrics"] if metric["claim"]]
+    about["claims"] = newest["claims"]
     page = {"title": f"{newest['experiment']} {name}", "root": "../", "name": name, "about": about, "tiers": []}
     pictures = []
     for tier in sorted(tiers, key=lambda t: ({"full": 0, "quick": 1}.get(t, 2), t)):
@@ -139,12 +139,13 @@ def _shown(value) -> str:
 
 
 def judged_runs(summaries: list[dict]) -> list[stability.JudgedRun]:
-    """The readable runs as the stability table takes them, from their summaries."""
+    """The readable runs as the stability table takes them, from their summaries (a damaged run's verdicts,
+    judged on what was left of it, are evidence of nothing)."""
     return [stability.JudgedRun(summary["run_id"], summary["stack"], summary["backend"], summary["tier"],
                                 tuple(stability.Claim(name, metric["metric"], metric["verdict"])
                                       for name, entry in summary["benchmarks"].items()
                                       for metric in entry["metrics"]))
-            for summary in summaries if summary["benchmarks"]]
+            for summary in summaries if summary["benchmarks"] and summary["state"] == READABLE]
 
 
 def stability_page(summaries: list[dict]) -> dict:

@@ -144,6 +144,7 @@ def _benchmark(benchmark_verdict, benchmark, record_files: list[str]) -> dict:
         "cells": source.cells,
         "catalogue_claim": sources.experiments().get(source.experiment, {}).get("reference", ""),
         "metrics": metrics,
+        "claims": [[reference.metric, reference.claim] for reference in benchmark.references if reference.claim],
         "records": record_files,
     }
 
