@@ -195,6 +195,9 @@ def test_an_output_folder_that_is_a_file_or_unwritable_is_one_line_and_exit_2(si
         assert done.returncode == 2
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
         assert done.stderr.startswith("error: cannot publish into") and why in done.stderr
+    done = run_suite("publish", "no-such-run", "-o", str(tmp_path / "site"), env=site["env"])
+    assert done.returncode == 2 and len(done.stderr.strip().splitlines()) == 1
+    assert "run 'no-such-run' not found" in done.stderr
 
 
 def test_no_framework_is_imported_even_to_render_a_missing_report(site, tmp_path):

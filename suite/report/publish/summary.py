@@ -21,6 +21,7 @@ from suite import sources
 from suite.judge import verdict
 from suite.records import layout, run_files
 from suite.report import recorded, stability
+from suite.report.publish.output import CODE_HASH
 from suite.text import finite_or_zero
 
 #: Run states as the index names them.
@@ -155,8 +156,8 @@ def _plain(value: float) -> float | str:
 
 
 def cached_summary(run_path: Path, state_dir: Path) -> tuple[dict, bool]:
-    """The run's summary, from the state folder when its files have not changed; (summary, read afresh)."""
-    key = input_hash(run_path)
+    """The run's summary, from the state folder when neither its files nor this code changed; (summary, read afresh)."""
+    key = f"{input_hash(run_path)}-{CODE_HASH}"
     cache = state_dir / "runs" / f"{safe_name(run_path.name)}.json"
     try:
         kept = json.loads(cache.read_text(encoding="utf-8"))
