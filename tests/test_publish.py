@@ -169,6 +169,26 @@ def test_claim_stability_counts_each_stack_and_backend_apart():
     assert stability.claim_stability([run("r3", "s2", "jax", "REPRODUCED")]).stable(("b", "acc"))
 
 
+def test_runs_of_a_matrix_are_drawn_by_stack_and_tabled_by_its_labels(site, tmp_path):
+    reports = tmp_path / "reports"
+    runs = _generate(site["full"], reports, 3, 0)
+    full_runs = [run for run in runs if "-full-" in run.name]
+    labels = {}
+    for number, run in enumerate(full_runs):
+        labels[run.name] = f"tf2.{20 + number}-keras3.{14 + number}"
+        (run / stability.MATRIX_STACK_FILE).write_text(json.dumps({"stack_id": f"s{number}", "label": labels[run.name],
+                                                                   "matrix": "20261206-matrix"}))
+    publish(runs, tmp_path / "site")
+    page = (tmp_path / "site" / "benchmarks" / "l2c_hidden_sigmoid_circles.html").read_text(encoding="utf-8")
+    full, quick = page.split('<h2 id="tier-full">')[1].split('<h2 id="tier-quick">')
+    assert "x: stack (a matrix)" in full and "x: date" in quick  # the quick run came from no matrix
+    svg = (tmp_path / "site" / re.search(r'src="\.\./(figures/[0-9a-f]+\.svg)"', full).group(1)).read_text()
+    assert all(label in svg for label in labels.values())
+    table = (tmp_path / "site" / "stability.html").read_text(encoding="utf-8").split("<h2>full tier</h2>")[1]
+    assert all(f"<th>{label}<br>" in table for label in labels.values())
+    assert [run.stack for run in map(stability.judged_run, full_runs)] == [labels[run.name] for run in full_runs]
+
+
 # -- odd runs and bad output folders ---------------------------------------------------------------------------
 
 

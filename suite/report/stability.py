@@ -22,6 +22,8 @@ from suite.judge import verdict
 #: The packages that name a stack, in the order a label lists them (those a record stored).
 STACK_PACKAGES = (("keras", "Keras"), ("tensorflow", "TensorFlow"), ("jax", "JAX"), ("torch", "PyTorch"),
                   ("python", "Python"))
+#: The file ``suite matrix`` writes into each run folder it made, naming the stack the run ran in.
+MATRIX_STACK_FILE = "stack.json"
 #: Verdicts that judged a claim; the others (errors, skips, unjudged tiers) say nothing about it.
 JUDGED = (verdict.REPRODUCED, verdict.NOT_REPRODUCED)
 
@@ -102,13 +104,25 @@ def claim_stability(runs: Iterable[JudgedRun], *, tiers: tuple[str, ...] | None 
     return StabilityTable(sorted(rows), sorted(columns), cells)
 
 
-def stack_of(environment: dict, manifest: dict | None = None) -> str:
-    """A run's stack in one label: the name a matrix gave it, else its packages' versions as recorded."""
-    named = (manifest or {}).get("stack")
-    if isinstance(named, str) and named:
-        return named
-    shown = [f"{label} {environment[key]}" for key, label in STACK_PACKAGES
-             if isinstance(environment, dict) and environment.get(key)]
+def matrix_stack(run_path: Path) -> dict:
+    """What ``suite matrix`` wrote beside a run it ran in a stack (``stack.json``: the stack's label and id,
+    its axes, the matrix's name), or ``{}`` for a run made outside a matrix (or an unreadable file)."""
+    import json
+
+    try:
+        found = json.loads((run_path / MATRIX_STACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def stack_of(environment: dict, named: dict | None = None) -> str:
+    """A run's stack in one label: the one its matrix gave it, else its packages' versions as recorded."""
+    environment = environment if isinstance(environment, dict) else {}
+    label = (named or {}).get("label") or environment.get("stack")
+    if isinstance(label, str) and label:
+        return label
+    shown = [f"{name} {environment[key]}" for key, name in STACK_PACKAGES if environment.get(key)]
     return " · ".join(shown) or "unknown stack"
 
 
@@ -139,5 +153,6 @@ def judged_run(run_path: Path) -> JudgedRun:
                        manifest.get("environment") or {})
     tier = str(manifest.get("tier") or (records[0]["tier"] if records else "full"))
     verdicts = verdict.judge_recorded(records, order=list(recorded.recorded_benchmarks(records)))
-    return JudgedRun(run_path.name, stack_of(environment, manifest), backend_of(environment, manifest), tier,
+    return JudgedRun(run_path.name, stack_of(environment, matrix_stack(run_path)), backend_of(environment, manifest),
+                     tier,
                      claims_of(verdicts))

@@ -39,7 +39,8 @@ def input_hash(run_path: Path) -> str:
     in for their bytes (they are the bulk of a run folder, and records are written once, never rewritten).
     """
     digest = hashlib.sha256()
-    paths = [run_path / layout.MANIFEST_FILE, run_path / layout.FINISHED_FILE, run_path / layout.REPORT_FILE]
+    paths = [run_path / name for name in (layout.MANIFEST_FILE, layout.FINISHED_FILE, layout.REPORT_FILE,
+                                          stability.MATRIX_STACK_FILE)]
     records_dir = layout.records_dir(run_path)
     listed = sorted(records_dir.iterdir()) if records_dir.is_dir() else []
     for path in paths + listed:
@@ -88,14 +89,15 @@ def _fill(summary: dict, run_path: Path) -> None:
     summary["problems"].extend(reasons if reasons or records else ["no readable record"])
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)),
                        manifest.get("environment") if isinstance(manifest.get("environment"), dict) else {})
+    named = stability.matrix_stack(run_path)
     summary.update({
         "date": str(manifest.get("started_at") or min((str(r.get("finished_at") or "") for r in records),
                                                       default="")),
         "tier": str(manifest.get("tier") or (records[0]["tier"] if records else "-")),
         "backend": stability.backend_of(environment, manifest),
-        "stack": stability.stack_of(environment, manifest),
+        "stack": stability.stack_of(environment, named),
         "host": str(environment.get("hostname") or (records[0].get("hostname") if records else "") or "-"),
-        "matrix": str(manifest.get("matrix") or ""),
+        "matrix": str(named.get("matrix") or ""),
         "seeds": len({r["seed"] for r in records}),
         "time_s": float(manifest.get("wall_s") or sum(finite_or_zero(r.get("duration_s")) for r in records)),
     })
