@@ -108,7 +108,7 @@ def _fill(summary: dict, run_path: Path) -> None:
         counts[benchmark_verdict.verdict] = counts.get(benchmark_verdict.verdict, 0) + 1
     summary["counts"] = {name: counts[name] for name in verdict.VERDICTS if counts.get(name)}
     files_of: dict[str, list[str]] = {}
-    for record in sorted(records, key=lambda r: str(r["seed"])):
+    for record in sorted(records, key=lambda r: r["seed"]):
         files_of.setdefault(record["benchmark"], []).append(Path(record["record_path"]).name)
     for benchmark_verdict in verdicts:
         summary["benchmarks"][benchmark_verdict.benchmark] = _benchmark(
