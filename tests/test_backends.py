@@ -190,10 +190,11 @@ def test_gpu_and_gpu_required_follow_jax_devices_without_a_gpu():
 
 def test_counting_jax_gpus_in_the_driver_leaves_the_workers_environment_as_it_was(monkeypatch):
     pytest.importorskip("jax")
+    from suite.backends import jax as jax_backend
     from suite.run import placement
 
     monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
-    assert placement.gpu_count("jax") == len(placement._jax_devices("gpu"))
+    assert placement.gpu_count("jax") == len(jax_backend.devices("gpu"))
     assert "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
     monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # the user's own setting is kept
     placement.gpu_count("jax")
@@ -220,8 +221,10 @@ def test_data_parallel_scope_distributes_the_variables_over_both_devices():
     script = textwrap.dedent("""
         import json, os, sys
         sys.path.insert(0, sys.argv[1])
+        from suite import backends
         from suite.run import placement
-        placement.configure_logical_cpus("jax")  # before JAX initialises
+        backends.get("jax").configure_worker(deterministic=False, intra_op_threads=None, cpu_cores=None,
+                                             logical_cpus=placement.logical_cpus())  # before JAX initialises
         import keras
         replicas = placement.replica_devices()
         decision = placement.resolve("gpu", "auto", gpus=replicas)
