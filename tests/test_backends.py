@@ -49,6 +49,27 @@ def test_problem_names_the_install_command_when_the_backend_is_missing(monkeypat
     assert backends.problem("tensorflow") is None
 
 
+def test_the_registry_finds_each_backend_module_by_name_default_first():
+    assert backends.names()[0] == backends.default().name == "tensorflow"
+    assert set(backends.names()) == {"tensorflow", "jax"}
+    assert [backends.get(name).label for name in backends.names()] == ["TensorFlow", "JAX"]
+    assert backends.get("jax").data_parallel == "DataParallel" and backends.get("jax").versioned == ("jax", "jaxlib")
+    with pytest.raises(ValueError, match="unknown backend 'nonsense'; choose one of tensorflow, jax"):
+        backends.get("nonsense")
+
+
+def test_reading_the_backends_imports_no_framework():
+    """The driver checks --backend, plans and lists without Keras: every backend module imports its framework
+    inside its methods only."""
+    script = ("import sys; from suite import backends; from suite.backends import training; "
+              "[backends.get(name).installed() for name in backends.names()]; backends.problem('torch'); "
+              "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                               timeout=60, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
+
+
 def test_recorded_backend_of_an_old_record_is_tensorflow():
     assert backends.recorded({"environment": {"tensorflow": "2.21.0"}}) == "tensorflow (tensorflow 2.21.0)"
     assert backends.recorded({"backend": "jax", "environment": {"backend": "jax", "jax": "0.10.2",
