@@ -1,8 +1,10 @@
-"""The shape of ``suite/``: no import circle, layers that only import downwards, every module says its job.
+"""The shape of ``suite/``: no import circle, layers that only import downwards, every module says its job,
+and no dispatch on a backend's name outside ``suite/backends/``.
 
-Read from the source with ``ast`` (nothing is imported), so a circle hidden in a function-level
-import counts as much as one at the top of a file. An import of ``suite.a.b`` is an edge to that
-module; the implicit import of its parent packages is Python's bookkeeping, not a dependency.
+Read from the source with ``ast`` (nothing checked is imported; only the backends' registry is asked for
+their names), so a circle hidden in a function-level import counts as much as one at the top of a file.
+An import of ``suite.a.b`` is an edge to that module; the implicit import of its parent packages is
+Python's bookkeeping, not a dependency.
 """
 
 from __future__ import annotations
