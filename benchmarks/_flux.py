@@ -16,17 +16,19 @@ Flux-vs-Keras difference is written down once (see the porting notes of ``source
 * ``mse``: Flux ``mse`` is the mean over all entries, as Keras' ``MeanSquaredError`` on (n, 10).
 
 The compiled full-batch loop these feed (``Flux.train!`` over ``Iterators.repeated((X, Y), n)``) is
-``suite.training.full_batch_steps``.
+``suite.backends.training.full_batch_steps``.
 
 Backends: each loss is written once in TensorFlow ops (the numbers ``baselines/quick.json`` holds, bit
 for bit) and once in ``keras.ops`` for the other backends (JAX), the same formula op for op; the backend
-Keras was loaded with picks one. ``FusedAdam`` is a TensorFlow kernel; elsewhere it is Keras' Adam with
+Keras was loaded with picks one by what it can compute (``Backend.takes_tensorflow_ops``), not by its name. ``FusedAdam`` is a TensorFlow kernel; elsewhere it is Keras' Adam with
 the same hyperparameters, which computes the same update (see its docstring).
 """
 
 from __future__ import annotations
 
 import keras
+
+from suite import backends
 
 #: Flux's ``ADAM()``: η = 0.001, β = (0.9, 0.999), ε = 1e-8. Keras' default ε is 1e-7, so it is passed.
 FLUX_ADAM_EPSILON = 1e-8
@@ -53,7 +55,7 @@ class FusedAdam:
     Same update as ``adam(η)`` — m and v moving averages, step η·√(1-β₂ᵗ)/(1-β₁ᵗ)·m/(√v + ε) — and
     the same numbers (checked: equal final losses to 6 digits), but one op per variable and step
     instead of Keras' ~15. On a 200-point problem the step time is op dispatch, so this makes the
-    compiled loop ~1.5x faster. It implements the two methods ``suite.training.full_batch_steps`` calls.
+    compiled loop ~1.5x faster. It implements the two methods ``suite.backends.training.full_batch_steps`` calls.
 
     Flux itself adds ε to the bias-corrected √v̂ (ε_Keras = ε_Flux·√(1-β₂ᵗ)); with ε = 1e-8
     that only matters while gradients are ~1e-8, i.e. never here.
@@ -153,5 +155,5 @@ def mse(y_true, predictions):
 
 
 def _on_other_backend() -> bool:
-    """True on JAX (any backend but TensorFlow): the losses take their ``keras.ops`` form."""
-    return keras.backend.backend() != "tensorflow"
+    """True where Keras' tensors are not TensorFlow's (JAX): the losses take their ``keras.ops`` form."""
+    return not backends.current().takes_tensorflow_ops

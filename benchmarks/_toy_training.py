@@ -2,7 +2,7 @@
 
 The notebooks train with ``Flux.train!(loss, params(m), Iterators.repeated((X, Y), n), ADAM())``:
 n full-batch steps of Adam on the mean squared error, which the benchmarks call directly as
-``suite.training.full_batch_steps`` with ``_flux``'s mse and Adam. What they share afterwards is
+``suite.backends.training.full_batch_steps`` with ``_flux``'s mse and Adam. What they share afterwards is
 here: the model's outputs, the threshold accuracy and the decision-boundary picture.
 """
 

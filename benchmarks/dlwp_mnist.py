@@ -13,7 +13,7 @@ from keras import layers
 
 from benchmarks import _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
-from suite.training import under_data_parallel
+from suite.backends.training import under_data_parallel
 
 
 @register

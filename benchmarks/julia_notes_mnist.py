@@ -21,7 +21,7 @@ import numpy as np
 
 from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
-from suite.training import accuracy, final_loss, full_batch_steps
+from suite.backends.training import accuracy, final_loss, full_batch_steps
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ import numpy as np
 from benchmarks import _flux, _mnist, _mnist_mlp
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
+from suite.backends.training import accuracy, final_loss, full_batch_steps, predict_labels
 from suite.reference import SeedOutcome
-from suite.training import accuracy, final_loss, full_batch_steps, predict_labels
 
 #: 001-m's runs by accuracy level. Seeds 1-10 fall at ~0.79 (one digit never predicted) or in a lower band
 #: of 0.63-0.72 where one to three digits are never or almost never predicted; the source's 0.708 is in it.

@@ -17,7 +17,7 @@ from keras import layers
 
 from benchmarks import _convnet, _flux, _mnist
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
-from suite.training import under_data_parallel
+from suite.backends.training import under_data_parallel
 
 #: The four directions of a shift, as (rows down, columns right) per pixel.
 SHIFT_DIRECTIONS = ((0, 1), (0, -1), (1, 0), (-1, 0))

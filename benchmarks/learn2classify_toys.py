@@ -40,8 +40,8 @@ from keras import layers
 from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
 from suite.artefacts import prefixed
+from suite.backends.training import final_loss, full_batch_steps
 from suite.reference import SeedOutcome as OutcomeRange
-from suite.training import final_loss, full_batch_steps
 
 DOCUMENT = "001_48965531ca7b644d.txt"
 #: At most one of the 200 points on the wrong side of the threshold.

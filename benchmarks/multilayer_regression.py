@@ -20,7 +20,7 @@ from keras import layers
 
 from benchmarks import _flux, _toy_data, _toy_training
 from suite import Benchmark, Outcome, Reference, Settings, Source, register
-from suite.training import final_loss, full_batch_steps
+from suite.backends.training import final_loss, full_batch_steps
 
 
 @register

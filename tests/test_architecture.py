@@ -1,13 +1,16 @@
-"""The shape of ``suite/``: no import circle, layers that only import downwards, every module says its job.
+"""The shape of ``suite/``: no import circle, layers that only import downwards, every module says its job,
+and no dispatch on a backend's name outside ``suite/backends/``.
 
-Read from the source with ``ast`` (nothing is imported), so a circle hidden in a function-level
-import counts as much as one at the top of a file. An import of ``suite.a.b`` is an edge to that
-module; the implicit import of its parent packages is Python's bookkeeping, not a dependency.
+Read from the source with ``ast`` (nothing checked is imported; only the backends' registry is asked for
+their names), so a circle hidden in a function-level import counts as much as one at the top of a file.
+An import of ``suite.a.b`` is an edge to that module; the implicit import of its parent packages is
+Python's bookkeeping, not a dependency.
 """
 
 from __future__ import annotations
 
 import ast
+import textwrap
 from pathlib import Path
 
 import pytest
@@ -111,8 +114,8 @@ def test_no_import_circle_in_suite():
 #: A second executor or front end plugs in above the run layer without touching what is below.
 LAYERS = (
     ("base", ("suite.constants", "suite.errors", "suite.text", "suite.files", "suite.reference", "suite.artefacts",
-              "suite.sources", "suite.training", "suite.training_jax", "suite.backends", "suite.native_log",
-              "suite.schema")),
+              "suite.sources", "suite.native_log", "suite.schema")),
+    ("backends", ("suite.backends",)),
     ("data", ("suite.data",)),
     ("judge", ("suite.judge",)),
     ("catalogue", ("suite", "suite.registry")),
@@ -177,6 +180,58 @@ def test_every_module_opens_with_a_docstring_naming_its_job():
     assert not problems, "modules that do not say their job:\n" + "\n".join(problems)
 
 
+# -- no dispatch on a backend's name outside suite/backends/ -------------------------------------
+#: The one place a backend's name may be compared or key a table: the package whose modules are the backends.
+BACKENDS_PACKAGE = SUITE / "backends"
+
+
+def backend_names() -> set[str]:
+    """The registered backends' names and those the suite knows of without a path (``torch``)."""
+    from suite import backends  # reads its own modules only: no framework is imported
+
+    return set(backends.names()) | set(backends.WITHOUT_A_PATH)
+
+
+def dispatches_on_backend_names(path: Path, names: set[str]) -> list[str]:
+    """Where ``path`` decides by a backend's name: a comparison with one, a table (dict, tuple, list, set) holding
+    one, a ``match`` case on one, or one as a parameter's default, as ``line: what``."""
+    def named(node) -> bool:
+        return isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in names
+
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Compare):
+            operands = [node.left, *node.comparators]
+            hit = next((operand for operand in operands if named(operand)), None)
+            if hit is not None:
+                found.append(f"{node.lineno}: compares with {hit.value!r}")
+        elif isinstance(node, ast.Dict):
+            hit = next((key for key in node.keys if key is not None and named(key)), None)
+            if hit is not None:
+                found.append(f"{node.lineno}: a table keyed by {hit.value!r}")
+        elif isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            hit = next((element for element in node.elts if named(element)), None)
+            if hit is not None:
+                found.append(f"{node.lineno}: a table holding {hit.value!r}")
+        elif isinstance(node, ast.MatchValue) and named(node.value):
+            found.append(f"{node.lineno}: a match case on {node.value.value!r}")
+        elif isinstance(node, ast.arguments):
+            for default in [*node.defaults, *node.kw_defaults]:
+                if default is not None and named(default):
+                    found.append(f"{default.lineno}: a parameter defaulting to {default.value!r}")
+    return found
+
+
+def test_no_dispatch_on_a_backend_name_outside_the_backends_package():
+    """A backend is asked (``suite.backends``), never named: adding one is adding a module there, not editing the
+    engine wherever it once compared names."""
+    names = backend_names()
+    problems = [f"{path.relative_to(PROJECT_ROOT)}:{where}" for path in sorted(SUITE.rglob("*.py"))
+                if BACKENDS_PACKAGE not in path.parents for where in dispatches_on_backend_names(path, names)]
+    assert not problems, ("dispatch on a backend's name outside suite/backends/ (ask the backend, or use "
+                          "constants.DEFAULT_BACKEND):\n" + "\n".join(problems))
+
+
 # -- the checks themselves can fail ---------------------------------------------------------------
 def _write(root: Path, files: dict[str, str]) -> Path:
     for relative, text in files.items():
@@ -223,3 +278,24 @@ def test_a_module_without_its_job_is_named(tmp_path, text, problem):
     path = tmp_path / "m.py"
     path.write_text(text)
     assert problem in (docstring_problem(path) or "")
+
+
+def test_a_dispatch_on_a_backend_name_is_found(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text(textwrap.dedent("""\
+        \"\"\"Module m decides by name.\"\"\"
+        def f(backend, other="tensorflow"):
+            if backend == "jax":
+                return LABELS[backend]
+            match backend:
+                case "torch":
+                    return 2
+            return backend in ("jax", "tensorflow")
+        LABELS = {"jax": "JAX"}
+        FIELDS = ("python", "tensorflow")
+        fine = "jax needs pip install" + str(versions["jax"])
+    """))
+    found = dispatches_on_backend_names(path, {"tensorflow", "jax", "torch"})
+    assert sorted(found) == ["10: a table holding 'tensorflow'", "2: a parameter defaulting to 'tensorflow'",
+                             "3: compares with 'jax'", "6: a match case on 'torch'", "8: a table holding 'jax'",
+                             "9: a table keyed by 'jax'"], found

@@ -49,6 +49,27 @@ def test_problem_names_the_install_command_when_the_backend_is_missing(monkeypat
     assert backends.problem("tensorflow") is None
 
 
+def test_the_registry_finds_each_backend_module_by_name_default_first():
+    assert backends.names()[0] == backends.default().name == "tensorflow"
+    assert set(backends.names()) == {"tensorflow", "jax"}
+    assert [backends.get(name).label for name in backends.names()] == ["TensorFlow", "JAX"]
+    assert backends.get("jax").data_parallel == "DataParallel" and backends.get("jax").versioned == ("jax", "jaxlib")
+    with pytest.raises(ValueError, match="unknown backend 'nonsense'; choose one of tensorflow, jax"):
+        backends.get("nonsense")
+
+
+def test_reading_the_backends_imports_no_framework():
+    """The driver checks --backend, plans and lists without Keras: every backend module imports its framework
+    inside its methods only."""
+    script = ("import sys; from suite import backends; from suite.backends import training; "
+              "[backends.get(name).installed() for name in backends.names()]; backends.problem('torch'); "
+              "print(sorted(m for m in ('keras', 'tensorflow', 'jax', 'torch') if m in sys.modules))")
+    completed = subprocess.run([sys.executable, "-c", script], cwd=PROJECT_ROOT, capture_output=True, text=True,
+                               timeout=60, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert completed.returncode == 0, completed.stderr[-2000:]
+    assert completed.stdout.strip() == "[]"
+
+
 def test_recorded_backend_of_an_old_record_is_tensorflow():
     assert backends.recorded({"environment": {"tensorflow": "2.21.0"}}) == "tensorflow (tensorflow 2.21.0)"
     assert backends.recorded({"backend": "jax", "environment": {"backend": "jax", "jax": "0.10.2",
@@ -190,10 +211,11 @@ def test_gpu_and_gpu_required_follow_jax_devices_without_a_gpu():
 
 def test_counting_jax_gpus_in_the_driver_leaves_the_workers_environment_as_it_was(monkeypatch):
     pytest.importorskip("jax")
+    from suite.backends import jax as jax_backend
     from suite.run import placement
 
     monkeypatch.delenv("XLA_PYTHON_CLIENT_PREALLOCATE", raising=False)
-    assert placement.gpu_count("jax") == len(placement._jax_devices("gpu"))
+    assert placement.gpu_count("jax") == len(jax_backend.devices("gpu"))
     assert "XLA_PYTHON_CLIENT_PREALLOCATE" not in os.environ
     monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # the user's own setting is kept
     placement.gpu_count("jax")
@@ -220,8 +242,10 @@ def test_data_parallel_scope_distributes_the_variables_over_both_devices():
     script = textwrap.dedent("""
         import json, os, sys
         sys.path.insert(0, sys.argv[1])
+        from suite import backends
         from suite.run import placement
-        placement.configure_logical_cpus("jax")  # before JAX initialises
+        backends.get("jax").configure_worker(deterministic=False, intra_op_threads=None, cpu_cores=None,
+                                             logical_cpus=placement.logical_cpus())  # before JAX initialises
         import keras
         replicas = placement.replica_devices()
         decision = placement.resolve("gpu", "auto", gpus=replicas)

@@ -64,7 +64,7 @@ def test_fused_adam_takes_the_same_steps_as_keras_adam():
     # The toys train with the fused kernel; it must be Flux's ADAM() as _flux.adam() is.
     import keras
 
-    from suite.training import full_batch_steps
+    from suite.backends.training import full_batch_steps
 
     x = np.random.default_rng(0).normal(size=(32, 2)).astype("float32")
     y = (x[:, :1] * x[:, 1:]).astype("float32")
@@ -105,7 +105,7 @@ sys.path.insert(0, sys.argv[1])
 import keras
 import numpy as np
 from benchmarks import _flux
-from suite.training import full_batch_steps
+from suite.backends.training import full_batch_steps
 
 inputs = json.loads(sys.argv[2])
 y, p, logits = (np.asarray(inputs[key], dtype="float32") for key in ("y", "p", "logits"))

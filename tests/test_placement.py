@@ -82,8 +82,10 @@ _STRATEGY_SCRIPT = textwrap.dedent(
     """
     import json, sys
     sys.path.insert(0, sys.argv[1])
+    from suite import backends
     from suite.run import placement
-    placement.configure_logical_cpus()  # before TensorFlow initialises
+    backends.get("tensorflow").configure_worker(deterministic=False, intra_op_threads=None, cpu_cores=None,
+                                                logical_cpus=placement.logical_cpus())  # before TensorFlow initialises
     import keras
     import tensorflow as tf
     from suite import registry

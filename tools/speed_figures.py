@@ -7,7 +7,7 @@ figure here is a ratio of two variants measured back to back, not an absolute ta
 It prints three tables:
 
 1. **Compiled full-batch loop vs ``train_on_batch``** on a toy problem (001-d: 200 points,
-   2-3-1 sigmoid net, Adam): steps per second of ``suite.training.full_batch_steps``
+   2-3-1 sigmoid net, Adam): steps per second of ``suite.backends.training.full_batch_steps``
    against one ``model.train_on_batch`` call per step.
 2. **Full-batch MNIST step vs the matmul roofline**: seconds per optimiser step of a
    60 000 x 784 full batch (the 784-32-10 net of 000-b/004-b) against the FLOPs of the
@@ -58,7 +58,7 @@ def toy_loop_figures(steps: int = 2000) -> dict[str, float]:
 
     from benchmarks import _toy_data
     from benchmarks._flux import FusedAdam
-    from suite.training import full_batch_steps
+    from suite.backends.training import full_batch_steps
 
     rng = np.random.default_rng(1)
     inner, outer = _toy_data.generatedata_circle(1, 2, 100, rng=rng)
@@ -92,8 +92,8 @@ def mnist_full_batch_figures(steps: int = 20) -> dict[str, float]:
     import keras
 
     from benchmarks import _flux
+    from suite.backends.training import full_batch_steps
     from suite.data import datasets
-    from suite.training import full_batch_steps
 
     data = datasets.load("mnist")
     x = data["x_train"].reshape(-1, 784).astype("float32") / 255

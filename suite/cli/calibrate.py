@@ -10,8 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from suite import files, registry
-from suite.backends import BACKENDS
+from suite import backends, files, registry
 from suite.cli.exits import EXIT_INTERRUPTED
 from suite.constants import DEFAULT_BACKEND, DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
@@ -32,7 +31,7 @@ def add_parser(commands) -> None:
                              f"{DEFAULT_SEEDS}, at least 1)")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--backend", default=None, metavar="NAME",
-                        help=f"the Keras backend: {', '.join(BACKENDS)} (default {DEFAULT_BACKEND}); another backend "
+                        help=f"the Keras backend: {', '.join(backends.names())} (default {DEFAULT_BACKEND}); another backend "
                              "than TensorFlow writes baselines/<tier>-<backend>.json")
     parser.add_argument("--timeout", type=float, default=None)
     parser.add_argument("--from-run", metavar="RUN", help="use the records of RUN instead of running again")

@@ -9,8 +9,7 @@ from __future__ import annotations
 import math
 import sys
 
-from suite import constants
-from suite.backends import BACKENDS
+from suite import backends, constants
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
 from suite.judge import baselines, numerics, verdict
 from suite.records import publish, reading
@@ -57,7 +56,7 @@ def add_parser(commands) -> None:
                      help=f"seeds per benchmark (default {constants.DEFAULT_SEEDS}; 1 for the smoke tier)")
     run.add_argument("--device", default=None, help="auto (each benchmark's placement; the default), cpu, gpu")
     run.add_argument("--backend", default=None, metavar="NAME",
-                     help=f"the Keras backend of every job: {', '.join(BACKENDS)} (default {constants.DEFAULT_BACKEND}; "
+                     help=f"the Keras backend of every job: {', '.join(backends.names())} (default {constants.DEFAULT_BACKEND}; "
                           "jax needs pip install -e '.[jax]'); a run never mixes backends")
     run.add_argument("--resume", metavar="RUN",
                      help="continue RUN, skipping jobs whose records exist; with --seeds N, add seeds up to N")
@@ -114,7 +113,7 @@ def _warn_about_stale_baseline(benchmarks, tier: str, backend: str) -> None:
     """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
     baseline = baselines.load_baseline(tier, backend=backend).get("benchmarks", {})
     file = baselines.baseline_file(tier, backend)
-    calibrate = f"python -m suite calibrate --tier {tier}" + ("" if backend == "tensorflow" else f" --backend {backend}")
+    calibrate = f"python -m suite calibrate --tier {tier}" + ("" if backend == constants.DEFAULT_BACKEND else f" --backend {backend}")
     for benchmark in benchmarks:
         entry = baseline.get(benchmark.name)
         if entry is None:

@@ -28,6 +28,7 @@ import json
 import math
 from pathlib import Path
 
+from suite import backends
 from suite.constants import DEFAULT_SEEDS, baselines_dir
 from suite.judge import observations
 from suite.judge.baselines import BaselineError, is_finite_number, metric_entries, seeds_problem
@@ -232,7 +233,8 @@ def build_entries(benchmark, records: list[dict], run_id: str) -> tuple[dict, li
             "std": stats.std if stats.n > 1 else None,
             "floor": FULL_TIER.floor_for(reference.metric, reference.value),
             "environment": {key: environment.get(key) for key in
-                            ("python", "tensorflow", "keras", "numpy", "cpu", "cpu_count", "gpu", "deterministic")},
+                            ("python", *(field for field, _ in backends.always_recorded()), "keras", "numpy", "cpu",
+                             "cpu_count", "gpu", "deterministic")},
             "date": finished[:10] or None, "run_id": run_id, "commit": environment.get("git_commit"),
             "code_version": benchmark.code_version(),
             "provenance": f"python -m suite calibrate --tier full, from the records of run {run_id}",

@@ -24,10 +24,11 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from suite import backends
 from suite.constants import DEFAULT_BACKEND
 
-#: The stack: another release of any of these computes other bits.
-STACK = ("python", "backend", "tensorflow", "jax", "jaxlib", "torch", "keras", "numpy")
+#: The stack: another release of any of these computes other bits (every backend's versions among them).
+STACK = ("python", "backend", *backends.every_versioned(), "keras", "numpy")
 #: The machine: the CPU's name, generation and vector extensions, its cores, the GPUs, determinism.
 MACHINE = ("cpu", "cpu_count", "gpu", "deterministic")
 CPU_GENERATION = ("cpu_id", "cpu_flags")

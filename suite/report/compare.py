@@ -30,7 +30,7 @@ from suite.records import layout, run_files
 from suite.reference import Reference
 
 #: Environment fields compared, with their labels, in the order they are listed.
-ENVIRONMENT_FIELDS = (("python", "Python"), ("tensorflow", "TensorFlow"), ("keras", "Keras"), ("numpy", "NumPy"),
+ENVIRONMENT_FIELDS = (("python", "Python"), *backends.always_recorded(), ("keras", "Keras"), ("numpy", "NumPy"),
                       ("backend", "Keras backend"), ("deterministic", "deterministic"), ("cpu", "CPU"),
                       ("cpu_id", "CPU generation"),
                       ("cpu_count", "CPU cores"), ("cpu_flags", "CPU flags"), ("gpu", "GPU"),
@@ -99,10 +99,11 @@ def _environment(run_path: Path, records: list[dict]) -> dict:
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)
                         and r["environment"]), None) or manifest.get("environment") or {}
     environment = dict(environment)
-    # The header names the backend with its versions; the row compared carries JAX's versions (jax, jaxlib),
-    # while TensorFlow's version has a row of its own.
-    environment["backend_described"] = backends.recorded(environment or {"backend": manifest.get("backend")})
-    if environment["backend_described"].split(" ")[0] != "tensorflow":
+    # The header names the backend with its versions; the row compared carries them too (jax, jaxlib) unless
+    # they have rows of their own (TensorFlow's).
+    ran_on = environment or {"backend": manifest.get("backend")}
+    environment["backend_described"] = backends.recorded(ran_on)
+    if not backends.has_own_fields(backends.recorded_name(ran_on)):
         environment["backend"] = environment["backend_described"]
     if manifest.get("deterministic") is not None:
         environment["deterministic"] = manifest["deterministic"]

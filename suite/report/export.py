@@ -24,11 +24,12 @@ import math
 import sys
 from pathlib import Path
 
+from suite import backends
+
 FORMATS = ("csv", "parquet", "jsonl", "tensorboard")
 #: Environment fields copied into the job table, in this order.
-ENVIRONMENT_COLUMNS = ("hostname", "python", "tensorflow", "keras", "numpy", "cpu", "gpu", "git_commit")
-#: The Keras backend of records written before the fingerprint named it: the suite only ran on TensorFlow.
-DEFAULT_BACKEND = "tensorflow"
+ENVIRONMENT_COLUMNS = ("hostname", "python", *(field for field, _ in backends.always_recorded()), "keras", "numpy",
+                       "cpu", "gpu", "git_commit")
 
 
 # -- the tables ---------------------------------------------------------------------------------
@@ -46,7 +47,7 @@ def job_rows(run: str, records: list[dict], verdicts=None) -> list[dict]:
             "experiment": record.get("experiment", ""),
             "seed": record.get("seed"),
             "tier": record.get("tier"),
-            "backend": record.get("backend") or environment.get("backend") or DEFAULT_BACKEND,
+            "backend": backends.recorded_name(record),
             "status": record.get("status"),
         }
         metrics = record.get("metrics") or {}

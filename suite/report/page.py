@@ -108,7 +108,8 @@ def _environment(records: list[dict], manifest: dict) -> tuple[list[tuple[str, s
     if not environments and isinstance(manifest.get("environment"), dict):
         environments = [manifest["environment"]]
     first = environments[0] if environments else {}
-    fields = [("Python", "python"), ("TensorFlow", "tensorflow"), ("Keras", "keras"), ("NumPy", "numpy"),
+    fields = [("Python", "python"), *((label, key) for key, label in backends.always_recorded()), ("Keras", "keras"),
+              ("NumPy", "numpy"),
               ("Keras backend", "backend"), ("Host", "hostname"), ("CPU", "cpu"), ("CPU generation", "cpu_id"),
               ("CPU cores", "cpu_count"),
               ("CPU flags", "cpu_flags"), ("Threads", "threads"), ("GPU", "gpu"), ("GPU driver", "gpu_driver"),

@@ -4,8 +4,8 @@ Beyond the versions, it holds what explains a difference between two machines: t
 Keras backend and its versions (``jax`` and ``jaxlib`` on JAX), the host, the CPU's generation and vector
 extensions (AVX-512 and AMX change which oneDNN kernels run), how TensorFlow was built (CUDA and
 cuDNN versions), the GPU model and driver, the ``TF_*``/``XLA_*``/``KERAS_*`` variables in force
-and the thread counts. On JAX nothing here imports TensorFlow: its version is read from the
-installed package, and the GPUs and threads are JAX's. The full list
+and the thread counts. The backend supplies its own part (``suite.backends``: versions, GPUs, threads,
+build); on JAX nothing here imports TensorFlow: its version is read from the installed package. The full list
 of installed Python packages is long and the same for every job, so it is stored
 once per run (``packages.json``, see ``installed_packages``), not in each record.
 """
@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 
+from suite.backends.base import cpu_count  # noqa: F401  (the cores a worker may use, read from here too)
 from suite.constants import PROJECT_ROOT
 
 
@@ -58,13 +59,6 @@ def cpu_identity() -> str:
         return ""
     return " ".join([found["vendor_id"]] + [f"{key.split()[-1]} {found[key]}" for key in CPU_IDENTITY_FIELDS[1:]
                                             if key in found])
-
-
-def cpu_count() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:
-        return os.cpu_count() or 1
 
 
 @functools.lru_cache(maxsize=1)
@@ -119,33 +113,6 @@ def nvidia_driver() -> str:
     return ", ".join(dict.fromkeys(line.strip() for line in output.splitlines() if line.strip()))
 
 
-def build_info() -> dict:
-    """TensorFlow's build information (CUDA and cuDNN versions, compute capabilities), as strings."""
-    import tensorflow as tf
-
-    try:
-        info = tf.sysconfig.get_build_info()
-    except Exception:  # older or unusual builds: the rest of the fingerprint still stands
-        return {}
-    return {str(key): value if isinstance(value, (bool, int, float, str)) else str(value)
-            for key, value in sorted(info.items())}
-
-
-def thread_counts(backend: str = "tensorflow") -> dict[str, int]:
-    """TensorFlow's intra- and inter-op pools (0 means TensorFlow's own default) and the CPUs visible.
-
-    On JAX only the CPUs: XLA's CPU client sizes its thread pool to them.
-    """
-    if backend != "tensorflow":
-        return {"os_cpu_count": int(os.cpu_count() or 0), "cpus_available": cpu_count()}
-    import tensorflow as tf
-
-    return {"tf_intra_op": int(tf.config.threading.get_intra_op_parallelism_threads()),
-            "tf_inter_op": int(tf.config.threading.get_inter_op_parallelism_threads()),
-            "os_cpu_count": int(os.cpu_count() or 0),
-            "cpus_available": cpu_count()}
-
-
 def installed_packages() -> dict[str, str]:
     """Every installed Python distribution and its version, by lower-case name (stored once per run)."""
     from importlib import metadata
@@ -158,27 +125,6 @@ def installed_packages() -> dict[str, str]:
     return dict(sorted(packages.items()))
 
 
-def gpu_models(backend: str = "tensorflow") -> list[str]:
-    """GPU names as the backend sees them (imports it: call it in the worker)."""
-    if backend == "jax":
-        import jax
-
-        try:
-            return [device.device_kind for device in jax.devices("gpu")]
-        except RuntimeError:  # no GPU platform
-            return []
-    import tensorflow as tf
-
-    names = []
-    for device in tf.config.list_physical_devices("GPU"):
-        try:
-            details = tf.config.experimental.get_device_details(device)
-            names.append(details.get("device_name", device.name))
-        except Exception:  # details are best effort; the device name still identifies it
-            names.append(device.name)
-    return names
-
-
 def fingerprint(*, deterministic: bool) -> dict:
     """Versions and hardware; computed once per worker process (Keras and its backend are imported there)."""
     import keras
@@ -186,37 +132,31 @@ def fingerprint(*, deterministic: bool) -> dict:
 
     from suite import backends
 
-    backend = keras.backend.backend()
-    on_tensorflow = backend == "tensorflow"
-    if on_tensorflow:
-        import tensorflow as tf
-
-        tensorflow_version, cuda_build = tf.__version__, bool(tf.test.is_built_with_cuda())
-    else:
-        # Installed beside JAX all the same (the suite depends on it); its version still describes the stack.
-        tensorflow_version = backends.versions("tensorflow")["tensorflow"]
-        cuda_build = any(name.startswith("jax-cuda") for name in installed_packages())
-    backend_versions = backends.versions(backend)
+    backend = backends.current()
+    loaded = backend.loaded_versions()
+    # The default backend's versions are in every record (the suite installs it beside any backend); a backend's
+    # own versions follow its name.
+    always = {field: loaded.get(field, backends.default().versions()[field]) for field, _ in backends.always_recorded()}
     return {
         "python": platform.python_version(),
-        "tensorflow": tensorflow_version,
+        **always,
         "keras": keras.__version__,
         "numpy": numpy.__version__,
-        "backend": backend,
-        "backend_version": backend_versions.get(backend, ""),
-        **({} if on_tensorflow else backend_versions),
+        "backend": backend.name,
+        "backend_version": loaded.get(backend.name, ""),
+        **{name: version for name, version in loaded.items() if name not in always},
         "platform": platform.platform(),
         "hostname": socket.gethostname(),
         "cpu": cpu_model(),
         "cpu_id": cpu_identity(),
         "cpu_count": cpu_count(),
         "cpu_flags": cpu_flags(),
-        "gpu": gpu_models(backend),
+        "gpu": backend.gpu_models(),
         "gpu_driver": nvidia_driver(),
-        "cuda_build": cuda_build,
-        "build_info": build_info() if on_tensorflow else {},
+        "cuda_build": backend.cuda_build(),
+        "build_info": backend.build_info(),
         "environment_variables": environment_variables(),
-        "threads": thread_counts(backend),
+        "threads": backend.thread_counts(),
         "deterministic": deterministic,
         "git_commit": git_commit(),
         "executable": sys.executable,

@@ -12,6 +12,7 @@ import itertools
 import statistics
 from dataclasses import dataclass
 
+from suite import backends, constants
 from suite.records import layout, reading
 from suite.registry import Benchmark
 
@@ -44,7 +45,7 @@ class RunOptions:
     workers: int = 1  # local CPU workers
     gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
     slurm: dict | None = None  # options of the slurm executor (partition, account, ...)
-    backend: str = "tensorflow"  # the Keras backend of every job (suite.backends.BACKENDS)
+    backend: str = constants.DEFAULT_BACKEND  # the Keras backend of every job (suite.backends.names())
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
@@ -62,7 +63,7 @@ def seeds_for(benchmark: Benchmark, tier: str, asked: int) -> int:
     return max(asked, benchmark.gate_seeds) if tier == "quick" else asked
 
 
-def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = "tensorflow") -> tuple[float, str]:
+def estimate_seconds(benchmark: Benchmark, tier: str, backend: str = constants.DEFAULT_BACKEND) -> tuple[float, str]:
     """Expected wall time of one job: the median of earlier runs on this machine and backend, else the declared figure.
 
     The declared figures are TensorFlow's; a JAX job of the same benchmark may take a different time. At most
@@ -85,7 +86,7 @@ def _earlier_durations(name: str, tier: str, backend: str):
             except (ValueError, OSError):
                 continue
             if (record.get("status") == "ok" and record.get("duration_s")
-                    and (record.get("backend") or "tensorflow") == backend):
+                    and backends.recorded_name(record) == backend):
                 yield float(record["duration_s"])
 
 
@@ -94,7 +95,7 @@ def timeout_seconds(estimate_s: float, asked_s: float | None = None) -> float:
     return asked_s or max(TIMEOUT_FACTOR * estimate_s, MIN_TIMEOUT_S)
 
 
-def skipped_for_want_of_a_gpu(benchmarks: list[Benchmark], device: str, backend: str = "tensorflow") -> list[str]:
+def skipped_for_want_of_a_gpu(benchmarks: list[Benchmark], device: str, backend: str = constants.DEFAULT_BACKEND) -> list[str]:
     """Names of the ``gpu-required`` benchmarks this machine will skip (for the up-front estimate)."""
     if device == "cpu" or not any(b.placement == "gpu-required" for b in benchmarks):
         return []

@@ -117,7 +117,7 @@ def parse_gpu_ids(text: str) -> tuple[str, ...]:
     return ids
 
 
-def check_gpus_exist(ids: tuple[str, ...], backend: str = "tensorflow") -> tuple[str, ...]:
+def check_gpus_exist(ids: tuple[str, ...], backend: str = constants.DEFAULT_BACKEND) -> tuple[str, ...]:
     """The CUDA device numbers of ``--gpus``; a number this machine does not have is a usage error.
 
     Numbers count the GPUs this process may use: under ``CUDA_VISIBLE_DEVICES=2,3``, ``--gpus 0``
@@ -125,12 +125,13 @@ def check_gpus_exist(ids: tuple[str, ...], backend: str = "tensorflow") -> tuple
     """
     import os
 
+    from suite import backends
     from suite.run import placement
 
     count = placement.gpu_count(backend)
     missing = [gpu for gpu in ids if int(gpu) >= count]
     if missing:
-        have = f"GPUs 0-{count - 1}" if count else f"no GPU {placement.BACKEND_LABELS.get(backend, backend)} can use"
+        have = f"GPUs 0-{count - 1}" if count else f"no GPU {backends.get(backend).label} can use"
         raise UsageError(f"--gpus {','.join(ids)}: this machine has {have}; GPU {', '.join(missing)} does not "
                          "exist (nvidia-smi lists them)")
     visible = [part.strip() for part in os.environ.get("CUDA_VISIBLE_DEVICES", "").split(",") if part.strip()]

@@ -8,10 +8,11 @@ running run.
 
 from __future__ import annotations
 
+from suite.constants import DEFAULT_BACKEND
 from suite.registry import Benchmark
 
 
-def stamps(benchmarks: dict[str, Benchmark], tiers: set[str], backend: str = "tensorflow") -> dict[tuple[str, str], dict]:
+def stamps(benchmarks: dict[str, Benchmark], tiers: set[str], backend: str = DEFAULT_BACKEND) -> dict[tuple[str, str], dict]:
     """The stamp of each ``(benchmark, tier)`` of a run: the fields its records share."""
     from suite.judge import baselines
 

@@ -88,15 +88,17 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
     """Entry point of the child process.
 
     ``setup`` comes from the executor and the runner: ``env`` (e.g. ``CUDA_VISIBLE_DEVICES``),
-    ``intra_op_threads`` and ``backend``. They must take effect before Keras and its backend initialise,
+    ``intra_op_threads``, ``cpu_cores`` and ``backend``. They must take effect before Keras and its backend initialise,
     which is why they are applied here, first, and not by the parent (threads of the parent would
     race on its own ``os.environ``). Keras reads ``KERAS_BACKEND`` once, when it is first imported.
     """
     die_with_parent(parent_pid)
     setup = setup or {}
     os.environ.update(setup.get("env") or {})
-    backend = setup.get("backend") or "tensorflow"
-    os.environ["KERAS_BACKEND"] = backend
+    from suite import backends
+
+    backend = backends.get(setup.get("backend") or backends.default().name)
+    os.environ["KERAS_BACKEND"] = backend.name
     # The runner owns Ctrl-C: it stops the worker itself and keeps finished records.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if setup.get("ignore_sigterm"):  # a SLURM task stops its worker itself (suite.run.executors.slurm_task)
@@ -108,27 +110,13 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
 
     from suite.run import placement
 
-    placement.configure_logical_cpus(backend)
-    if backend == "jax":
-        limit_xla_threads(setup.get("cpu_cores"))
-    if backend == "jax" and deterministic:
-        # XLA on a CPU computes the same bits for the same program and inputs; on a GPU some
-        # reductions use atomics unless this flag asks for deterministic kernels.
-        flags = os.environ.get("XLA_FLAGS", "")
-        if "xla_gpu_deterministic_ops" not in flags:
-            os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
-    import keras
+    backend.configure_worker(deterministic=deterministic, intra_op_threads=setup.get("intra_op_threads"),
+                             cpu_cores=setup.get("cpu_cores"), logical_cpus=placement.logical_cpus())
+    import keras  # noqa: F401  (after configure_worker: Keras initialises its backend when imported)
 
     from suite import registry
     from suite.run import environment
 
-    if backend == "tensorflow":
-        import tensorflow as tf
-
-        if setup.get("intra_op_threads"):
-            tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
-        if deterministic:
-            tf.config.experimental.enable_op_determinism()
     registry.discover()
     fingerprint = environment.fingerprint(deterministic=deterministic)
     connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker()})
@@ -138,23 +126,11 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
         if message.get("type") == "stop":
             return
         try:
-            record, artefacts = _run_job(message, connection.send, keras, fingerprint)
+            record, artefacts = _run_job(message, connection.send, backend)
         except Exception as error:  # a fault in the suite's own job handling is still this job's result
             record = {"status": "error", "error": _describe(error), "metrics": {}, "history": {}, "notes": []}
             artefacts = {}
         _send_result(connection, record, artefacts)
-
-
-def limit_xla_threads(cpu_cores: list[int] | None) -> None:
-    """Pin this worker to its share of the cores, so that XLA's CPU thread pool is that size.
-
-    Why affinity and not a thread count: TensorFlow takes ``intra_op_threads``; XLA on JAX has no
-    such setting and sizes its pool from the cores the process may run on (``sched_getaffinity``),
-    so pinning is how ``--workers N`` keeps N JAX workers from each starting a thread per core.
-    Must run before JAX initialises its CPU client.
-    """
-    if cpu_cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cpu_cores)
 
 
 def seen_by_this_worker() -> dict:
@@ -162,30 +138,14 @@ def seen_by_this_worker() -> dict:
 
     Why in every record: two runs can only be expected to match bit for bit when their jobs saw the
     same device and the same number of threads; a record that says so makes a mismatch explainable.
-    On JAX the devices are ``jax.devices()``, and XLA's CPU thread pool uses every core this process may
-    use: its share under ``--workers N`` (``limit_xla_threads``).
+    The backend says which devices and threads (``Backend.devices_seen``).
     """
     import socket
 
-    import keras
-
-    from suite.run import environment
+    from suite import backends
 
     seen = {"hostname": socket.gethostname(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return {**seen, "tensorflow_gpus": [], "jax_devices": [str(device) for device in jax.devices()],
-                "intra_op_threads": environment.cpu_count()}
-    import tensorflow as tf
-
-    threads = tf.config.threading.get_intra_op_parallelism_threads()
-    return {
-        **seen,
-        "tensorflow_gpus": [device.name for device in tf.config.list_physical_devices("GPU")],
-        # 0 means TensorFlow's default: one thread per core this process may use.
-        "intra_op_threads": threads or environment.cpu_count(),
-    }
+    return {**seen, **backends.current().devices_seen()}
 
 
 def _send_result(connection, record: dict, artefacts: dict) -> None:
@@ -209,7 +169,7 @@ def _send_result(connection, record: dict, artefacts: dict) -> None:
             "error": f"the job's result could not be sent to the runner: {type(error).__name__}: {error}"}})
 
 
-def _run_job(job: dict, send, keras, fingerprint: dict):
+def _run_job(job: dict, send, backend):
     from suite import registry
     from suite.run import placement
 
@@ -244,8 +204,7 @@ def _run_job(job: dict, send, keras, fingerprint: dict):
 
     benchmark.report_progress = progress
     benchmark.callbacks = (_ProgressCallback.make(send, settings.get("epochs", 0)),)
-    keras.backend.clear_session()
-    keras.utils.set_random_seed(seed)
+    backend.seed_job(seed)
     started = time.perf_counter()
     try:
         with decision.scope():

@@ -30,9 +30,9 @@ class WorkerSpec:
 
     worker_id: str
     env: dict = field(default_factory=dict)
-    intra_op_threads: int | None = None  # None: TensorFlow's default (every core)
+    intra_op_threads: int | None = None  # None: the backend's default (every core)
     takes: tuple[str, ...] = ("cpu", "gpu")  # job kinds: "cpu" jobs, "gpu" jobs (gpu and gpu-required)
-    cpu_cores: tuple[int, ...] | None = None  # None: every core; pins a JAX worker (see worker.limit_xla_threads)
+    cpu_cores: tuple[int, ...] | None = None  # None: every core; what a backend without a thread count pins (JAX)
 
     @property
     def setup(self) -> dict:

@@ -1,4 +1,4 @@
-"""The JAX form of ``suite.training``'s compiled full-batch loop: ``stateless_call`` under ``jax.jit``.
+"""JAX's compiled full-batch loop: the optimiser steps as ``stateless_call`` in one ``jax.lax.scan`` under ``jax.jit``.
 
 On TensorFlow the n optimiser steps of ``Flux.train!`` run inside one ``tf.function`` with a
 ``GradientTape``. JAX has no tape and no variables to mutate inside a compiled function, so the same
@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
                      monitor: Mapping[str, tuple] | None = None, monitor_every: int = 0,
                      chunk_steps: int = 1000, progress: Callable[[int, int], None] | None = None) -> dict[str, list]:
-    """``suite.training.full_batch_steps`` on JAX: the same arguments, history and step semantics."""
+    """``suite.backends.training.full_batch_steps`` on JAX: the same arguments, history and step semantics."""
     import jax
     import jax.numpy as jnp
 
