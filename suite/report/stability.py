@@ -19,13 +19,18 @@ from pathlib import Path
 from suite import backends
 from suite.judge import verdict
 
-#: The packages that name a stack, in the order a label lists them (those a record stored).
-STACK_PACKAGES = (("keras", "Keras"), ("tensorflow", "TensorFlow"), ("jax", "JAX"), ("torch", "PyTorch"),
-                  ("python", "Python"))
 #: The file ``suite matrix`` writes into each run folder it made, naming the stack the run ran in.
 MATRIX_STACK_FILE = "stack.json"
 #: Verdicts that judged a claim; the others (errors, skips, unjudged tiers) say nothing about it.
 JUDGED = (verdict.REPRODUCED, verdict.NOT_REPRODUCED)
+
+
+def stack_packages() -> tuple[tuple[str, str], ...]:
+    """``(field, label)`` of the packages that name a stack, in the order a label lists them: Keras, every
+    backend's distributions (as the backends declare them), Python."""
+    labels = {name: backends.get(name).label for name in backends.names()}
+    return (("keras", "Keras"), *((field, labels.get(field, field)) for field in backends.every_versioned()),
+            ("python", "Python"))
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,7 @@ def stack_of(environment: dict, named: dict | None = None) -> str:
     label = (named or {}).get("label") or environment.get("stack")
     if isinstance(label, str) and label:
         return label
-    shown = [f"{name} {environment[key]}" for key, name in STACK_PACKAGES if environment.get(key)]
+    shown = [f"{name} {environment[key]}" for key, name in stack_packages() if environment.get(key)]
     return " · ".join(shown) or "unknown stack"
 
 

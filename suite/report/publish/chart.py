@@ -15,8 +15,11 @@ from __future__ import annotations
 import math
 from html import escape
 
-#: Colours of the backends (colour-blind safe, after Okabe and Ito); others take the rest in turn.
-BACKEND_COLOURS = {"tensorflow": "#d55e00", "jax": "#0072b2", "torch": "#009e73"}
+from suite import backends
+
+#: Colours of the backends (colour-blind safe, after Okabe and Ito), given in the registry's order so a
+#: backend keeps its colour on every page; backends no longer registered take the spare ones in turn.
+BACKEND_COLOURS = ("#d55e00", "#0072b2", "#009e73")
 SPARE_COLOURS = ("#cc79a7", "#e69f00", "#56b4e9", "#000000")
 WIDTH = 760
 PANEL_HEIGHT = 150
@@ -26,9 +29,11 @@ LEGEND_HEIGHT = 22
 
 
 def colour(backend: str, known: list[str]) -> str:
-    if backend in BACKEND_COLOURS:
-        return BACKEND_COLOURS[backend]
-    others = [name for name in known if name not in BACKEND_COLOURS]
+    """The colour of ``backend`` among the ``known`` backends of a picture."""
+    registered = backends.names()
+    if backend in registered and registered.index(backend) < len(BACKEND_COLOURS):
+        return BACKEND_COLOURS[registered.index(backend)]
+    others = [name for name in known if name not in registered[:len(BACKEND_COLOURS)]]
     return SPARE_COLOURS[others.index(backend) % len(SPARE_COLOURS)] if backend in others else SPARE_COLOURS[-1]
 
 
