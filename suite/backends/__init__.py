@@ -22,8 +22,8 @@ from suite.backends.base import Backend
 from suite.constants import DEFAULT_BACKEND
 
 #: Keras backends the suite knows of but has no training path for yet, with their labels: ``--backend``
-#: names them in its error rather than calling them unknown.
-WITHOUT_A_PATH = {"torch": "PyTorch"}
+#: names them in its error rather than calling them unknown (none: TensorFlow, JAX and PyTorch all have one).
+WITHOUT_A_PATH: dict[str, str] = {}
 
 
 @functools.cache
@@ -43,7 +43,7 @@ def _registered() -> dict[str, Backend]:
 
 
 def names() -> tuple[str, ...]:
-    """The backends the suite has a training path for, the default first (``("tensorflow", "jax")``)."""
+    """The backends the suite has a training path for, the default first (``("tensorflow", "jax", "torch")``)."""
     return tuple(_registered())
 
 
@@ -67,8 +67,12 @@ def current() -> Backend:
     return get(keras.backend.backend())
 
 
-def problem(name: str) -> str | None:
-    """Why ``--backend name`` cannot run here (one line naming the fix), or None when it can."""
+def problem(name: str, *, data_parallel: bool = False) -> str | None:
+    """Why ``--backend name`` cannot run here (one line naming the fix), or None when it can.
+
+    ``data_parallel``: the run asks for one worker over every GPU (``--data-parallel``), which a backend
+    without data parallelism in Keras (an empty ``Backend.data_parallel``) cannot do.
+    """
     known = ", ".join(names())
     if name in WITHOUT_A_PATH:
         installed = importlib.util.find_spec(name) is not None
@@ -81,6 +85,9 @@ def problem(name: str) -> str | None:
     backend = _registered()[name]
     if not backend.installed():
         return f"--backend {name}: {backend.module} is not installed; install it with {backend.install}"
+    if data_parallel and not backend.data_parallel:
+        return (f"--data-parallel: Keras has no data parallelism on {backend.label}; leave it out (each GPU gets "
+                f"a worker of its own) or choose --backend {' or '.join(n for n in names() if get(n).data_parallel)}")
     return None
 
 

@@ -38,7 +38,8 @@ class Backend(abc.ABC):
     install: str
     #: The distributions whose versions a record stores (another release computes other bits).
     versioned: tuple[str, ...]
-    #: How a job runs data parallel over several devices (named in the record's placement notes).
+    #: How a job runs data parallel over several devices (named in the record's placement notes); "" when
+    #: Keras offers no data parallelism on this backend, so ``--data-parallel`` is refused before a run starts.
     data_parallel: str
     #: True when the model's tensors are TensorFlow tensors, so ``tf`` ops and fused TensorFlow kernels apply
     #: to them (``benchmarks._flux`` writes its losses in those ops there, in ``keras.ops`` elsewhere).
@@ -136,6 +137,9 @@ class Backend(abc.ABC):
                          progress: Callable[[int, int], None] | None) -> dict[str, list]:
         """``suite.backends.training.full_batch_steps`` compiled for this backend."""
 
-    @abc.abstractmethod
     def final_loss(self, model, loss_fn: Callable, x, y) -> float:
-        """The loss of the trained model on ``(x, y)``, without training."""
+        """The loss of the trained model on ``(x, y)``, without training (in ``keras.ops``, any backend's tensors)."""
+        import keras
+
+        loss = loss_fn(keras.ops.convert_to_tensor(y), model(keras.ops.convert_to_tensor(x), training=False))
+        return float(keras.ops.convert_to_numpy(loss))

@@ -98,12 +98,6 @@ class Jax(Backend):
 
         return jax_loop.full_batch_steps(model, loss_fn, optimizer, x, y, steps, **options)
 
-    def final_loss(self, model, loss_fn, x, y) -> float:
-        import keras
-
-        loss = loss_fn(keras.ops.convert_to_tensor(y), model(keras.ops.convert_to_tensor(x), training=False))
-        return float(keras.ops.convert_to_numpy(loss))
-
 
 def _add_xla_flag(flag: str, value) -> None:
     """Append ``--flag=value`` to ``XLA_FLAGS`` unless the user set that flag already."""
