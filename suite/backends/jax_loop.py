@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from suite.backends import chunks
+
 
 def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
                      monitor: Mapping[str, tuple] | None = None, monitor_every: int = 0,
@@ -22,8 +24,7 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
     import jax
     import jax.numpy as jnp
 
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    chunks.check_steps(steps)
     # An optimiser written for TensorFlow alone (``benchmarks._flux.FusedAdam``) names its Keras equivalent.
     optimizer = optimizer.keras_optimizer() if hasattr(optimizer, "keras_optimizer") else optimizer
     optimizer.build(model.trainable_variables)
@@ -61,26 +62,15 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
             for variable, value in zip(variables, values, strict=True):
                 variable.assign(value)
 
-    history: dict[str, list] = {"step": [], "loss": []}
     monitored = {name: (jnp.asarray(mx), jnp.asarray(my)) for name, (mx, my) in dict(monitor or {}).items()}
-    for name in monitored:
-        history[f"{name}_loss"] = []
-        history[f"{name}_step"] = []
-    # Chunks end at every monitoring point so held-out losses are taken at exact steps.
-    stride = min(chunk_steps, monitor_every) if monitor_every and monitored else chunk_steps
     state = current()
-    done = 0
-    while done < steps:
-        n = min(stride, steps - done)
+
+    def chunk(n):
+        nonlocal state
         state, losses = run_chunk(state, x, y, n)
-        history["loss"].extend(float(v) for v in jax.device_get(losses))
-        history["step"].extend(range(done + 1, done + n + 1))
-        done += n
-        if monitored and (done % max(monitor_every, 1) == 0 or done == steps):
-            for name, (mx, my) in monitored.items():
-                history[f"{name}_loss"].append(float(loss_on(state[0], state[1], mx, my)))
-                history[f"{name}_step"].append(done)
-        if progress is not None:
-            progress(done, steps)
+        return jax.device_get(losses)
+
+    history = chunks.run_in_chunks(chunk, lambda mx, my: loss_on(state[0], state[1], mx, my), monitored, steps,
+                                   monitor_every=monitor_every, chunk_steps=chunk_steps, progress=progress)
     write_back(state)
     return history

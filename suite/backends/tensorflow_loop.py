@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from suite.backends import chunks
+
 
 def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
                      monitor: Mapping[str, tuple] | None = None, monitor_every: int = 0,
@@ -17,8 +19,7 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
     """``suite.backends.training.full_batch_steps`` on TensorFlow: the same arguments, history and step semantics."""
     import tensorflow as tf
 
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    chunks.check_steps(steps)
     x = tf.convert_to_tensor(x)
     y = tf.convert_to_tensor(y)
     variables = model.trainable_variables
@@ -42,25 +43,8 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
     def loss_on(x_eval, y_eval):
         return tf.cast(loss_fn(y_eval, model(x_eval, training=False)), tf.float32)
 
-    history: dict[str, list] = {"step": [], "loss": []}
-    monitor = dict(monitor or {})
-    monitored = {name: (tf.convert_to_tensor(mx), tf.convert_to_tensor(my)) for name, (mx, my) in monitor.items()}
-    for name in monitored:
-        history[f"{name}_loss"] = []
-        history[f"{name}_step"] = []
-    # Chunks end at every monitoring point so held-out losses are taken at exact steps.
-    stride = min(chunk_steps, monitor_every) if monitor_every and monitored else chunk_steps
-    done = 0
-    while done < steps:
-        n = min(stride, steps - done)
-        losses = run_chunk(tf.constant(n)).numpy()
-        history["loss"].extend(float(v) for v in losses)
-        history["step"].extend(range(done + 1, done + n + 1))
-        done += n
-        if monitored and (done % max(monitor_every, 1) == 0 or done == steps):
-            for name, (mx, my) in monitored.items():
-                history[f"{name}_loss"].append(float(loss_on(mx, my).numpy()))
-                history[f"{name}_step"].append(done)
-        if progress is not None:
-            progress(done, steps)
-    return history
+    monitored = {name: (tf.convert_to_tensor(mx), tf.convert_to_tensor(my)) for name, (mx, my) in
+                 dict(monitor or {}).items()}
+    return chunks.run_in_chunks(lambda n: run_chunk(tf.constant(n)).numpy(), lambda mx, my: loss_on(mx, my).numpy(),
+                                monitored, steps, monitor_every=monitor_every, chunk_steps=chunk_steps,
+                                progress=progress)

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
+from suite.backends import chunks
+
 
 def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
                      monitor: Mapping[str, tuple] | None = None, monitor_every: int = 0,
@@ -25,8 +27,7 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
     import keras
     import torch
 
-    if steps < 0:
-        raise ValueError(f"steps must be >= 0, got {steps}")
+    chunks.check_steps(steps)
     # An optimiser written for TensorFlow alone (``benchmarks._flux.FusedAdam``) names its Keras equivalent.
     optimizer = optimizer.keras_optimizer() if hasattr(optimizer, "keras_optimizer") else optimizer
     variables = list(model.trainable_variables)
@@ -44,25 +45,7 @@ def full_batch_steps(model, loss_fn: Callable, optimizer, x, y, steps: int, *,
         with torch.no_grad():
             return float(loss_fn(y_eval, model(x_eval, training=False)).to(torch.float32).cpu())
 
-    history: dict[str, list] = {"step": [], "loss": []}
     monitored = {name: (keras.ops.convert_to_tensor(mx), keras.ops.convert_to_tensor(my))
                  for name, (mx, my) in dict(monitor or {}).items()}
-    for name in monitored:
-        history[f"{name}_loss"] = []
-        history[f"{name}_step"] = []
-    # Chunks end at every monitoring point so held-out losses are taken at exact steps.
-    stride = min(chunk_steps, monitor_every) if monitor_every and monitored else chunk_steps
-    done = 0
-    while done < steps:
-        n = min(stride, steps - done)
-        losses = torch.stack([step() for _ in range(n)]).cpu().numpy()
-        history["loss"].extend(float(v) for v in losses)
-        history["step"].extend(range(done + 1, done + n + 1))
-        done += n
-        if monitored and (done % max(monitor_every, 1) == 0 or done == steps):
-            for name, (mx, my) in monitored.items():
-                history[f"{name}_loss"].append(loss_on(mx, my))
-                history[f"{name}_step"].append(done)
-        if progress is not None:
-            progress(done, steps)
-    return history
+    return chunks.run_in_chunks(lambda n: torch.stack([step() for _ in range(n)]).cpu().numpy(), loss_on, monitored,
+                                steps, monitor_every=monitor_every, chunk_steps=chunk_steps, progress=progress)
