@@ -183,3 +183,23 @@ def test_gpu_and_gpu_required_follow_torch_cuda_as_a_worker_routed_to_no_gpu_see
     assert result["asked"] == "--device gpu was asked for but PyTorch sees no GPU"
     assert result["preferred"] == ["/CPU:0", ["no GPU found: fell back to the CPU"]]
     assert result["weights_on"] == "cpu"
+
+
+# -- every benchmark on torch ----------------------------------------------------------------------
+@pytest.mark.slow
+@needs_torch
+def test_every_benchmark_runs_end_to_end_on_torch_at_the_smoke_tier(tmp_path):
+    """``--device cpu``: the gpu-required deep MLPs too. No benchmark's code has a torch form of its own."""
+    from suite import registry
+
+    reports = tmp_path / "reports"
+    completed = run_suite("run", "all", "--tier", "smoke", "--backend", "torch", "--device", "cpu", "--no-report",
+                          env={"SUITE_REPORTS_DIR": str(reports)}, timeout_s=1800)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    records = {record["benchmark"]: record for record in reading.load_records(only_run(reports))}
+    assert sorted(records) == sorted(registry.discover())
+    failed = {name: record["error"][:300] for name, record in records.items() if record["status"] != "ok"}
+    assert not failed, failed
+    for name, record in records.items():
+        assert record["backend"] == "torch" and record["environment"]["backend"] == "torch", name
+        assert record["weights_sha256"] and record["metrics"], name

@@ -1,10 +1,11 @@
 """Make sure the tests' tox environment holds the suite, so that the gate can run in it.
 
-Why: ``tox -e regression`` (and ``regression-jax``, ``report``) run the suite with the interpreter of the tests'
+Why: ``tox -e regression`` (and ``regression-jax``, ``regression-torch``, ``report``) run the suite with the interpreter of the tests'
 environment (``.tox/suite``, built by ``tox``) instead of building their own, because building TensorFlow and
 JAX into a second environment costs a minute or more, and tox recreates an environment that a differently named
 one last used. After ``tox`` this finds everything in place and does nothing; run before it, it builds that
-environment the way ``tox`` would (a virtual environment with the project and its ``test`` and ``jax`` extras).
+environment the way ``tox`` would (a virtual environment with the project and its ``test``, ``jax`` and ``torch``
+extras).
 
 Usage: ``python tools/ensure_suite_installed.py ENV_DIR``
 """
@@ -13,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-WANTED = ("suite", "tensorflow", "keras", "jax")
+WANTED = ("suite", "tensorflow", "keras", "jax", "torch")
 
 
 def has_the_suite(python: Path) -> bool:
@@ -26,7 +27,7 @@ if __name__ == "__main__":
     python = env_dir / "bin" / "python"
     if not has_the_suite(python):
         root = Path(__file__).resolve().parent.parent
-        print(f"building the tests' environment in {env_dir} (the project with its test and jax extras)", file=sys.stderr)
+        print(f"building the tests' environment in {env_dir} (the project with its test, jax and torch extras)", file=sys.stderr)
         if not python.exists():
             subprocess.check_call([sys.executable, "-m", "venv", str(env_dir)])
-        subprocess.check_call([str(python), "-m", "pip", "install", "-q", "-e", f"{root}[test,jax]"])
+        subprocess.check_call([str(python), "-m", "pip", "install", "-q", "-e", f"{root}[test,jax,torch]"])
