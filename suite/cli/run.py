@@ -80,7 +80,8 @@ def add_parser(commands) -> None:
 def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
-    outcome = session.start(request_from(args), TerminalReporter())
+    run_request = request_from(args)
+    outcome = session.start(run_request, TerminalReporter())
     if outcome.ended == session.STORAGE_FULL:
         return EXIT_STORAGE_FULL
     if outcome.ended == session.DETACHED:

@@ -76,6 +76,41 @@ class RunRequest:
         elif self.slurm.detach:
             raise UsageError("--detach is for --executor slurm (a local run ends when its jobs do)")
 
+    def check_resumes(self, run_name: str, manifest: dict) -> None:
+        """``resume`` continues a run as it was started: a value that contradicts it is refused, not ignored.
+
+        Seeds may only grow. The run's own backend must still be installed here, and its own executor
+        (unless this request names one) must take what this request asks of it.
+        """
+        own_backend = manifest.get("backend", constants.DEFAULT_BACKEND)
+        if self.backend not in (None, own_backend):
+            raise UsageError(f"--backend {self.backend} cannot resume run {run_name}, which runs on {own_backend}: "
+                             f"a run never mixes backends; resume it without --backend, or start a new run for "
+                             f"{self.backend}")
+        own = {"tier": manifest.get("tier"), "device": manifest.get("device", "auto"),
+               "deterministic": manifest.get("deterministic", True)}
+        given = {"tier": self.tier, "device": self.device, "deterministic": self.deterministic}
+        conflicts = [f"--{key} {value}" if key != "deterministic" else "--no-deterministic"
+                     for key, value in given.items() if value is not None and value != own[key]]
+        names = [name for name in self.names if name != "all"]
+        if names and sorted(set(names)) != sorted(manifest.get("benchmarks") or []):
+            conflicts.append(" ".join(names))
+        if self.tags:
+            conflicts.append(" ".join(f"--tag {tag}" for tag in self.tags))
+        if conflicts:
+            settings = (f"tier {own['tier']}, device {own['device']}, deterministic "
+                        f"{'on' if own['deterministic'] else 'off'}, {len(manifest.get('benchmarks') or [])} benchmarks")
+            raise UsageError(f"{' '.join(conflicts)} cannot change run {run_name}, which has its own settings "
+                             f"({settings}); --resume takes only --seeds, --timeout and --no-report (start a new run "
+                             "for other settings)")
+        recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
+        if self.seeds is not None and self.seeds < recorded:
+            raise UsageError(f"run {run_name} already asks for {recorded} seeds; --seeds with --resume can only "
+                             f"add seeds (give a number above {recorded}, or leave --seeds out)")
+        check_backend(own_backend)
+        if self.executor is None:
+            self.check_executor(manifest.get("executor") or "local")
+
     @property
     def new_run_tier(self) -> str:
         return self.tier or constants.DEFAULT_TIER

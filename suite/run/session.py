@@ -20,7 +20,7 @@ from suite.run import events, planning
 from suite.run.events import Reporter
 from suite.run.executors.slurm_settings import SlurmSettings
 from suite.run.planning import RunOptions
-from suite.run.request import RunRequest, check_backend
+from suite.run.request import RunRequest
 
 #: How a run's execution ended (``RunOutcome.ended``).
 FINISHED, INTERRUPTED, DETACHED, STORAGE_FULL = "finished", "interrupted", "detached", "storage full"
@@ -85,7 +85,8 @@ class RunOutcome:
 
 def start(request: RunRequest, reporter: Reporter) -> RunOutcome:
     """Prepare the run the request asks for, then execute every job of it that has no record yet."""
-    return execute(prepare(request, reporter), reporter)
+    run = prepare(request, reporter)
+    return execute(run, reporter)
 
 
 def prepare(request: RunRequest, reporter: Reporter) -> PreparedRun:
@@ -99,11 +100,9 @@ def prepare(request: RunRequest, reporter: Reporter) -> PreparedRun:
         return _reopen(request, reporter)
     tier, backend = request.new_run_tier, request.backend or constants.DEFAULT_BACKEND
     check_reports_folder()
-    if not request.calibrating:
-        check_baseline(tier, backend)
     benchmarks = select(list(request.names), list(request.tags), list(request.skip_tags))
     if not request.calibrating:
-        check_calibration(benchmarks, tier)
+        check_judgeable(benchmarks, tier, backend)
     options = run_options(request, request.executor or "local", backend, device=request.device or "auto",
                           deterministic=True if request.deterministic is None else request.deterministic)
     seeds = request.new_run_seeds
@@ -112,22 +111,34 @@ def prepare(request: RunRequest, reporter: Reporter) -> PreparedRun:
 
 
 def _reopen(request: RunRequest, reporter: Reporter) -> PreparedRun:
+    from suite.records import reading, run_files
+
     run_path, manifest, benchmarks = open_run(request.resume)
-    refuse_conflicting_resume_options(request, run_path, manifest)
+    request.check_resumes(run_path.name, manifest)
     tier = manifest.get("tier", constants.DEFAULT_TIER)
     backend = manifest.get("backend", constants.DEFAULT_BACKEND)
-    check_backend(backend)
-    executor = request.executor or manifest.get("executor") or "local"
-    if request.executor is None:  # the run's own executor: what this request asks must suit it too
-        request.check_executor(executor)
     check_reports_folder()
     if not request.calibrating:
-        check_baseline(tier, backend)
-        check_calibration(benchmarks, tier)
-    options = run_options(request, executor, backend, device=manifest.get("device", "auto"),
-                          deterministic=manifest.get("deterministic", True), stored_slurm=manifest.get("slurm"))
-    seeds = more_seeds(run_path, manifest, request.seeds)
-    set_aside_damaged_records(run_path, reporter)
+        check_judgeable(benchmarks, tier, backend)
+    options = run_options(request, request.executor or manifest.get("executor") or "local", backend,
+                          device=manifest.get("device", "auto"), deterministic=manifest.get("deterministic", True),
+                          stored_slurm=manifest.get("slurm"))
+    # ``seeds`` above the run's own count adds seeds to it (``check_resumes`` refused fewer). Why: a long
+    # full-tier benchmark is often measured one seed per sitting; growing the run keeps every seed in one
+    # folder, so the report and the verdict judge them together, and no finished seed is trained again.
+    recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
+    seeds = max(request.seeds or recorded, recorded)
+    if seeds > recorded:
+        def grow(run_manifest: dict) -> None:
+            run_manifest["seeds"] = max(seeds, int(run_manifest.get("seeds", recorded)))
+            run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": seeds,
+                                                               "at": run_files.utc_now()})
+
+        run_files.update_run_manifest(run_path, grow)
+    # Damaged records are moved aside (never deleted), so that their jobs run again.
+    for problem, target in reading.set_aside_damaged(run_path):
+        reporter.report(events.DamagedRecordSetAside(problem.path.name, problem.reason,
+                                                     str(target.relative_to(run_path))))
     return PreparedRun(run_path, benchmarks, tier, seeds, options, request.shard)
 
 
@@ -185,29 +196,19 @@ def check_reports_folder() -> None:
                          "make it writable or point SUITE_REPORTS_DIR at a writable folder")
 
 
-def check_baseline(tier: str, backend: str = constants.DEFAULT_BACKEND) -> None:
-    """A quick-tier run is judged against its backend's baseline: a bad file is said now, not after training."""
+def check_judgeable(benchmarks, tier: str, backend: str = constants.DEFAULT_BACKEND) -> None:
+    """What judges the run must be readable before training: the quick tier's baseline of its backend, the
+    full tier's calibration in baselines/full.json (for two-sided claims); a bad or missing one is said now."""
     from suite.judge import baselines
 
-    if tier in ("full", "smoke"):
-        return
     try:
-        baselines.load_baseline(tier, backend=backend)
+        if tier == "full":
+            for benchmark in benchmarks:
+                baselines.references_for(benchmark, tier)
+        elif tier != "smoke":
+            baselines.load_baseline(tier, backend=backend)
     except baselines.BaselineError as error:
         raise UsageError(str(error)) from None
-
-
-def check_calibration(benchmarks, tier: str) -> None:
-    """A full-tier run judges two-sided claims by baselines/full.json: a missing entry is said before training."""
-    from suite.judge import baselines
-
-    if tier != "full":
-        return
-    for benchmark in benchmarks:
-        try:
-            baselines.references_for(benchmark, tier)
-        except baselines.BaselineError as error:
-            raise UsageError(str(error)) from None
 
 
 def new_run(benchmarks, tier: str, seeds: int, options: RunOptions, shard: tuple[int, int] | None = None,
@@ -273,28 +274,29 @@ def execute(run: PreparedRun, reporter: Reporter) -> RunOutcome:
                                      len(run.benchmarks), run.path, parallel))
     run_files.write_packages(run.path, environment.installed_packages)
     started = time.monotonic()
-    ended, summary = FINISHED, {}
+    ended, summary, full_disk = FINISHED, {}, None
     try:
         summary = executors.execute(jobs, by_name, run.path, options, reporter)
     except KeyboardInterrupt:
         ended = INTERRUPTED
     except publish.StorageFull as full:
-        try:  # say in the run folder why it stopped, if even that fits
-            run_files.write_run_manifest(run.path, {"finished_at": run_files.utc_now(), "stopped": "disk full",
-                                                    "wall_s": time.monotonic() - started},
-                                         name=layout.FINISHED_FILE)
-        except OSError:
-            pass
-        reporter.report(events.StorageFilled(full.strerror, run.path.name))
-        return RunOutcome(run, STORAGE_FULL)
+        ended, full_disk = STORAGE_FULL, full
     if summary.get("detached"):
         return RunOutcome(run, DETACHED)
-    run_files.write_run_manifest(run.path, {
-        "finished_at": run_files.utc_now(), "wall_s": time.monotonic() - started,
-        "interrupted": ended == INTERRUPTED, "environment": summary.get("environment", {}),
-        "workers": summary.get("workers", []),
-    }, name=layout.FINISHED_FILE)
-    if ended == INTERRUPTED:
+    finished = {"finished_at": run_files.utc_now(), "wall_s": time.monotonic() - started}
+    if full_disk:
+        finished["stopped"] = "disk full"
+    else:
+        finished.update(interrupted=ended == INTERRUPTED, environment=summary.get("environment", {}),
+                        workers=summary.get("workers", []))
+    try:
+        run_files.write_run_manifest(run.path, finished, name=layout.FINISHED_FILE)
+    except OSError:
+        if not full_disk:  # on a full disk the run folder says why it stopped only if even that fits
+            raise
+    if full_disk:
+        reporter.report(events.StorageFilled(full_disk.strerror, run.path.name))
+    elif ended == INTERRUPTED:
         reporter.report(events.Interrupted(run.path.name))
     return RunOutcome(run, ended)
 
@@ -309,60 +311,3 @@ def open_run(name: str):
         raise UsageError(str(error)) from None
     manifest = run_files.read_run_manifest(run_path)
     return run_path, manifest, select(manifest.get("benchmarks") or ["all"], [])
-
-
-def more_seeds(run_path, manifest: dict, asked: int | None) -> int:
-    """The seed count of a resumed run; ``--seeds N`` above the run's own count adds seeds 1..N to it.
-
-    Why: a long full-tier benchmark is often measured one seed per sitting. Growing the run keeps
-    every seed in one folder, so the report and the verdict judge them together, and no finished
-    seed is trained again.
-    """
-    from suite.records import run_files
-
-    recorded = int(manifest.get("seeds", constants.DEFAULT_SEEDS))
-    if asked is None or asked == recorded:
-        return recorded
-    if asked < recorded:
-        raise UsageError(f"run {run_path.name} already asks for {recorded} seeds; --seeds with --resume can only "
-                         f"add seeds (give a number above {recorded}, or leave --seeds out)")
-    def grow(run_manifest: dict) -> None:
-        run_manifest["seeds"] = max(asked, int(run_manifest.get("seeds", recorded)))
-        run_manifest.setdefault("seeds_grown", []).append({"from": recorded, "to": asked, "at": run_files.utc_now()})
-
-    run_files.update_run_manifest(run_path, grow)
-    return asked
-
-
-def refuse_conflicting_resume_options(request: RunRequest, run_path: Path, manifest: dict) -> None:
-    """``--resume`` continues a run as it was started: an option that contradicts it is refused, not ignored."""
-    own_backend = manifest.get("backend", constants.DEFAULT_BACKEND)
-    if request.backend not in (None, own_backend):
-        raise UsageError(f"--backend {request.backend} cannot resume run {run_path.name}, which runs on {own_backend}: "
-                         f"a run never mixes backends; resume it without --backend, or start a new run for "
-                         f"{request.backend}")
-    own = {"tier": manifest.get("tier"), "device": manifest.get("device", "auto"),
-           "deterministic": manifest.get("deterministic", True)}
-    given = {"tier": request.tier, "device": request.device, "deterministic": request.deterministic}
-    conflicts = [f"--{key} {value}" if key != "deterministic" else "--no-deterministic"
-                 for key, value in given.items() if value is not None and value != own[key]]
-    names = [name for name in request.names if name != "all"]
-    if names and sorted(set(names)) != sorted(manifest.get("benchmarks") or []):
-        conflicts.append(" ".join(names))
-    if request.tags:
-        conflicts.append(" ".join(f"--tag {tag}" for tag in request.tags))
-    if conflicts:
-        settings = (f"tier {own['tier']}, device {own['device']}, deterministic "
-                    f"{'on' if own['deterministic'] else 'off'}, {len(manifest.get('benchmarks') or [])} benchmarks")
-        raise UsageError(f"{' '.join(conflicts)} cannot change run {run_path.name}, which has its own settings "
-                         f"({settings}); --resume takes only --seeds, --timeout and --no-report (start a new run "
-                         "for other settings)")
-
-
-def set_aside_damaged_records(run_path: Path, reporter: Reporter) -> None:
-    """Before resuming: damaged records are moved aside (never deleted) and their jobs run again."""
-    from suite.records import reading
-
-    for problem, target in reading.set_aside_damaged(run_path):
-        reporter.report(events.DamagedRecordSetAside(problem.path.name, problem.reason,
-                                                     str(target.relative_to(run_path))))
