@@ -63,10 +63,16 @@ class WorkerReady:
 
 
 @dataclass(frozen=True)
-class JobStarted:
+class JobEvent:
+    """Something that happened to job ``index`` of the run's ``total`` (counted from 1, in plan order)."""
+
     index: int
     total: int
     job: Job
+
+
+class JobStarted(JobEvent):
+    """A worker has the job; its clock starts once the worker is ready."""
 
 
 @dataclass(frozen=True)
@@ -80,41 +86,27 @@ class JobProgress:
 
 
 @dataclass(frozen=True)
-class JobFinished:
-    index: int
-    total: int
-    job: Job
+class JobFinished(JobEvent):
+    """The job's record is published: OK, ERROR or TIMEOUT, and how long it took against its estimate."""
+
     status: str
     duration_s: float
     estimate_s: float
 
 
 @dataclass(frozen=True)
-class JobKept:
+class JobKept(JobEvent):
     """A job not trained now: its record exists (a resumed run), or another process recorded it meanwhile."""
 
-    index: int
-    total: int
-    job: Job
     by_other_process: bool = False
 
 
-@dataclass(frozen=True)
-class JobDeferred:
+class JobDeferred(JobEvent):
     """Another process is training the job: it is waited for after the other jobs."""
 
-    index: int
-    total: int
-    job: Job
 
-
-@dataclass(frozen=True)
-class JobWaiting:
+class JobWaiting(JobEvent):
     """The other jobs are done; now waiting for the process that trains this one."""
-
-    index: int
-    total: int
-    job: Job
 
 
 @dataclass(frozen=True)
@@ -134,8 +126,8 @@ class TasksSubmitted:
 
 
 @dataclass(frozen=True)
-class Detached:
-    """The tasks run on without this process; resuming the run collects them."""
+class RunStopped:
+    """The run stopped before its jobs were done; ``resume_command`` continues it, keeping every record."""
 
     run_name: str
 
@@ -144,36 +136,28 @@ class Detached:
         return resume_command(self.run_name)
 
 
-@dataclass(frozen=True)
-class Interrupted:
+class Detached(RunStopped):
+    """The SLURM tasks run on without this process; resuming the run collects them."""
+
+
+class Interrupted(RunStopped):
     """Ctrl-C (or SIGTERM) stopped the run; every finished record is kept."""
 
-    run_name: str
-
-    @property
-    def resume_command(self) -> str:
-        return resume_command(self.run_name)
-
 
 @dataclass(frozen=True)
-class StorageFilled:
+class StorageFilled(RunStopped):
     """The disk holding the run folder filled: the run stopped, every record written before is kept."""
 
-    reason: str
-    run_name: str
-
-    @property
-    def resume_command(self) -> str:
-        return resume_command(self.run_name)
+    reason: str = ""
 
 
 @dataclass(frozen=True)
 class DamagedRecordSetAside:
     """Before resuming, a damaged record was moved aside (never deleted); its job runs again."""
 
-    record: str
-    reason: str
-    moved_to: str
+    record: str  # its file name
+    reason: str  # what is wrong with it ("not valid JSON", "empty file", ...)
+    moved_to: str  # where it lies now, relative to the run folder
 
 
 @dataclass(frozen=True)
@@ -183,8 +167,7 @@ class Warned:
     text: str
 
 
-Event = (Planned | Estimated | WorkerReady | JobStarted | JobProgress | JobFinished | JobKept | JobDeferred
-         | JobWaiting | RecordedTwice | TasksSubmitted | Detached | Interrupted | StorageFilled
+Event = (Planned | Estimated | WorkerReady | JobEvent | JobProgress | RecordedTwice | TasksSubmitted | RunStopped
          | DamagedRecordSetAside | Warned)
 
 

@@ -295,7 +295,7 @@ def execute(run: PreparedRun, reporter: Reporter) -> RunOutcome:
         if not full_disk:  # on a full disk the run folder says why it stopped only if even that fits
             raise
     if full_disk:
-        reporter.report(events.StorageFilled(full_disk.strerror, run.path.name))
+        reporter.report(events.StorageFilled(run.path.name, full_disk.strerror))
     elif ended == INTERRUPTED:
         reporter.report(events.Interrupted(run.path.name))
     return RunOutcome(run, ended)
