@@ -133,7 +133,7 @@ def stack_of(environment: dict, named: dict | None = None) -> str:
 
 def backend_of(environment: dict, manifest: dict | None = None) -> str:
     """The Keras backend a run used (runs from before ``--backend``: TensorFlow)."""
-    return str((environment or {}).get("backend") or (manifest or {}).get("backend") or backends.BACKENDS[0])
+    return str((environment or {}).get("backend") or (manifest or {}).get("backend") or backends.default().name)
 
 
 def claims_of(verdicts: Iterable[verdict.BenchmarkVerdict]) -> tuple[Claim, ...]:

@@ -14,8 +14,9 @@ import os
 import threading
 import time
 
+from suite.run import events
+from suite.run.events import Reporter
 from suite.run.planning import Job, RunOptions
-from suite.run.progress import Progress
 
 #: Seconds to wait for a fresh worker to import TensorFlow and say it is ready.
 WORKER_START_TIMEOUT_S = 180.0
@@ -135,7 +136,7 @@ class WorkerSlot:
     stop = discard
 
 
-def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: Progress, timeout_s: float
+def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, reporter: Reporter, timeout_s: float
                     ) -> tuple[dict, dict, float]:
     """Send ``job`` to the slot's worker and wait for its result: ``(record fields, artefacts, wall seconds)``.
 
@@ -148,7 +149,7 @@ def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: P
     try:
         # The job's clock starts once a worker is ready: importing TensorFlow is not the job's time.
         worker = pool.get()
-        progress.worker_ready()
+        reporter.report(events.WorkerReady())
         started = time.monotonic()
         worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
                      "device": options.device})
@@ -166,7 +167,7 @@ def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: P
                 pool.discard()
                 break
             if message["type"] == "progress":
-                progress.job_progress(job, message["done"], message["total"], message["unit"])
+                reporter.report(events.JobProgress(job, message["done"], message["total"], message["unit"]))
             elif message["type"] == "result":
                 record, artefacts = message["record"], message.get("artefacts") or {}
                 break

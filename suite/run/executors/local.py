@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 from suite.records import publish
-from suite.run import claims, job_record, planning, sharding, stamps, workers
+from suite.run import claims, events, job_record, planning, sharding, stamps, workers
 from suite.run.planning import Job, RunOptions
 
 
@@ -129,7 +129,7 @@ class _SharedQueue:
             self._deferred.clear()
 
 
-def execute(jobs, benchmarks, run_path, options, progress) -> dict:
+def execute(jobs, benchmarks, run_path, options, reporter) -> dict:
     from suite.run import environment
 
     gpu_ids = list(options.gpus) if options.gpus else None
@@ -172,15 +172,15 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 index, job, _ = item
                 if job_record.recorded(run_path, job):
                     count("resumed")
-                    progress.job_kept(index, job)
+                    reporter.report(events.JobKept(index, len(jobs), job))
                     continue
                 claim = claims.JobClaim(run_path, job.benchmark, job.tier, job.seed)
                 if not claim.try_acquire():
-                    progress.job_deferred(index, job)
+                    reporter.report(events.JobDeferred(index, len(jobs), job))
                     queue.defer((*item, claim))
                     continue
                 try:
-                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                    job_record.run_claimed_job(index, len(jobs), job, base(job), run_path, options, slot, reporter,
                                                estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:
@@ -190,14 +190,14 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 if item is None:
                     break
                 index, job, _, claim = item
-                progress.job_waiting(index, job)
+                reporter.report(events.JobWaiting(index, len(jobs), job))
                 claim.wait()
                 try:
                     if job_record.recorded(run_path, job):
                         count("recorded_elsewhere")
-                        progress.job_kept(index, job, by_other_process=True)
+                        reporter.report(events.JobKept(index, len(jobs), job, by_other_process=True))
                         continue
-                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                    job_record.run_claimed_job(index, len(jobs), job, base(job), run_path, options, slot, reporter,
                                                estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:
