@@ -69,14 +69,14 @@ class ClaimTable:
 
 def claims_table(columns: list[Column]) -> ClaimTable:
     """Claims (benchmark x metric) by the columns' runs, with the neighbour changes flagged."""
-    per_column: list[dict[tuple[str, str], Cell]] = []
-    order: list[tuple[str, str]] = []
-    for column in columns:
-        cells = _cells_of_run(column)
-        per_column.append(cells)
-        order += [key for key in cells if key not in order and key[1]]
-    for column_cells in per_column:
-        order += [key for key in column_cells if key not in order and not any(k[0] == key[0] for k in order)]
+    per_column = [_cells_of_run(column) for column in columns]
+    metrics: dict[str, list[str]] = {}  # benchmark -> its metrics' rows, in the order the stacks show them
+    for cells in per_column:
+        for benchmark, metric in cells:
+            known = metrics.setdefault(benchmark, [])
+            if metric and metric not in known:
+                known.append(metric)
+    order = [(benchmark, metric) for benchmark, known in metrics.items() for metric in (known or [""])]
     rows = []
     for benchmark, metric in order:
         row = [cells.get((benchmark, metric)) or cells.get((benchmark, "")) or Cell() for cells in per_column]
@@ -114,11 +114,24 @@ def _cells_of_run(column: Column) -> dict[tuple[str, str], Cell]:
     for judged in verdicts.judge_recorded(records, order=order):
         error = judged.detail.splitlines()[0] if judged.verdict in (verdicts.ERROR, verdicts.TIMEOUT) and judged.detail else ""
         cells[(judged.benchmark, "")] = Cell(judged.verdict, error=error)
+        if not judged.references:  # an unjudged tier (smoke): the first metric its records measured
+            metric, values = _first_metric(r for r in records if r["benchmark"] == judged.benchmark)
+            if metric:
+                stats = verdicts.Stats.of(values)
+                cells[(judged.benchmark, metric)] = Cell(judged.verdict, stats.mean, stats.ci95, stats.n, error)
         for reference in judged.references:
             shown = reference.verdict if judged.verdict in (verdicts.REPRODUCED, verdicts.NOT_REPRODUCED) else judged.verdict
             cells[(judged.benchmark, reference.reference.metric)] = Cell(
                 shown, reference.stats.mean, reference.stats.ci95, reference.stats.n, error)
     return cells
+
+
+def _first_metric(records) -> tuple[str, list[float]]:
+    finished = [r for r in records if r.get("status") == "ok" and r.get("metrics")]
+    if not finished:
+        return "", []
+    metric = next(iter(finished[0]["metrics"]))
+    return metric, [r["metrics"].get(metric) for r in finished if isinstance(r["metrics"].get(metric), (int, float))]
 
 
 def columns_of_matrix(path: Path) -> list[Column]:
