@@ -26,8 +26,8 @@ STACK_FILE = "stack.json"
 #: The lock a stack was built from, inside its folder.
 LOCK_FILE = "lock.txt"
 #: The modules the import check imports, besides the backend's: the suite's runtime needs them in a worker.
-CHECKED_MODULES = ("numpy", "scipy", "pandas", "matplotlib", "seaborn", "jinja2", "jsonschema", "filelock", "keras",
-                   "suite.registry")
+CHECKED_MODULES = ("jinja2", "jsonschema", "filelock", "numpy", "scipy", "pandas", "matplotlib", "seaborn", "keras",
+                   "suite.registry")  # the quick ones first: a broken stack is found in a second
 #: Lines of a failed build's log kept in the report.
 LOG_TAIL_LINES = 12
 
@@ -133,8 +133,3 @@ def _step(log: list[str], arguments: list[str]) -> None:
 def _tail(log: list[str]) -> str:
     return "\n".join(log[-LOG_TAIL_LINES:])
 
-
-def installed_lock(built: BuiltStack) -> str:
-    """Every package as installed in the stack (``uv pip freeze``): the lock stored with its runs."""
-    done = uv.call(["pip", "freeze", "--python", built.python])
-    return done.stdout if done.returncode == 0 else built.lock

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import itertools
 import sys
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the matrix extra installs tomli
+    import tomli as tomllib
 
 from suite.constants import PROJECT_ROOT
 from suite.errors import UsageError

@@ -12,8 +12,12 @@ import datetime
 import hashlib
 import json
 import re
-import tomllib
 from dataclasses import dataclass
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10: the matrix extra installs tomli
+    import tomli as tomllib
 
 from suite.constants import PROJECT_ROOT
 from suite.errors import UsageError

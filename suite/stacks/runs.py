@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from suite.records import run_files
-from suite.stacks import building, manifest, planning, resolution, uv
+from suite.stacks import building, declared, manifest, planning, resolution, uv
 
 #: A stack whose run is recorded in the manifest as over, whatever its verdicts.
 RAN, BUILD_FAILED, RUN_FAILED = "ran", "build failed", "run failed"
@@ -86,7 +86,7 @@ def _run_stack(path: Path, entry: dict, state: dict, say: Callable[[str], None],
         return BUILD_FAILED
     say(f"   {built.how} in {built.build_s:.1f} s: {built.path}")
     entry.update(stack_id=built.stack_id, build=built.how, build_s=round(built.build_s, 2), folder=str(built.path))
-    installed = building.installed_lock(built)
+    installed = built.lock  # every package==version as uv resolved and installed it: rebuilding it gives this stack
     (path / "locks").mkdir(exist_ok=True)
     (path / "locks" / f"{built.stack_id}.txt").write_text(installed, encoding="utf-8")
     if entry.get("run"):
@@ -148,14 +148,12 @@ def stack_from_lock(source: str, python_spec: str | None, backend: str | None) -
     lock = path.read_text(encoding="utf-8")
     packages = resolution.lock_packages(lock)
     axes = dict(stored.get("axes") or {})
-    axes.setdefault("backend", backend or "tensorflow")
-    if backend:
-        axes["backend"] = backend
-    python = uv.find_python(python_spec or (stored.get("python") or {}).get("version") or axes.get("python") or
-                            f"{sys.version_info.major}.{sys.version_info.minor}")
-    axes["python"] = python.version
-    for name in ("tensorflow", "keras", "jax", "numpy"):
-        if name in packages and name in axes:
-            axes[name] = packages[name]
-    label = (stored.get("label") or planning.Candidate(axes).label) + "-locked"
+    axes["backend"] = backend or axes.get("backend") or "tensorflow"
+    interpreter = (stored.get("python") or {}).get("version") or f"{sys.version_info.major}.{sys.version_info.minor}"
+    python = uv.find_python(python_spec or interpreter)
+    if not stored:  # a bare lock file: the stack is named by the versions it holds
+        axes["python"] = f"{sys.version_info.major}.{sys.version_info.minor}" if not python_spec else python_spec
+        axes.update({name: packages[name] for name in ("tensorflow", "keras", "jax") if name in packages})
+    # The stored label keeps the stack's folder name: rebuilt from its lock, a stack is the very same one.
+    label = stored.get("label") or declared.stack_label(axes)
     return planning.PlannedStack(label, axes, planning.READY, "", [], lock, python)

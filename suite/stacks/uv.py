@@ -31,9 +31,13 @@ def uv_cache_dir() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def executable() -> str:
-    """The uv program: beside this interpreter (``pip install -e '.[matrix]'``) or on PATH."""
-    beside = Path(sys.executable).parent / "uv"
-    found = str(beside) if beside.exists() else shutil.which("uv")
+    """The uv program: ``SUITE_UV``, else beside this interpreter (``pip install -e '.[matrix]'``), else on PATH."""
+    if "SUITE_UV" in os.environ:
+        chosen = os.environ["SUITE_UV"]
+        found = chosen if Path(chosen).is_file() else None
+    else:
+        beside = Path(sys.executable).parent / "uv"
+        found = str(beside) if beside.exists() else shutil.which("uv")
     if not found:
         raise UsageError("uv is not installed: suite matrix builds stacks with it; "
                          "pip install -e '.[matrix]' installs it")
@@ -53,6 +57,7 @@ def call(arguments: list[str], *, stdin: str | None = None, timeout_s: float = 3
                           env=environment(), timeout=timeout_s)
 
 
+@functools.lru_cache(maxsize=1)
 def version() -> str:
     return call(["--version"]).stdout.strip()
 
@@ -65,7 +70,7 @@ class Interpreter:
     version: str  # full, e.g. 3.11.7
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def find_python(spec: str) -> Interpreter:
     """The interpreter the ``python`` axis names (``3.11``, ``3.11.7`` or a path); a missing one is a UsageError."""
     candidates = []
