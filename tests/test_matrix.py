@@ -225,7 +225,6 @@ def test_a_failed_build_is_removed_with_its_reason(tmp_path, monkeypatch):
 
 @pytest.mark.network
 @pytest.mark.slow
-@pytest.mark.damaged_records
 def test_an_error_cell_shows_its_first_line_and_the_flip_from_its_neighbour_is_flagged(smoke_matrix, tmp_path):
     from suite.report import matrix as matrix_report
 
