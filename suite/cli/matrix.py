@@ -106,8 +106,11 @@ def _selection(args):
     later = [] if args.report else ["--no-report"]
     if args.timeout is not None:
         later += ["--timeout", str(args.timeout)]
-    if args.resume or args.from_lock:
-        return runs.Selection([], where + later + (["--seeds", str(args.seeds)] if args.seeds else []))
+    resume = where + later + (["--seeds", str(args.seeds)] if args.seeds else [])
+    if args.resume:
+        return runs.Selection([], resume)
+    if args.from_lock and not args.names and not args.tag:
+        raise UsageError("--from-lock rebuilds one stack: name the benchmarks to run on it, or 'all'")
     session.select(args.names, args.tag, args.skip_tag)  # unknown names and tags: said before any build
     new = [*args.names] + [part for tag in args.tag for part in ("--tag", tag)]
     new += [part for tag in args.skip_tag for part in ("--skip-tag", tag)]
@@ -115,7 +118,7 @@ def _selection(args):
             for part in (flag, str(getattr(args, flag[2:])))]
     if args.deterministic is False:
         new.append("--no-deterministic")
-    return runs.Selection(new + where + later, where + later)
+    return runs.Selection(new + where + later, resume)
 
 
 def command_run(args) -> int:
@@ -128,9 +131,6 @@ def command_run(args) -> int:
         outcome = runs.execute(path, _say, extra_resume=selection.resume)
     else:
         if args.from_lock:
-            if not args.names and not args.tag:
-                raise UsageError("--from-lock rebuilds one stack: name the benchmarks to run on it, or 'all'")
-            selection = _selection_for_new(args, selection)
             planned = [runs.stack_from_lock(args.from_lock, args.python, args.backend)]
         else:
             planned = _planned(args)
@@ -147,15 +147,6 @@ def command_run(args) -> int:
     if outcome.get(runs.BUILD_FAILED) or outcome.get(runs.RUN_FAILED):
         return EXIT_STACK_FAILED
     return EXIT_NOT_REPRODUCED if _any_failing(path) else EXIT_OK
-
-
-def _selection_for_new(args, selection):
-    from suite.stacks import runs
-
-    args.from_lock, resume = None, args.resume
-    fresh = _selection(args)
-    args.resume = resume
-    return runs.Selection(fresh.new_run, selection.resume)
 
 
 def _say(line: str) -> None:

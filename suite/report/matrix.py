@@ -20,6 +20,8 @@ from suite.stacks import manifest
 
 #: The versions a column's header shows, as the stack's records have them installed.
 SHOWN_VERSIONS = ("tensorflow", "keras", "jax", "numpy", "python")
+#: Characters of an error's first line a cell shows (the whole line is its tooltip).
+ERROR_CHARS = 120
 #: Verdicts a cell's neighbour comparison reads (a skipped or missing cell compares with nothing).
 COMPARED = (verdicts.REPRODUCED, verdicts.NOT_REPRODUCED, verdicts.ERROR, verdicts.TIMEOUT, verdicts.UNJUDGED)
 
@@ -173,9 +175,15 @@ td.cell .m { font-variant-numeric: tabular-nums; display: block; }
 td.cell .e { color: var(--err); display: block; font-size: .75rem; overflow-wrap: anywhere; }
 td.changed { outline: 2px solid #ff8f00; outline-offset: -2px; }
 td.changed .c { color: #b26a00; display: block; font-size: .72rem; }
-.v-REPRODUCED { border-left-color: var(--ok) !important; } .v-NOT-REPRODUCED { border-left-color: var(--bad) !important; }
-.v-ERROR { border-left-color: var(--err) !important; } .v-TIMEOUT { border-left-color: var(--tmo) !important; }
-.v-SKIPPED { border-left-color: var(--skip) !important; } .v-NOT-JUDGED { border-left-color: var(--nj) !important; }
+td.cell.v-REPRODUCED { border-left-color: var(--ok); } td.cell.v-NOT-REPRODUCED { border-left-color: var(--bad); }
+td.cell.v-ERROR { border-left-color: var(--err); } td.cell.v-TIMEOUT { border-left-color: var(--tmo); }
+td.cell.v-SKIPPED { border-left-color: var(--skip); } td.cell.v-NOT-JUDGED { border-left-color: var(--nj); }
+table.heat { font-size: .72rem; margin-bottom: .5rem; } table.heat th { padding: .05rem .4rem; background: none; border: none; }
+td.sq { width: 1.1rem; height: 1.1rem; padding: 0; border: 2px solid #fff; background: var(--line); }
+td.sq.v-REPRODUCED { background: var(--ok); } td.sq.v-NOT-REPRODUCED { background: var(--bad); }
+td.sq.v-ERROR { background: var(--err); } td.sq.v-TIMEOUT { background: var(--tmo); }
+td.sq.v-SKIPPED { background: var(--skip); } td.sq.v-NOT-JUDGED { background: var(--nj); opacity: .45; }
+td.sq.changed { outline: 2px solid #ff8f00; outline-offset: -2px; }
 .note { color: var(--muted); font-size: .85rem; max-width: 60rem; }
 ul.stacks li { margin: .2rem 0; }
 """
@@ -199,7 +207,8 @@ def build_html(state: dict, table: ClaimTable) -> str:
             classes = f"cell v-{cell.verdict.replace(' ', '-')}" + (" changed" if cell.change else "")
             cells.append(f"<td class='{classes}' title='{esc(cell.change)}'><b>{esc(cell.verdict)}</b>"
                          f"<span class=m>{esc(cell.describe_mean())}</span>"
-                         + (f"<span class=e>{esc(cell.error)}</span>" if cell.error else "")
+                         + (f"<span class=e title='{esc(cell.error)}'>{esc(shorten(cell.error))}</span>"
+                            if cell.error else "")
                          + (f"<span class=c>{esc(cell.change)}</span>" if cell.change else "") + "</td>")
         body.append(f"<tr><th>{esc(row.benchmark)}</th><td>{esc(row.metric or '—')}</td>{''.join(cells)}</tr>")
     missing = [f"<li><b>{esc(column.label)}</b>: {esc(column.state)}{': ' + esc(column.reason) if column.reason else ''}</li>"
@@ -215,12 +224,34 @@ started {esc(state.get('started_at', ''))}</div></header><main>
 <p class=note>Each cell: the verdict and the measured mean (± half its 95 % interval) on that stack, with the
 versions installed there (read inside the stack by its workers). A cell outlined in orange differs from the stack to
 its left: its verdict flips, or its mean lies outside that stack's 95 % interval. {_tier_note(tier)}</p>
+{heatmap(table)}
 <table><thead><tr><th>benchmark</th><th>metric</th>{head}</tr></thead><tbody>
 {''.join(body)}
 </tbody></table>
 {'<h2>Stacks without results</h2><ul class=stacks>' + ''.join(missing) + '</ul>' if missing else ''}
 </main></body></html>
 """
+
+
+def heatmap(table: ClaimTable) -> str:
+    """The whole matrix at a glance: a square per claim and stack, coloured by its verdict, ringed where it changed."""
+    esc = html.escape
+    rows = []
+    for row in table.rows:
+        squares = "".join(
+            f"<td class='sq {('v-' + cell.verdict.replace(' ', '-')) if cell.verdict else ''}"
+            f"{' changed' if cell.change else ''}' title='{esc(row.benchmark)} {esc(row.metric)} on "
+            f"{esc(column.label)}: {esc(cell.verdict or 'not run')}{'; ' + esc(cell.change) if cell.change else ''}'></td>"
+            for cell, column in zip(row.cells, table.columns))
+        rows.append(f"<tr><th>{esc(row.benchmark)}</th>{squares}</tr>")
+    numbers = "".join(f"<th title='{esc(column.label)}'>{number}</th>" for number, column in enumerate(table.columns, 1))
+    key = " · ".join(f"{number} {esc(column.label)}" for number, column in enumerate(table.columns, 1))
+    return (f"<h2>At a glance</h2><table class=heat><tr><th></th>{numbers}</tr>{''.join(rows)}</table>"
+            f"<p class=note>{key}</p><h2>Claims</h2>")
+
+
+def shorten(text: str, limit: int = ERROR_CHARS) -> str:
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
 
 
 def _tier_note(tier: str) -> str:

@@ -64,11 +64,12 @@ def execute(path: Path, say: Callable[[str], None], extra_resume: list[str] | No
     for index, entry in enumerate(state["stacks"]):
         if entry["state"] in (planning.EXCLUDED, planning.IMPOSSIBLE):
             continue
-        result = _run_stack(path, entry, state, say, extra_resume or [])
+        try:
+            result = _run_stack(path, entry, state, say, extra_resume or [])
+        finally:  # interrupted too: the stack's run is named, so that --resume continues it
+            state["stacks"][index] = entry
+            manifest.write(path, state)
         outcome[result] = outcome.get(result, 0) + 1
-        state = manifest.read(path)
-        state["stacks"][index] = entry
-        manifest.write(path, state)
     state["finished_at"] = run_files.utc_now()
     manifest.write(path, state)
     return outcome
@@ -93,9 +94,7 @@ def _run_stack(path: Path, entry: dict, state: dict, say: Callable[[str], None],
         arguments = ["--resume", entry["run"], *state.get("resume_arguments", []), *extra_resume]
     else:
         arguments = [*state["run_arguments"], "--backend", backend]
-    code, run_id = _suite_run(built, arguments, say)
-    if run_id and not entry.get("run"):
-        entry["run"] = run_id
+    code = _suite_run(built, arguments, say, entry)
     if entry.get("run"):
         run_folder = manifest.run_path(entry["run"])
         if run_folder.exists():
@@ -111,22 +110,22 @@ def _run_stack(path: Path, entry: dict, state: dict, say: Callable[[str], None],
     return RAN
 
 
-def _suite_run(built: building.BuiltStack, arguments: list[str], say: Callable[[str], None]) -> tuple[int, str]:
-    """``python -m suite run ARGUMENTS`` in the stack; its output is passed on; (exit code, run id)."""
+def _suite_run(built: building.BuiltStack, arguments: list[str], say: Callable[[str], None], entry: dict) -> int:
+    """``python -m suite run ARGUMENTS`` in the stack, its output passed on; the run it makes is named in
+    ``entry["run"]`` as soon as it says so. Returns its exit code."""
     command = [built.python, "-m", "suite", "run", *arguments]
     say("   $ " + " ".join(["python -m suite run", *arguments]))
-    run_id = ""
     process = subprocess.Popen(command, stdout=sys.stdout, stderr=subprocess.PIPE, text=True,
                                env=building.run_environment(built.stack_id))
     try:
         for line in process.stderr:
             found = _RUN_LINE.match(line)
-            if found and not run_id:
-                run_id = found.group(1)
+            if found and not entry.get("run"):
+                entry["run"] = found.group(1)
             say(line.rstrip("\n"))
-        return process.wait(), run_id
+        return process.wait()
     except KeyboardInterrupt:
-        process.terminate()
+        process.terminate()  # Ctrl-C reached it too; it keeps its records and stops its workers
         process.wait()
         raise
 
