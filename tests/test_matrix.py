@@ -252,3 +252,19 @@ def test_a_mean_outside_the_neighbours_interval_is_flagged():
     assert neighbour_change(left, Cell("REPRODUCED", mean=0.85, ci95=0.01, n=3)) == (
         "mean 0.85 outside the left stack's 0.9 ± 0.01")
     assert neighbour_change(Cell(), Cell("ERROR")) == ""  # a stack that did not run compares with nothing
+
+
+@pytest.mark.network
+def test_a_stack_that_cannot_be_built_exits_4_with_its_reason_on_the_page(stacks_env, tmp_path, monkeypatch, capsys):
+    for key, value in stacks_env.items():
+        monkeypatch.setenv(key, value)
+    lock = tmp_path / "lock.txt"
+    lock.write_text(f"keras=={INSTALLED['keras']}\nno-such-package-anywhere-keras-repro==0.0.1\n")
+    assert main(["matrix", "run", CHEAP, "--tier", "smoke", "--from-lock", str(lock)]) == 4
+    (path,) = (tmp_path / "reports" / "matrices").iterdir()
+    (stack,) = manifest.read(path)["stacks"]
+    assert stack["state"] == "build failed" and stack["reason"].startswith("uv pip failed")
+    assert "no-such-package-anywhere-keras-repro" in stack["log_tail"]
+    assert stack["label"] == f"tensorflow-py{PYTHON}-keras{INSTALLED['keras']}"
+    assert stack["reason"] in (path / "matrix.html").read_text()
+    assert not (tmp_path / "reports" / "runs").exists()  # nothing ran

@@ -47,7 +47,7 @@ class BuiltStack:
     stack_id: str
     path: Path
     lock: str
-    how: str  # "built", "reused" or "rebuilt (<why>)"
+    how: str  # "built", "reused (import check passed)" or "rebuilt (<why>)"
     build_s: float
 
     @property
@@ -89,15 +89,15 @@ def build(label: str, lock: str, python: uv.Interpreter, backend: str) -> BuiltS
     identity = stack_id(label, lock, python)
     path = uv.stacks_dir() / identity
     why_rebuilt = ""
+    started = time.monotonic()
     if (path / STACK_FILE).exists():
         problem = import_problem(path, backend, identity)
         if not problem:
-            return BuiltStack(identity, path, lock, "reused", 0.0)
+            return BuiltStack(identity, path, lock, "reused (import check passed)", time.monotonic() - started)
         why_rebuilt = problem
     if path.exists():
         shutil.rmtree(path)
         why_rebuilt = why_rebuilt or "a build was left unfinished"
-    started = time.monotonic()
     log: list[str] = []
     try:
         _step(log, ["venv", "--python", python.path, str(path)])
