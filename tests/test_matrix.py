@@ -268,3 +268,14 @@ def test_a_stack_that_cannot_be_built_exits_4_with_its_reason_on_the_page(stacks
     assert stack["label"] == f"tensorflow-py{PYTHON}-keras{INSTALLED['keras']}"
     assert stack["reason"] in (path / "matrix.html").read_text()
     assert not (tmp_path / "reports" / "runs").exists()  # nothing ran
+
+
+@pytest.mark.network
+def test_exclude_newer_resolves_as_the_index_stood_that_day(stacks_env, monkeypatch, capsys):
+    for key, value in stacks_env.items():
+        monkeypatch.setenv(key, value)
+    # TensorFlow 2.16.2 was uploaded on 2024-06-28, Keras 3.4.0 on 2024-06-25: on 2024-05-01 neither was out.
+    assert main(["matrix", "plan", "--tensorflow", "2.16", "--keras", "3", "--exclude-newer", "2024-05-01"]) == 0
+    assert "ready (tensorflow 2.16.1, keras 3.3.3, numpy 1.26.4;" in capsys.readouterr().out
+    line = matrix_error(capsys, "plan", "--tensorflow", "2.21.0", "--exclude-newer", "2024-05-01")
+    assert line.startswith("error: tensorflow==2.21.0 is not on the package index as it stood on 2024-05-01")

@@ -102,10 +102,8 @@ class Matrix:
 
 
 def version_matches(value: str, wanted: str) -> bool:
-    """``2.18.1`` matches ``2.18`` and ``2.18.1``; a rule written with fewer parts covers the patch releases."""
-    if value == wanted:
-        return True
-    return value.split(".")[:len(wanted.split("."))] == wanted.split(".") and "." in wanted
+    """``2.18.1`` matches ``2``, ``2.18`` and ``2.18.1``: a rule written with fewer parts covers the releases under it."""
+    return value.split(".")[:len(wanted.split("."))] == wanted.split(".")
 
 
 def stack_label(axes: dict[str, str]) -> str:

@@ -39,9 +39,9 @@ def runtime_dependencies() -> list[str]:
 
 
 def pin(axis: str, version: str) -> str:
-    """``tensorflow==2.18.1``; a version with two parts takes any patch release (``==2.18.*``)."""
+    """``tensorflow==2.18.1``; a version with fewer parts takes any release under it (``2.18`` is ``==2.18.*``)."""
     name = "jax[cpu]" if axis == "jax" else axis
-    return f"{name}=={version}" + (".*" if version.count(".") == 1 else "")
+    return f"{name}=={version}" + (".*" if version.count(".") < 2 else "")
 
 
 def requirements(candidate: Candidate, *, slurm: bool = False) -> list[str]:
@@ -90,7 +90,8 @@ def resolve(requires: list[str], python: uv.Interpreter, exclude_newer: str | No
             cached.write_text(json.dumps({"lock": resolution.lock, "reason": resolution.reason}), encoding="utf-8")
     missing = re.search(r"there is no version of (\S+?)(?: and|,|$)", resolution.reason)
     if missing:
-        raise UsageError(f"{missing.group(1)} is not on the package index; `pip index versions "
+        when = f" as it stood on {exclude_newer} (--exclude-newer)" if exclude_newer else ""
+        raise UsageError(f"{missing.group(1)} is not on the package index{when}; `pip index versions "
                          f"{_NAME.match(missing.group(1)).group(1)}` lists the versions there")
     return resolution
 

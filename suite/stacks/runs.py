@@ -91,7 +91,8 @@ def _run_stack(path: Path, entry: dict, state: dict, say: Callable[[str], None],
     (path / "locks").mkdir(exist_ok=True)
     (path / "locks" / f"{built.stack_id}.txt").write_text(installed, encoding="utf-8")
     if entry.get("run"):
-        arguments = ["--resume", entry["run"], *state.get("resume_arguments", []), *extra_resume]
+        # The options of this invocation, else those the matrix started with (never both: a repeated option adds up).
+        arguments = ["--resume", entry["run"], *(extra_resume or state.get("resume_arguments", []))]
     else:
         arguments = [*state["run_arguments"], "--backend", backend]
     code = _suite_run(built, arguments, say, entry)
