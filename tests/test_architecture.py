@@ -121,6 +121,7 @@ LAYERS = (
     ("catalogue", ("suite", "suite.registry")),
     ("records", ("suite.records",)),
     ("run", ("suite.run",)),
+    ("stacks", ("suite.stacks",)),
     ("report", ("suite.report",)),
     ("front ends", ("suite.cli", "suite.results", "suite.__main__")),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from suite.cli import calibrate, compare, data, export, listing, merge, publish, report, run
+from suite.cli import calibrate, compare, data, export, listing, matrix, merge, publish, report, run
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL, EXIT_USAGE
 from suite.errors import UsageError
 
@@ -19,7 +19,7 @@ __all__ = ["EXIT_INTERRUPTED", "EXIT_NOT_REPRODUCED", "EXIT_OK", "EXIT_STORAGE_F
            "build_parser", "main"]
 
 #: The commands in the order ``--help`` lists them.
-COMMANDS = (listing, run, report, data, compare, calibrate, export, merge, publish)
+COMMANDS = (listing, run, report, data, compare, calibrate, export, merge, publish, matrix)
 
 
 def build_parser() -> argparse.ArgumentParser:

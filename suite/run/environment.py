@@ -160,4 +160,5 @@ def fingerprint(*, deterministic: bool) -> dict:
         "deterministic": deterministic,
         "git_commit": git_commit(),
         "executable": sys.executable,
+        **({"stack": os.environ["SUITE_STACK"]} if os.environ.get("SUITE_STACK") else {}),  # set by suite matrix
     }
