@@ -115,7 +115,7 @@ LAYERS = (
               "suite.schema")),
     ("data", ("suite.data",)),
     ("judge", ("suite.judge",)),
-    ("catalogue", ("suite", "suite.registry")),
+    ("catalogue", ("suite", "suite.registry", "suite.catalogue")),
     ("records", ("suite.records",)),
     ("run", ("suite.run",)),
     ("report", ("suite.report",)),

@@ -89,6 +89,10 @@ def _jax_devices(platform: str) -> list:
 
 def gpu_count(backend: str) -> int:
     """The GPUs ``backend`` can use on this machine (in the driver, before any worker starts)."""
+    from suite.run import gpu_presence
+
+    if gpu_presence.gpu_impossible():  # no GPU device node: 0, without importing the framework
+        return 0
     if backend == "jax":
         # The driver only counts: without this, JAX would reserve most of each GPU's memory in the driver
         # for the whole run. Unset again afterwards, so the workers it spawns allocate as JAX does by default.

@@ -119,7 +119,6 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
             os.environ["XLA_FLAGS"] = f"{flags} --xla_gpu_deterministic_ops=true".strip()
     import keras
 
-    from suite import registry
     from suite.run import environment
 
     if backend == "tensorflow":
@@ -129,7 +128,6 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
             tf.config.threading.set_intra_op_parallelism_threads(int(setup["intra_op_threads"]))
         if deterministic:
             tf.config.experimental.enable_op_determinism()
-    registry.discover()
     fingerprint = environment.fingerprint(deterministic=deterministic)
     connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker()})
 
@@ -210,10 +208,10 @@ def _send_result(connection, record: dict, artefacts: dict) -> None:
 
 
 def _run_job(job: dict, send, keras, fingerprint: dict):
-    from suite import registry
+    from suite import catalogue
     from suite.run import placement
 
-    benchmark = registry.get(job["benchmark"])
+    benchmark = catalogue.load(job["benchmark"])  # imports only the module that defines it
     settings = benchmark.settings_for(job["tier"])
     seed = int(job["seed"])
     record = {
