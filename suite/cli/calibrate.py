@@ -10,7 +10,7 @@ import json
 import sys
 from pathlib import Path
 
-from suite import files, registry
+from suite import catalogue, files
 from suite.backends import BACKENDS
 from suite.cli.exits import EXIT_INTERRUPTED
 from suite.constants import DEFAULT_BACKEND, DEFAULT_SEEDS, baselines_dir
@@ -310,7 +310,7 @@ def _power(args) -> int:
 
 def print_power(baseline: dict) -> bool:
     """Print what each gated metric of ``baseline`` can catch (suite.judge.gate_power); True when any is flagged."""
-    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    benchmarks = catalogue.benchmarks()
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
     documented = gate_power.judged_as_documented(benchmarks)
     ungated = gate_power.ungated(benchmarks, rows, documented)
