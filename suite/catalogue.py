@@ -141,7 +141,7 @@ def _publish(path: Path, data: dict) -> None:
     """Write the catalogue whole (a reader never sees half a file) and drop the oldest beyond ``KEPT_CATALOGUES``."""
     partial = path.with_name(f".{path.stem}.{os.getpid()}.publish")
     try:
-        partial.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+        partial.write_text(json.dumps(data), encoding="utf-8")
         os.replace(partial, path)
     except OSError:  # a read-only cache still lists: the catalogue is rebuilt next time
         partial.unlink(missing_ok=True)
@@ -186,6 +186,7 @@ def _hash_file(digest, file: Path) -> None:
 
 
 def _digest(benchmarks: list) -> str:
+    """A checksum of the entries; the file keeps the order they were declared in (settings' order shows)."""
     return hashlib.sha256(json.dumps(benchmarks, sort_keys=True).encode()).hexdigest()
 
 
@@ -311,7 +312,7 @@ def main(argv: list[str]) -> int:
     entries, problems = declarations()
     data = {"format": FORMAT, "key": key, "benchmarks": entries, "sha256": _digest(entries), "problems": problems,
             "built_in_s": round(time.monotonic() - started, 3)}
-    output.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    output.write_text(json.dumps(data), encoding="utf-8")
     return 0
 
 
