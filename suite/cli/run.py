@@ -15,7 +15,7 @@ from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT
 from suite.judge import baselines, numerics, verdict
 from suite.records import publish, reading
 from suite.run import session
-from suite.run.executors import EXECUTORS
+from suite.run.executors import EXECUTORS, local
 
 #: Where the jobs run: ``(flag, add_argument settings)``, in ``--help`` order.
 WHERE_OPTIONS = (
@@ -77,6 +77,9 @@ def add_parser(commands) -> None:
 def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
+    if not args.resume and args.executor in (None, "local") and (args.workers or 1) == 1 and not args.gpus \
+            and not args.data_parallel:  # the worker's Keras import overlaps the checks and the planning
+        local.prestart(args.backend or constants.DEFAULT_BACKEND, args.deterministic is not False)
     run = session.prepare(args)
     run_path, benchmarks, tier, where = run.path, run.benchmarks, run.tier, run.where
     try:
