@@ -36,7 +36,7 @@ FORMAT = 1
 KEPT_CATALOGUES = 16
 #: Seconds the building subprocess may take (it imports every benchmark module, hence Keras).
 BUILD_TIMEOUT_S = 600.0
-#: What ``discover`` keeps in a declaration beside the plain attributes below.
+#: Declared attributes stored as they are (tuples kept); source, settings, tiers and references have forms of their own.
 PLAIN_ATTRIBUTES = ("name", "title", "tags", "dataset", "placement", "estimated_seconds", "parameter_count",
                     "source_curves", "gate_seeds", "gate_metrics", "gate_as_documented", "gate_frequencies",
                     "version")
@@ -223,7 +223,8 @@ def load(name: str) -> Benchmark:
     from suite import registry
 
     if name not in registry.registered():
-        data = _load(cache_path(catalogue_key()), catalogue_key())
+        key = catalogue_key()
+        data = _load(cache_path(key), key)
         entry = next((entry for entry in (data or {}).get("benchmarks", ()) if entry["name"] == name), None)
         if entry is not None:
             _import_defining_module(entry["module"], Path(entry["file"]))
