@@ -118,7 +118,7 @@ LAYERS = (
     ("backends", ("suite.backends",)),
     ("data", ("suite.data",)),
     ("judge", ("suite.judge",)),
-    ("catalogue", ("suite", "suite.registry")),
+    ("catalogue", ("suite", "suite.registry", "suite.catalogue")),
     ("records", ("suite.records",)),
     ("run", ("suite.run",)),
     ("stacks", ("suite.stacks",)),

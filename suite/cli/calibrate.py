@@ -11,7 +11,7 @@ import json
 import sys
 from pathlib import Path
 
-from suite import backends, files, registry
+from suite import backends, catalogue, files
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_STORAGE_FULL
 from suite.cli.run import typed_command
 from suite.cli.terminal import TerminalReporter
@@ -330,7 +330,7 @@ def _power(args) -> int:
 
 def print_power(baseline: dict) -> bool:
     """Print what each gated metric of ``baseline`` can catch (suite.judge.gate_power); True when any is flagged."""
-    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    benchmarks = catalogue.benchmarks()
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
     documented = gate_power.judged_as_documented(benchmarks)
     ungated = gate_power.ungated(benchmarks, rows, documented)

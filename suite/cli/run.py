@@ -15,7 +15,7 @@ from suite.cli.terminal import TerminalReporter
 from suite.judge import baselines, numerics, verdict
 from suite.records import reading
 from suite.run import request, session
-from suite.run.executors import EXECUTORS, slurm_settings
+from suite.run.executors import EXECUTORS, local, slurm_settings
 from suite.run.executors.slurm_settings import SlurmSettings
 from suite.run.request import RunRequest
 
@@ -80,6 +80,10 @@ def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
     run_request = request_from(args)
+    if (not run_request.resume and run_request.executor in (None, "local") and (run_request.workers or 1) == 1
+            and not run_request.gpus and not run_request.data_parallel):
+        # The one worker of a plain local run starts now: its Keras import overlaps the selection and the planning.
+        local.prestart(run_request.backend or constants.DEFAULT_BACKEND, run_request.deterministic is not False)
     outcome = session.start(run_request, TerminalReporter())
     if outcome.ended == session.STORAGE_FULL:
         return EXIT_STORAGE_FULL

@@ -29,11 +29,11 @@ FINISHED, INTERRUPTED, DETACHED, STORAGE_FULL = "finished", "interrupted", "deta
 def select(names: list[str], tags: list[str], skip_tags: list[str] = ()):
     """Benchmarks named (or 'all'), carrying every tag asked for and none of ``skip_tags``; unknown names and
     tags are a usage error."""
-    from suite import registry, sources
+    from suite import catalogue, sources
     from suite.judge import baselines
 
     try:
-        known = registry.discover()
+        known = catalogue.benchmarks()  # read without Keras: the worker imports the code
     except baselines.BaselineError as error:  # a damaged baselines/full.json: no full-tier bound can be derived
         raise UsageError(str(error)) from None
     if not names and not tags:
@@ -56,7 +56,7 @@ def select(names: list[str], tags: list[str], skip_tags: list[str] = ()):
     if not chosen:
         raise UsageError("no benchmark is left to run: the names and tags asked for select none "
                          "(`python -m suite list` shows each one's tags)")
-    return [known[name]() for name in chosen]
+    return [known[name] for name in chosen]
 
 
 @dataclass(frozen=True)

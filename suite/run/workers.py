@@ -36,19 +36,10 @@ class _Worker:
     """One worker child and its pipe."""
 
     def __init__(self, options: RunOptions, setup: dict | None = None):
-        context = multiprocessing.get_context("spawn")
-        self.connection, child_end = context.Pipe()
-        from suite.run import worker
-
-        # The worker sets KERAS_BACKEND from this before it imports Keras: one backend per run.
-        setup = {**(setup or {}), "backend": options.backend}
-        self.process = context.Process(
-            target=worker.main,
-            args=(child_end, options.deterministic, os.getpid(), setup),
-            daemon=True,
-        )
-        self.process.start()
-        child_end.close()
+        started = _prestarted.pop(_started_with(options, setup), None)
+        if started is None or not started[1].is_alive():
+            started = _spawn(options, setup)
+        self.connection, self.process = started
         message = self.receive(WORKER_START_TIMEOUT_S)
         if message is None or message.get("type") != "ready":
             self.stop()
@@ -106,6 +97,41 @@ class _Worker:
                 self.process.kill()
                 self.process.join(timeout=5)
             self.connection.close()
+
+
+def _spawn(options: RunOptions, setup: dict | None):
+    """Start a worker child: its end of the pipe and its process (it says "ready" once Keras is imported)."""
+    context = multiprocessing.get_context("spawn")
+    connection, child_end = context.Pipe()
+    from suite.run import worker
+
+    # The worker sets KERAS_BACKEND from this before it imports Keras: one backend per run.
+    setup = {**(setup or {}), "backend": options.backend}
+    process = context.Process(target=worker.main, args=(child_end, options.deterministic, os.getpid(), setup),
+                              daemon=True)
+    process.start()
+    child_end.close()
+    return connection, process
+
+
+#: Workers started ahead of their run (``prestart``), by what they were started with, until a slot adopts them.
+_prestarted: dict[tuple, tuple] = {}
+
+
+def _started_with(options: RunOptions, setup: dict | None) -> tuple:
+    return options.backend, options.deterministic, repr(sorted((setup or {}).items()))
+
+
+def prestart(options: RunOptions, setup: dict | None = None) -> None:
+    """Start a worker now; the run's first slot started with the same options and setup adopts it.
+
+    Why: a worker spends seconds importing Keras before its first job, and the driver spends a
+    fraction of that checking the options and planning the run. Started first, the two overlap. A
+    worker nobody adopts (the run was refused) is a daemon: it ends with this process.
+    """
+    key = _started_with(options, setup)
+    if key not in _prestarted:
+        _prestarted[key] = _spawn(options, setup)
 
 
 class WorkerSlot:

@@ -74,6 +74,22 @@ def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None,
     return specs
 
 
+def prestart(backend: str, deterministic: bool) -> None:
+    """Start the one worker of a plain local run (one CPU worker, no GPU here) before the run is planned.
+
+    Only where the run's worker is known before its options are checked: without a GPU device node the
+    run has exactly ``worker_specs(1, ...)``'s worker. A backend that is not installed starts nothing;
+    the run's own check then says why.
+    """
+    from suite import backends
+    from suite.run import environment, gpu_presence
+
+    if backends.problem(backend) or not gpu_presence.gpu_impossible():
+        return
+    (spec,) = worker_specs(1, environment.cpu_count())
+    workers.prestart(RunOptions(deterministic=deterministic, backend=backend), spec.setup)
+
+
 def job_kind(placement: str, device: str, specs: list[WorkerSpec]) -> str:
     """"gpu" when the job should go to a GPU worker, else "cpu".
 
