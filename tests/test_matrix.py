@@ -58,7 +58,7 @@ def test_an_exclude_rule_marks_the_stacks_it_removes_and_says_so_when_it_removes
 
 
 @pytest.mark.parametrize("text, named", [
-    ('[axes]\ntorch = ["2.5"]\n', "unknown axis torch"),
+    ('[axes]\ntheano = ["1.0"]\n', "unknown axis theano"),
     ('[axes]\ntensorflow = [2.18]\n', "must be a version string"),
     ('[axes\n', "is not valid TOML"),
     ('[stacks]\n', "unknown table stacks"),
@@ -68,7 +68,7 @@ def test_a_bad_matrix_file_is_one_line_and_exit_2(tmp_path, capsys, text, named)
 
 
 def test_an_unknown_backend_or_a_missing_python_is_one_line(capsys):
-    assert "unknown backend torch" in matrix_error(capsys, "plan", "--backend", "torch")
+    assert "unknown backend theano" in matrix_error(capsys, "plan", "--backend", "theano")
     assert "Python 2.1 is not installed" in matrix_error(capsys, "plan", "--python", "2.1", "--tensorflow", "2.21.0")
 
 
@@ -88,6 +88,18 @@ def test_the_suite_floors_never_pin_a_stack():
     assert requires[:2] == ["tensorflow==2.16.1", "keras==3.0.5"]
     assert all(not any(op in line for op in "<>=") for line in requires[2:]), requires
     assert "numpy" in requires and "tensorflow" not in requires[2:]
+
+
+def test_every_backend_has_its_axis_and_says_how_a_stack_installs_it():
+    from suite import backends
+
+    for name in backends.names():
+        axis = backends.get(name).stack_axis
+        assert axis in declared.PACKAGE_AXES and declared.LABEL_PREFIXES[axis], name
+    unpinned = resolution.requirements(declared.Candidate({"backend": "jax", "python": PYTHON, "keras": "3.8"}))
+    assert unpinned[:2] == ["keras==3.8.*", "jax[cpu]"]  # the stack's backend, at the release that fits
+    pinned = resolution.requirements(declared.Candidate({"backend": "jax", "python": PYTHON, "jax": "0.4.38"}))
+    assert pinned[0] == "jax[cpu]==0.4.38" and not any(line.startswith("jax") for line in pinned[1:]), pinned
 
 
 def test_the_resolver_reason_is_its_key_line():

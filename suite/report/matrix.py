@@ -16,10 +16,10 @@ from pathlib import Path
 
 from suite.judge import verdict as verdicts
 from suite.records import reading, run_files
-from suite.stacks import manifest
+from suite.stacks import declared, manifest
 
 #: The versions a column's header shows, as the stack's records have them installed.
-SHOWN_VERSIONS = ("tensorflow", "keras", "jax", "numpy", "python")
+SHOWN_VERSIONS = (*declared.PACKAGE_AXES, "python")
 #: Characters of an error's first line a cell shows (the whole line is its tooltip).
 ERROR_CHARS = 120
 #: Verdicts a cell's neighbour comparison reads (a skipped or missing cell compares with nothing).
