@@ -1,7 +1,8 @@
 """The matrix view: claims by stacks, each cell a verdict and a measured mean, changes between neighbours flagged.
 
 Built from run folders alone (each stack's run and the matrix manifest naming them), so it renders
-where nothing can run. ``claims_table`` takes any list of labelled run folders, so a page that is
+where nothing can run. A cell is a claim of the stack's run as ``suite.report.stability`` reads it (the
+same verdict and mean the published site's stability page counts), so the two never disagree. ``claims_table`` takes any list of labelled run folders, so a page that is
 not a matrix (a site of many runs) can draw the same table. A cell is flagged when its verdict
 differs from the stack to its left, or when its mean lies outside that neighbour's 95 % interval:
 on neighbouring releases that is where a change of the stack shows.
@@ -15,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite.judge import verdict as verdicts
-from suite.records import reading, run_files
+from suite.report import stability
 from suite.stacks import declared, manifest
 
 #: The versions a column's header shows, as the stack's records have them installed.
@@ -101,39 +102,18 @@ def neighbour_change(left: Cell, cell: Cell) -> str:
 
 
 def _cells_of_run(column: Column) -> dict[tuple[str, str], Cell]:
+    """The column's run as the claim stability reads it (``stability.judged_run``): one cell per claim."""
     if not column.run:
         return {}
     path = manifest.run_path(column.run) if not Path(column.run).is_dir() else Path(column.run)
     if not path.exists():
         column.reason = column.reason or f"its run folder {path} is missing"
         return {}
-    records = reading.scan_records(path).records
-    environment = next((r.get("environment") for r in records if r.get("environment")), {}) or {}
-    column.versions = {name: environment[name] for name in SHOWN_VERSIONS if environment.get(name)}
-    column.stack_id = environment.get("stack", column.stack_id)
-    order = run_files.read_run_manifest(path).get("benchmarks") or []
-    cells: dict[tuple[str, str], Cell] = {}
-    for judged in verdicts.judge_recorded(records, order=order):
-        error = judged.detail.splitlines()[0] if judged.verdict in (verdicts.ERROR, verdicts.TIMEOUT) and judged.detail else ""
-        cells[(judged.benchmark, "")] = Cell(judged.verdict, error=error)
-        if not judged.references:  # an unjudged tier (smoke): the first metric its records measured
-            metric, values = _first_metric(r for r in records if r["benchmark"] == judged.benchmark)
-            if metric:
-                stats = verdicts.Stats.of(values)
-                cells[(judged.benchmark, metric)] = Cell(judged.verdict, stats.mean, stats.ci95, stats.n, error)
-        for reference in judged.references:
-            shown = reference.verdict if judged.verdict in (verdicts.REPRODUCED, verdicts.NOT_REPRODUCED) else judged.verdict
-            cells[(judged.benchmark, reference.reference.metric)] = Cell(
-                shown, reference.stats.mean, reference.stats.ci95, reference.stats.n, error)
-    return cells
-
-
-def _first_metric(records) -> tuple[str, list[float]]:
-    finished = [r for r in records if r.get("status") == "ok" and r.get("metrics")]
-    if not finished:
-        return "", []
-    metric = next(iter(finished[0]["metrics"]))
-    return metric, [r["metrics"].get(metric) for r in finished if isinstance(r["metrics"].get(metric), (int, float))]
+    run = stability.judged_run(path)
+    column.versions = {name: run.environment[name] for name in SHOWN_VERSIONS if run.environment.get(name)}
+    column.stack_id = run.environment.get("stack", column.stack_id)
+    return {(claim.benchmark, claim.metric): Cell(claim.verdict, claim.mean, claim.ci95, claim.n, claim.error)
+            for claim in run.claims}
 
 
 def columns_of_matrix(path: Path) -> list[Column]:
