@@ -256,6 +256,31 @@ def test_an_error_cell_shows_its_first_line_and_the_flip_from_its_neighbour_is_f
     assert right.change == "verdict NOT JUDGED -> ERROR"
 
 
+def test_the_matrix_page_embeds_a_heatmap_coloured_by_verdict(real_runs, tmp_path):
+    import base64
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    from suite.report import matrix as matrix_report
+    from suite.report.matrix_picture import VERDICT_COLOURS
+
+    path = tmp_path / "matrix"
+    manifest.write(path, {"matrix_id": "m", "tier": "full", "stacks": [
+        {"label": "judged", "run": str(real_runs.full), "state": "ran"},
+        {"label": "smoke", "run": str(real_runs.smoke), "state": "ran"},
+        {"label": "never built", "state": "build failed", "reason": "uv pip failed"}]})
+    page = matrix_report.render(path).read_text()
+    found = re.search(r"<img class=heatmap [^>]*src='data:image/png;base64,([^']+)'", page)
+    assert found and "img-src data:" in page  # self-contained, and the page's policy lets it show
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(found.group(1)))).convert("RGB")).reshape(-1, 3)
+    for verdict in ("REPRODUCED", "NOT JUDGED"):  # the judged run's squares and the smoke run's
+        colour = np.array([int(VERDICT_COLOURS[verdict][i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels.astype(int) - colour).max(axis=1) <= 8).sum() > 100, verdict
+
+
 def test_a_mean_outside_the_neighbours_interval_is_flagged():
     from suite.report.matrix import Cell, neighbour_change
 

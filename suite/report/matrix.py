@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite.judge import verdict as verdicts
-from suite.report import stability
+from suite.report import matrix_picture, stability
 from suite.stacks import declared, manifest
 
 #: The versions a column's header shows, as the stack's records have them installed.
@@ -158,12 +158,7 @@ td.changed .c { color: #b26a00; display: block; font-size: .72rem; }
 td.cell.v-REPRODUCED { border-left-color: var(--ok); } td.cell.v-NOT-REPRODUCED { border-left-color: var(--bad); }
 td.cell.v-ERROR { border-left-color: var(--err); } td.cell.v-TIMEOUT { border-left-color: var(--tmo); }
 td.cell.v-SKIPPED { border-left-color: var(--skip); } td.cell.v-NOT-JUDGED { border-left-color: var(--nj); }
-table.heat { font-size: .72rem; margin-bottom: .5rem; } table.heat th { padding: .05rem .4rem; background: none; border: none; }
-td.sq { width: 1.1rem; height: 1.1rem; padding: 0; border: 2px solid #fff; background: var(--line); }
-td.sq.v-REPRODUCED { background: var(--ok); } td.sq.v-NOT-REPRODUCED { background: var(--bad); }
-td.sq.v-ERROR { background: var(--err); } td.sq.v-TIMEOUT { background: var(--tmo); }
-td.sq.v-SKIPPED { background: var(--skip); } td.sq.v-NOT-JUDGED { background: var(--nj); opacity: .45; }
-td.sq.changed { outline: 2px solid #ff8f00; outline-offset: -2px; }
+img.heatmap { max-width: 100%; background: #fff; border: 1px solid var(--line); }
 .note { color: var(--muted); font-size: .85rem; max-width: 60rem; }
 ul.stacks li { margin: .2rem 0; }
 """
@@ -196,7 +191,7 @@ def build_html(state: dict, table: ClaimTable) -> str:
     tier = state.get("tier", "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>keras-repro matrix · {esc(state.get('matrix_id', ''))}</title><style>{_STYLE}</style></head>
 <body><header class=top><h1>Claims by stacks</h1>
 <div class=sub>matrix {esc(state.get('matrix_id', ''))} · tier {esc(tier)} · {len(table.columns)} stacks ·
@@ -214,20 +209,14 @@ its left: its verdict flips, or its mean lies outside that stack's 95 % interval
 
 
 def heatmap(table: ClaimTable) -> str:
-    """The whole matrix at a glance: a square per claim and stack, coloured by its verdict, ringed where it changed."""
-    esc = html.escape
-    rows = []
-    for row in table.rows:
-        squares = "".join(
-            f"<td class='sq {('v-' + cell.verdict.replace(' ', '-')) if cell.verdict else ''}"
-            f"{' changed' if cell.change else ''}' title='{esc(row.benchmark)} {esc(row.metric)} on "
-            f"{esc(column.label)}: {esc(cell.verdict or 'not run')}{'; ' + esc(cell.change) if cell.change else ''}'></td>"
-            for cell, column in zip(row.cells, table.columns))
-        rows.append(f"<tr><th>{esc(row.benchmark)}</th>{squares}</tr>")
-    numbers = "".join(f"<th title='{esc(column.label)}'>{number}</th>" for number, column in enumerate(table.columns, 1))
-    key = " · ".join(f"{number} {esc(column.label)}" for number, column in enumerate(table.columns, 1))
-    return (f"<h2>At a glance</h2><table class=heat><tr><th></th>{numbers}</tr>{''.join(rows)}</table>"
-            f"<p class=note>{key}</p><h2>Claims</h2>")
+    """The whole matrix at a glance: ``matrix_picture``'s heatmap, embedded as a data URI."""
+    uri = matrix_picture.heatmap_uri(table)
+    if uri is None:
+        return "<h2>Claims</h2>"
+    return (f"<h2>At a glance</h2><img class=heatmap alt='claims by stacks, coloured by verdict' src='{uri}'>"
+            "<p class=note>Each square: a claim on a stack, coloured by its verdict. The number is how far its mean "
+            "moved from the stack to its left, in units of that stack's 95 % half-interval; a square ringed in orange "
+            "differs from its left neighbour (its verdict flips, or its mean left that interval).</p><h2>Claims</h2>")
 
 
 def shorten(text: str, limit: int = ERROR_CHARS) -> str:
