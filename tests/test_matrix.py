@@ -72,6 +72,14 @@ def test_an_unknown_backend_or_a_missing_python_is_one_line(capsys):
     assert "Python 2.1 is not installed" in matrix_error(capsys, "plan", "--python", "2.1", "--tensorflow", "2.21.0")
 
 
+@pytest.mark.parametrize("flags, named", [
+    (["--seeds", "0"], "--seeds must be at least 1"), (["--tier", "nope"], "unknown tier 'nope'"),
+    (["--timeout", "-1"], "--timeout must be a positive"), (["--workers", "0"], "--workers must be between"),
+], ids=["seeds", "tier", "timeout", "workers"])
+def test_a_bad_run_option_is_one_line_before_any_stack_is_planned(capsys, flags, named):
+    assert named in matrix_error(capsys, "run", CHEAP, *flags)
+
+
 def test_without_uv_the_line_names_the_matrix_extra(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv("SUITE_UV", str(tmp_path / "no-uv"))
     uv.executable.cache_clear()
@@ -160,24 +168,64 @@ def smoke_matrix(stacks_env, tmp_path_factory):
     return env, path, manifest.read(path), done
 
 
+def environments_of_stack(env: dict, stack: dict) -> list[dict]:
+    """The environments of a matrix stack's records, each checked: the worker ran in the stack's folder (its
+    ``sys.prefix`` and interpreter are there) and holds the versions installed there, to the patch level, as the
+    lock stored with the run says (installed and read inside the stack, not requested)."""
+    folder = Path(stack["folder"])
+    assert stack["state"] == "ran" and folder.parent == Path(env["SUITE_STACKS_DIR"]), stack
+    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
+    installed = resolution.lock_packages((run / manifest.RUN_LOCK_FILE).read_text())
+    environments = [json.loads(path.read_text())["environment"] for path in sorted((run / "records").glob("*.json"))]
+    assert environments, run
+    for environment in environments:
+        assert environment["stack"] == stack["stack_id"] == folder.name
+        assert Path(environment["prefix"]).resolve() == folder.resolve()  # the worker's sys.prefix: the stack
+        assert Path(environment["executable"]).parent.parent == folder  # started with the stack's interpreter
+        assert {name: environment[name] for name in INSTALLED} == {name: installed[name] for name in INSTALLED}
+        assert all(installed[name].count(".") == 2 for name in INSTALLED)  # patch versions, not the pins
+        assert environment["python"].startswith(PYTHON + ".")
+    return environments
+
+
 @pytest.mark.network
 @pytest.mark.slow
 def test_the_records_carry_the_stack_and_the_versions_installed_in_it(smoke_matrix):
     env, path, state, _ = smoke_matrix
     (stack,) = state["stacks"]
-    assert stack["state"] == "ran" and stack["build"] == "built"
-    folder = Path(stack["folder"])
-    assert folder.parent == Path(env["SUITE_STACKS_DIR"])
-    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
-    (record_file,) = (run / "records").glob("*.json")
-    environment = json.loads(record_file.read_text())["environment"]
-    assert environment["stack"] == stack["stack_id"] == folder.name
-    assert Path(environment["executable"]).parent.parent == folder  # the worker ran the stack's interpreter
-    installed = resolution.lock_packages((run / manifest.RUN_LOCK_FILE).read_text())
-    assert {name: environment[name] for name in INSTALLED} == {name: installed[name] for name in INSTALLED}
-    assert environment["python"].startswith(PYTHON + ".")
+    assert stack["build"] == "built"
+    (environment,) = environments_of_stack(env, stack)
+    assert {name: environment[name] for name in INSTALLED} == INSTALLED
     # The run's package list is read inside the stack too, not in the process that started the matrix.
+    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
     assert json.loads((run / "packages.json").read_text())["packages"]["keras"] == INSTALLED["keras"]
+
+
+#: A Keras release the installed TensorFlow accepts (2.21 requires keras>=3.12), older than the installed one:
+#: a second stack that shares every other wheel with the first, so that only Keras' small wheel is fetched.
+OTHER_KERAS = "3.13.2"
+
+
+@pytest.mark.network
+def test_a_two_stack_matrix_sharing_its_tensorflow_runs_each_stack_in_its_own_environment(stacks_env, tmp_path):
+    """The matrix CI runs: two Keras releases on the installed TensorFlow, one cheap benchmark at the smoke tier."""
+    env = {"SUITE_STACKS_DIR": str(tmp_path / "stacks"), "SUITE_UV_CACHE_DIR": stacks_env["SUITE_UV_CACHE_DIR"],
+           "SUITE_REPORTS_DIR": str(tmp_path / "reports"), "KERAS_HOME": str(tmp_path / "keras-home")}
+    kerases = [OTHER_KERAS, INSTALLED["keras"]]
+    done = run_suite("matrix", "run", CHEAP, "--tier", "smoke", "--seeds", "1", "--python", PYTHON,
+                     "--tensorflow", INSTALLED["tensorflow"], "--keras", ",".join(kerases),
+                     "--numpy", INSTALLED["numpy"], env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    (path,) = (tmp_path / "reports" / "matrices").iterdir()
+    stacks = manifest.read(path)["stacks"]
+    assert [stack["axes"]["keras"] for stack in stacks] == kerases
+    assert len({stack["folder"] for stack in stacks}) == 2
+    for stack, keras in zip(stacks, kerases):
+        for environment in environments_of_stack(env, stack):
+            assert (environment["keras"], environment["tensorflow"]) == (keras, INSTALLED["tensorflow"])
+    page = (path / "matrix.html").read_text()
+    assert all(stack["label"] in page for stack in stacks) and "<img class=heatmap" in page
+    assert f"keras {OTHER_KERAS}" in page and f"keras {INSTALLED['keras']}" in page
 
 
 @pytest.mark.network

@@ -94,14 +94,15 @@ def command_plan(args) -> int:
 
 def _selection(args):
     """The ``suite run`` arguments every stack's run gets (checked here, before any stack is built)."""
+    import argparse
+
+    from suite.cli.run import request_from
     from suite.run import session
     from suite.stacks import runs
 
-    if args.tier is not None and args.tier not in constants.TIERS:
-        raise UsageError(f"unknown tier {args.tier!r}; choose one of {', '.join(constants.TIERS)}")
-    session.check_seeds(args.seeds)
-    session.check_timeout(args.timeout)
-    session.check_where(args)
+    # The run each stack makes, checked as `suite run` checks it (the backend is a stack's axis, checked with
+    # the matrix; --resume names a matrix here, each stack's run when passed on).
+    request_from(argparse.Namespace(**{**vars(args), "backend": None, "resume": None}))
     where = []
     for flag, settings in (*WHERE_OPTIONS, *SLURM_OPTIONS):
         value = getattr(args, flag.lstrip("-").replace("-", "_"))
