@@ -58,7 +58,7 @@ def test_an_exclude_rule_marks_the_stacks_it_removes_and_says_so_when_it_removes
 
 
 @pytest.mark.parametrize("text, named", [
-    ('[axes]\ntorch = ["2.5"]\n', "unknown axis torch"),
+    ('[axes]\ntheano = ["1.0"]\n', "unknown axis theano"),
     ('[axes]\ntensorflow = [2.18]\n', "must be a version string"),
     ('[axes\n', "is not valid TOML"),
     ('[stacks]\n', "unknown table stacks"),
@@ -68,8 +68,16 @@ def test_a_bad_matrix_file_is_one_line_and_exit_2(tmp_path, capsys, text, named)
 
 
 def test_an_unknown_backend_or_a_missing_python_is_one_line(capsys):
-    assert "unknown backend torch" in matrix_error(capsys, "plan", "--backend", "torch")
+    assert "unknown backend theano" in matrix_error(capsys, "plan", "--backend", "theano")
     assert "Python 2.1 is not installed" in matrix_error(capsys, "plan", "--python", "2.1", "--tensorflow", "2.21.0")
+
+
+@pytest.mark.parametrize("flags, named", [
+    (["--seeds", "0"], "--seeds must be at least 1"), (["--tier", "nope"], "unknown tier 'nope'"),
+    (["--timeout", "-1"], "--timeout must be a positive"), (["--workers", "0"], "--workers must be between"),
+], ids=["seeds", "tier", "timeout", "workers"])
+def test_a_bad_run_option_is_one_line_before_any_stack_is_planned(capsys, flags, named):
+    assert named in matrix_error(capsys, "run", CHEAP, *flags)
 
 
 def test_without_uv_the_line_names_the_matrix_extra(tmp_path, capsys, monkeypatch):
@@ -88,6 +96,18 @@ def test_the_suite_floors_never_pin_a_stack():
     assert requires[:2] == ["tensorflow==2.16.1", "keras==3.0.5"]
     assert all(not any(op in line for op in "<>=") for line in requires[2:]), requires
     assert "numpy" in requires and "tensorflow" not in requires[2:]
+
+
+def test_every_backend_has_its_axis_and_says_how_a_stack_installs_it():
+    from suite import backends
+
+    for name in backends.names():
+        axis = backends.get(name).stack_axis
+        assert axis in declared.PACKAGE_AXES and declared.LABEL_PREFIXES[axis], name
+    unpinned = resolution.requirements(declared.Candidate({"backend": "jax", "python": PYTHON, "keras": "3.8"}))
+    assert unpinned[:2] == ["keras==3.8.*", "jax[cpu]"]  # the stack's backend, at the release that fits
+    pinned = resolution.requirements(declared.Candidate({"backend": "jax", "python": PYTHON, "jax": "0.4.38"}))
+    assert pinned[0] == "jax[cpu]==0.4.38" and not any(line.startswith("jax") for line in pinned[1:]), pinned
 
 
 def test_the_resolver_reason_is_its_key_line():
@@ -148,24 +168,64 @@ def smoke_matrix(stacks_env, tmp_path_factory):
     return env, path, manifest.read(path), done
 
 
+def environments_of_stack(env: dict, stack: dict) -> list[dict]:
+    """The environments of a matrix stack's records, each checked: the worker ran in the stack's folder (its
+    ``sys.prefix`` and interpreter are there) and holds the versions installed there, to the patch level, as the
+    lock stored with the run says (installed and read inside the stack, not requested)."""
+    folder = Path(stack["folder"])
+    assert stack["state"] == "ran" and folder.parent == Path(env["SUITE_STACKS_DIR"]), stack
+    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
+    installed = resolution.lock_packages((run / manifest.RUN_LOCK_FILE).read_text())
+    environments = [json.loads(path.read_text())["environment"] for path in sorted((run / "records").glob("*.json"))]
+    assert environments, run
+    for environment in environments:
+        assert environment["stack"] == stack["stack_id"] == folder.name
+        assert Path(environment["prefix"]).resolve() == folder.resolve()  # the worker's sys.prefix: the stack
+        assert Path(environment["executable"]).parent.parent == folder  # started with the stack's interpreter
+        assert {name: environment[name] for name in INSTALLED} == {name: installed[name] for name in INSTALLED}
+        assert all(installed[name].count(".") == 2 for name in INSTALLED)  # patch versions, not the pins
+        assert environment["python"].startswith(PYTHON + ".")
+    return environments
+
+
 @pytest.mark.network
 @pytest.mark.slow
 def test_the_records_carry_the_stack_and_the_versions_installed_in_it(smoke_matrix):
     env, path, state, _ = smoke_matrix
     (stack,) = state["stacks"]
-    assert stack["state"] == "ran" and stack["build"] == "built"
-    folder = Path(stack["folder"])
-    assert folder.parent == Path(env["SUITE_STACKS_DIR"])
-    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
-    (record_file,) = (run / "records").glob("*.json")
-    environment = json.loads(record_file.read_text())["environment"]
-    assert environment["stack"] == stack["stack_id"] == folder.name
-    assert Path(environment["executable"]).parent.parent == folder  # the worker ran the stack's interpreter
-    installed = resolution.lock_packages((run / manifest.RUN_LOCK_FILE).read_text())
-    assert {name: environment[name] for name in INSTALLED} == {name: installed[name] for name in INSTALLED}
-    assert environment["python"].startswith(PYTHON + ".")
+    assert stack["build"] == "built"
+    (environment,) = environments_of_stack(env, stack)
+    assert {name: environment[name] for name in INSTALLED} == INSTALLED
     # The run's package list is read inside the stack too, not in the process that started the matrix.
+    run = Path(env["SUITE_REPORTS_DIR"]) / "runs" / stack["run"]
     assert json.loads((run / "packages.json").read_text())["packages"]["keras"] == INSTALLED["keras"]
+
+
+#: A Keras release the installed TensorFlow accepts (2.21 requires keras>=3.12), older than the installed one:
+#: a second stack that shares every other wheel with the first, so that only Keras' small wheel is fetched.
+OTHER_KERAS = "3.13.2"
+
+
+@pytest.mark.network
+def test_a_two_stack_matrix_sharing_its_tensorflow_runs_each_stack_in_its_own_environment(stacks_env, tmp_path):
+    """The matrix CI runs: two Keras releases on the installed TensorFlow, one cheap benchmark at the smoke tier."""
+    env = {"SUITE_STACKS_DIR": str(tmp_path / "stacks"), "SUITE_UV_CACHE_DIR": stacks_env["SUITE_UV_CACHE_DIR"],
+           "SUITE_REPORTS_DIR": str(tmp_path / "reports"), "KERAS_HOME": str(tmp_path / "keras-home")}
+    kerases = [OTHER_KERAS, INSTALLED["keras"]]
+    done = run_suite("matrix", "run", CHEAP, "--tier", "smoke", "--seeds", "1", "--python", PYTHON,
+                     "--tensorflow", INSTALLED["tensorflow"], "--keras", ",".join(kerases),
+                     "--numpy", INSTALLED["numpy"], env=env)
+    assert done.returncode == 0, done.stdout + done.stderr[-3000:]
+    (path,) = (tmp_path / "reports" / "matrices").iterdir()
+    stacks = manifest.read(path)["stacks"]
+    assert [stack["axes"]["keras"] for stack in stacks] == kerases
+    assert len({stack["folder"] for stack in stacks}) == 2
+    for stack, keras in zip(stacks, kerases):
+        for environment in environments_of_stack(env, stack):
+            assert (environment["keras"], environment["tensorflow"]) == (keras, INSTALLED["tensorflow"])
+    page = (path / "matrix.html").read_text()
+    assert all(stack["label"] in page for stack in stacks) and "<img class=heatmap" in page
+    assert f"keras {OTHER_KERAS}" in page and f"keras {INSTALLED['keras']}" in page
 
 
 @pytest.mark.network
@@ -242,6 +302,31 @@ def test_an_error_cell_shows_its_first_line_and_the_flip_from_its_neighbour_is_f
     assert (left.verdict, left.change) == ("NOT JUDGED", "")
     assert right.verdict == "ERROR" and right.error == "AttributeError: module 'keras.ops' has no attribute 'nope'"
     assert right.change == "verdict NOT JUDGED -> ERROR"
+
+
+def test_the_matrix_page_embeds_a_heatmap_coloured_by_verdict(real_runs, tmp_path):
+    import base64
+    import io
+    import re
+
+    import numpy as np
+    from PIL import Image
+
+    from suite.report import matrix as matrix_report
+    from suite.report.matrix_picture import VERDICT_COLOURS
+
+    path = tmp_path / "matrix"
+    manifest.write(path, {"matrix_id": "m", "tier": "full", "stacks": [
+        {"label": "judged", "run": str(real_runs.full), "state": "ran"},
+        {"label": "smoke", "run": str(real_runs.smoke), "state": "ran"},
+        {"label": "never built", "state": "build failed", "reason": "uv pip failed"}]})
+    page = matrix_report.render(path).read_text()
+    found = re.search(r"<img class=heatmap [^>]*src='data:image/png;base64,([^']+)'", page)
+    assert found and "img-src data:" in page  # self-contained, and the page's policy lets it show
+    pixels = np.asarray(Image.open(io.BytesIO(base64.b64decode(found.group(1)))).convert("RGB")).reshape(-1, 3)
+    for verdict in ("REPRODUCED", "NOT JUDGED"):  # the judged run's squares and the smoke run's
+        colour = np.array([int(VERDICT_COLOURS[verdict][i:i + 2], 16) for i in (1, 3, 5)])
+        assert (np.abs(pixels.astype(int) - colour).max(axis=1) <= 8).sum() > 100, verdict
 
 
 def test_a_mean_outside_the_neighbours_interval_is_flagged():

@@ -16,11 +16,6 @@ from suite.errors import UsageError
 
 #: A stack that could not be built (or whose run could not start): told apart from a claim that changed.
 EXIT_STACK_FAILED = 4
-#: The axis flags: each a comma-separated list replacing the matrix file's axis.
-AXIS_HELP = {
-    "backend": "tensorflow,jax", "python": "installed interpreters, e.g. 3.11,3.12", "tensorflow": "e.g. 2.18,2.21",
-    "keras": "e.g. 3.8,3.15", "jax": "e.g. 0.4.38,0.10.2", "numpy": "e.g. 1.26,2.1",
-}
 #: ``suite run`` options a matrix run passes on to each stack's run, as (flag, takes a value).
 RUN_VALUE_OPTIONS = ("--tier", "--seeds", "--device", "--timeout")
 
@@ -58,10 +53,23 @@ def add_parser(commands) -> None:
 def _add_matrix_options(parser) -> None:
     parser.add_argument("--file", default=None, metavar="TOML",
                         help="the matrix file (default matrix/default.toml)")
-    for axis, example in AXIS_HELP.items():
+    for axis, example in axis_help().items():
         parser.add_argument(f"--{axis}", default=None, metavar="A,B", help=f"replace the file's {axis} axis ({example})")
     parser.add_argument("--exclude-newer", default=None, metavar="DATE",
                         help="resolve as the package index stood on DATE (e.g. 2025-06-01)")
+
+
+def axis_help() -> dict[str, str]:
+    """The axis flags, each a comma-separated list replacing the matrix file's axis, with an example of each:
+    a backend's axis shows the releases its backend gives."""
+    from suite import backends
+    from suite.stacks import declared
+
+    examples = {"backend": ",".join(backends.names()), "python": "installed interpreters, e.g. 3.11,3.12",
+                "keras": "e.g. 3.8,3.15", "numpy": "e.g. 1.26,2.1"}
+    for axis in declared.BACKEND_AXES:
+        examples[axis] = f"e.g. {backends.of_stack_axis(axis).stack_examples}"
+    return {axis: examples[axis] for axis in declared.AXES}
 
 
 def _planned(args):
@@ -86,14 +94,15 @@ def command_plan(args) -> int:
 
 def _selection(args):
     """The ``suite run`` arguments every stack's run gets (checked here, before any stack is built)."""
+    import argparse
+
+    from suite.cli.run import request_from
     from suite.run import session
     from suite.stacks import runs
 
-    if args.tier is not None and args.tier not in constants.TIERS:
-        raise UsageError(f"unknown tier {args.tier!r}; choose one of {', '.join(constants.TIERS)}")
-    session.check_seeds(args.seeds)
-    session.check_timeout(args.timeout)
-    session.check_where(args)
+    # The run each stack makes, checked as `suite run` checks it (the backend is a stack's axis, checked with
+    # the matrix; --resume names a matrix here, each stack's run when passed on).
+    request_from(argparse.Namespace(**{**vars(args), "backend": None, "resume": None}))
     where = []
     for flag, settings in (*WHERE_OPTIONS, *SLURM_OPTIONS):
         value = getattr(args, flag.lstrip("-").replace("-", "_"))

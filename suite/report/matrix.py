@@ -1,7 +1,8 @@
 """The matrix view: claims by stacks, each cell a verdict and a measured mean, changes between neighbours flagged.
 
 Built from run folders alone (each stack's run and the matrix manifest naming them), so it renders
-where nothing can run. ``claims_table`` takes any list of labelled run folders, so a page that is
+where nothing can run. A cell is a claim of the stack's run as ``suite.report.stability`` reads it (the
+same verdict and mean the published site's stability page counts), so the two never disagree. ``claims_table`` takes any list of labelled run folders, so a page that is
 not a matrix (a site of many runs) can draw the same table. A cell is flagged when its verdict
 differs from the stack to its left, or when its mean lies outside that neighbour's 95 % interval:
 on neighbouring releases that is where a change of the stack shows.
@@ -15,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite.judge import verdict as verdicts
-from suite.records import reading, run_files
-from suite.stacks import manifest
+from suite.report import matrix_picture, stability
+from suite.stacks import declared, manifest
 
 #: The versions a column's header shows, as the stack's records have them installed.
-SHOWN_VERSIONS = ("tensorflow", "keras", "jax", "numpy", "python")
+SHOWN_VERSIONS = (*declared.PACKAGE_AXES, "python")
 #: Characters of an error's first line a cell shows (the whole line is its tooltip).
 ERROR_CHARS = 120
 #: Verdicts a cell's neighbour comparison reads (a skipped or missing cell compares with nothing).
@@ -101,39 +102,18 @@ def neighbour_change(left: Cell, cell: Cell) -> str:
 
 
 def _cells_of_run(column: Column) -> dict[tuple[str, str], Cell]:
+    """The column's run as the claim stability reads it (``stability.judged_run``): one cell per claim."""
     if not column.run:
         return {}
     path = manifest.run_path(column.run) if not Path(column.run).is_dir() else Path(column.run)
     if not path.exists():
         column.reason = column.reason or f"its run folder {path} is missing"
         return {}
-    records = reading.scan_records(path).records
-    environment = next((r.get("environment") for r in records if r.get("environment")), {}) or {}
-    column.versions = {name: environment[name] for name in SHOWN_VERSIONS if environment.get(name)}
-    column.stack_id = environment.get("stack", column.stack_id)
-    order = run_files.read_run_manifest(path).get("benchmarks") or []
-    cells: dict[tuple[str, str], Cell] = {}
-    for judged in verdicts.judge_recorded(records, order=order):
-        error = judged.detail.splitlines()[0] if judged.verdict in (verdicts.ERROR, verdicts.TIMEOUT) and judged.detail else ""
-        cells[(judged.benchmark, "")] = Cell(judged.verdict, error=error)
-        if not judged.references:  # an unjudged tier (smoke): the first metric its records measured
-            metric, values = _first_metric(r for r in records if r["benchmark"] == judged.benchmark)
-            if metric:
-                stats = verdicts.Stats.of(values)
-                cells[(judged.benchmark, metric)] = Cell(judged.verdict, stats.mean, stats.ci95, stats.n, error)
-        for reference in judged.references:
-            shown = reference.verdict if judged.verdict in (verdicts.REPRODUCED, verdicts.NOT_REPRODUCED) else judged.verdict
-            cells[(judged.benchmark, reference.reference.metric)] = Cell(
-                shown, reference.stats.mean, reference.stats.ci95, reference.stats.n, error)
-    return cells
-
-
-def _first_metric(records) -> tuple[str, list[float]]:
-    finished = [r for r in records if r.get("status") == "ok" and r.get("metrics")]
-    if not finished:
-        return "", []
-    metric = next(iter(finished[0]["metrics"]))
-    return metric, [r["metrics"].get(metric) for r in finished if isinstance(r["metrics"].get(metric), (int, float))]
+    run = stability.judged_run(path)
+    column.versions = {name: run.environment[name] for name in SHOWN_VERSIONS if run.environment.get(name)}
+    column.stack_id = run.environment.get("stack", column.stack_id)
+    return {(claim.benchmark, claim.metric): Cell(claim.verdict, claim.mean, claim.ci95, claim.n, claim.error)
+            for claim in run.claims}
 
 
 def columns_of_matrix(path: Path) -> list[Column]:
@@ -178,12 +158,7 @@ td.changed .c { color: #b26a00; display: block; font-size: .72rem; }
 td.cell.v-REPRODUCED { border-left-color: var(--ok); } td.cell.v-NOT-REPRODUCED { border-left-color: var(--bad); }
 td.cell.v-ERROR { border-left-color: var(--err); } td.cell.v-TIMEOUT { border-left-color: var(--tmo); }
 td.cell.v-SKIPPED { border-left-color: var(--skip); } td.cell.v-NOT-JUDGED { border-left-color: var(--nj); }
-table.heat { font-size: .72rem; margin-bottom: .5rem; } table.heat th { padding: .05rem .4rem; background: none; border: none; }
-td.sq { width: 1.1rem; height: 1.1rem; padding: 0; border: 2px solid #fff; background: var(--line); }
-td.sq.v-REPRODUCED { background: var(--ok); } td.sq.v-NOT-REPRODUCED { background: var(--bad); }
-td.sq.v-ERROR { background: var(--err); } td.sq.v-TIMEOUT { background: var(--tmo); }
-td.sq.v-SKIPPED { background: var(--skip); } td.sq.v-NOT-JUDGED { background: var(--nj); opacity: .45; }
-td.sq.changed { outline: 2px solid #ff8f00; outline-offset: -2px; }
+img.heatmap { max-width: 100%; background: #fff; border: 1px solid var(--line); }
 .note { color: var(--muted); font-size: .85rem; max-width: 60rem; }
 ul.stacks li { margin: .2rem 0; }
 """
@@ -216,7 +191,7 @@ def build_html(state: dict, table: ClaimTable) -> str:
     tier = state.get("tier", "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'">
 <title>keras-repro matrix · {esc(state.get('matrix_id', ''))}</title><style>{_STYLE}</style></head>
 <body><header class=top><h1>Claims by stacks</h1>
 <div class=sub>matrix {esc(state.get('matrix_id', ''))} · tier {esc(tier)} · {len(table.columns)} stacks ·
@@ -234,20 +209,14 @@ its left: its verdict flips, or its mean lies outside that stack's 95 % interval
 
 
 def heatmap(table: ClaimTable) -> str:
-    """The whole matrix at a glance: a square per claim and stack, coloured by its verdict, ringed where it changed."""
-    esc = html.escape
-    rows = []
-    for row in table.rows:
-        squares = "".join(
-            f"<td class='sq {('v-' + cell.verdict.replace(' ', '-')) if cell.verdict else ''}"
-            f"{' changed' if cell.change else ''}' title='{esc(row.benchmark)} {esc(row.metric)} on "
-            f"{esc(column.label)}: {esc(cell.verdict or 'not run')}{'; ' + esc(cell.change) if cell.change else ''}'></td>"
-            for cell, column in zip(row.cells, table.columns))
-        rows.append(f"<tr><th>{esc(row.benchmark)}</th>{squares}</tr>")
-    numbers = "".join(f"<th title='{esc(column.label)}'>{number}</th>" for number, column in enumerate(table.columns, 1))
-    key = " · ".join(f"{number} {esc(column.label)}" for number, column in enumerate(table.columns, 1))
-    return (f"<h2>At a glance</h2><table class=heat><tr><th></th>{numbers}</tr>{''.join(rows)}</table>"
-            f"<p class=note>{key}</p><h2>Claims</h2>")
+    """The whole matrix at a glance: ``matrix_picture``'s heatmap, embedded as a data URI."""
+    uri = matrix_picture.heatmap_uri(table)
+    if uri is None:
+        return "<h2>Claims</h2>"
+    return (f"<h2>At a glance</h2><img class=heatmap alt='claims by stacks, coloured by verdict' src='{uri}'>"
+            "<p class=note>Each square: a claim on a stack, coloured by its verdict. The number is how far its mean "
+            "moved from the stack to its left, in units of that stack's 95 % half-interval; a square ringed in orange "
+            "differs from its left neighbour (its verdict flips, or its mean left that interval).</p><h2>Claims</h2>")
 
 
 def shorten(text: str, limit: int = ERROR_CHARS) -> str:

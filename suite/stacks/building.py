@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from suite import backends
 from suite.constants import PROJECT_ROOT
 from suite.stacks import uv
 
@@ -70,7 +71,7 @@ def run_environment(stack_id: str) -> dict[str, str]:
 
 def import_problem(path: Path, backend: str, stack: str) -> str:
     """Why the stack's interpreter cannot import what a worker needs (one line), or "" when it can."""
-    modules = (*CHECKED_MODULES, "jax" if backend == "jax" else "tensorflow")
+    modules = (*CHECKED_MODULES, backends.get(backend).module)
     script = "import importlib, sys\nfor name in sys.argv[1:]:\n    importlib.import_module(name)\n"
     env = {**run_environment(stack), "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
     try:

@@ -19,19 +19,23 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the matrix extra installs tomli
     import tomli as tomllib
 
-from suite.constants import PROJECT_ROOT
+from suite import backends
+from suite.constants import DEFAULT_BACKEND, PROJECT_ROOT
 from suite.errors import UsageError
 
-#: The axes of a matrix, in the order a stack's name lists them.
-AXES = ("backend", "python", "tensorflow", "keras", "jax", "numpy")
+#: The axes that pin a backend's release, one per registered backend (each backend names its own).
+BACKEND_AXES = backends.stack_axes()
 #: The axes that pin a package of the index (the others choose the interpreter and the Keras backend).
-PACKAGE_AXES = ("tensorflow", "keras", "jax", "numpy")
+PACKAGE_AXES = (*BACKEND_AXES, "keras", "numpy")
+#: The axes of a matrix, in the order a stack's name lists them.
+AXES = ("backend", "python", *PACKAGE_AXES)
 #: The backends a stack can run on.
-STACK_BACKENDS = ("tensorflow", "jax")
+STACK_BACKENDS = backends.names()
 #: The matrix ``suite matrix`` plans when no ``--file`` is given.
 DEFAULT_MATRIX_FILE = PROJECT_ROOT / "matrix" / "default.toml"
 #: Short names of the axes in a stack's label.
-LABEL_PREFIXES = {"backend": "", "python": "py", "tensorflow": "tf", "keras": "keras", "jax": "jax", "numpy": "np"}
+LABEL_PREFIXES = {"backend": "", "python": "py", "keras": "keras", "numpy": "np",
+                  **{axis: backends.of_stack_axis(axis).stack_label_prefix for axis in BACKEND_AXES}}
 
 
 @dataclass(frozen=True)
@@ -138,10 +142,10 @@ def read_matrix(path: Path | None, overrides: dict[str, str | None]) -> Matrix:
     axes = {axis: _values(path, "axes", axis, value) for axis, value in _table(path, "axes", data.get("axes", {})).items()}
     given = {axis: split_list(text) for axis, text in overrides.items() if text is not None}
     axes.update(given)
-    axes.setdefault("backend", ["tensorflow"])
+    axes.setdefault("backend", [DEFAULT_BACKEND])
     axes.setdefault("python", [current_python()])
     if not axes["backend"]:
-        axes["backend"] = ["tensorflow"]
+        axes["backend"] = [DEFAULT_BACKEND]
     if not axes["python"]:
         axes["python"] = [current_python()]
     bad = [b for b in axes["backend"] if b not in STACK_BACKENDS]

@@ -18,7 +18,8 @@ from suite.errors import UsageError
 MATRIX_FILE = "matrix.json"
 #: The lock of a stack stored in each of its run folders (every package==version as installed).
 RUN_LOCK_FILE = "stack-lock.txt"
-#: What the run folder's stack is (id, label, axes, Python), beside its lock.
+#: What the run folder's stack is (id, label, axes, Python, the matrix's name), beside its lock; the published
+#: site reads it to name a run's stack and to draw a matrix's runs by stack.
 RUN_STACK_FILE = "stack.json"
 
 
@@ -61,6 +62,16 @@ def write(path: Path, manifest: dict) -> None:
     partial = path / (MATRIX_FILE + ".partial")
     partial.write_text(json.dumps(manifest, indent=1, sort_keys=False), encoding="utf-8")
     os.replace(partial, path / MATRIX_FILE)
+
+
+def run_stack(run_folder: Path) -> dict:
+    """What a matrix wrote beside a run it ran in a stack (``RUN_STACK_FILE``: the stack's label and id, its axes,
+    the matrix's name), or ``{}`` for a run made outside a matrix (or an unreadable file)."""
+    try:
+        found = json.loads((Path(run_folder) / RUN_STACK_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
 
 
 def run_path(run_id: str) -> Path:

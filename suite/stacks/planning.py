@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from suite.constants import DEFAULT_BACKEND
 from suite.stacks import resolution, uv
-from suite.stacks.declared import Candidate, Matrix
+from suite.stacks.declared import PACKAGE_AXES, Candidate, Matrix
 
 READY, EXCLUDED, IMPOSSIBLE = "ready", "excluded", "impossible"
 
@@ -28,13 +29,13 @@ class PlannedStack:
 
     @property
     def backend(self) -> str:
-        return self.axes.get("backend", "tensorflow")
+        return self.axes.get("backend", DEFAULT_BACKEND)
 
     def describe(self) -> str:
         """``tf2.16.2 + keras3.3.3 (Python 3.11.7): ready`` with the reason of an excluded or impossible one."""
         if self.state == READY:
             packages = resolution.lock_packages(self.lock)
-            shown = ", ".join(f"{name} {packages[name]}" for name in ("tensorflow", "keras", "jax", "numpy")
+            shown = ", ".join(f"{name} {packages[name]}" for name in PACKAGE_AXES
                               if name in packages)
             return f"ready ({shown}; {len(packages)} packages)"
         return f"{self.state}: {self.reason}"

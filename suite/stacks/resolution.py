@@ -19,7 +19,8 @@ try:
 except ModuleNotFoundError:  # Python 3.10: the matrix extra installs tomli
     import tomli as tomllib
 
-from suite.constants import PROJECT_ROOT
+from suite import backends
+from suite.constants import DEFAULT_BACKEND, PROJECT_ROOT
 from suite.errors import UsageError
 from suite.stacks import uv
 from suite.stacks.declared import PACKAGE_AXES, Candidate
@@ -39,19 +40,24 @@ def runtime_dependencies() -> list[str]:
 
 
 def pin(axis: str, version: str) -> str:
-    """``tensorflow==2.18.1``; a version with fewer parts takes any release under it (``2.18`` is ``==2.18.*``)."""
-    name = "jax[cpu]" if axis == "jax" else axis
-    return f"{name}=={version}" + (".*" if version.count(".") < 2 else "")
+    """``tensorflow==2.18.1``; a version with fewer parts takes any release under it (``2.18`` is ``==2.18.*``).
+
+    A backend's axis is pinned as the backend installs it (``jax[cpu]==0.4.38``): the backend says how.
+    """
+    backend = backends.of_stack_axis(axis)
+    return backend.stack_pin(version) if backend else backends.base.pin(axis, version)
 
 
 def requirements(candidate: Candidate, *, slurm: bool = False) -> list[str]:
-    """The axis pins, then the suite's runtime dependencies the pins do not already name."""
+    """The axis pins, the stack's backend when no axis pins it, then the suite's runtime dependencies the pins
+    do not already name."""
     axes = candidate.axes
     pins = [pin(axis, axes[axis]) for axis in PACKAGE_AXES if axes.get(axis)]
-    if axes.get("backend") == "jax" and not axes.get("jax"):
-        pins.append("jax[cpu]")
-    named = {axis for axis in PACKAGE_AXES if axes.get(axis)}
+    backend = backends.get(axes.get("backend") or DEFAULT_BACKEND)
+    named = {_NAME.match(line).group(1).lower() for line in pins}
     rest = [name for name in runtime_dependencies() if name.lower() not in named]
+    if backend.stack_axis not in named and backend.stack_axis not in {name.lower() for name in rest}:
+        pins.append(backend.stack_pin(""))
     return pins + rest + (["submitit"] if slurm else [])
 
 

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from suite.constants import DEFAULT_BACKEND
 from suite.records import run_files
 from suite.stacks import building, declared, manifest, planning, resolution, uv
 
@@ -77,7 +78,7 @@ def execute(path: Path, say: Callable[[str], None], extra_resume: list[str] | No
 
 def _run_stack(path: Path, entry: dict, state: dict, say: Callable[[str], None], extra_resume: list[str]) -> str:
     python = uv.Interpreter(entry["python"]["path"], entry["python"]["version"])
-    backend = entry["axes"].get("backend", "tensorflow")
+    backend = entry["axes"].get("backend", DEFAULT_BACKEND)
     say(f"\n== Stack {entry['label']}: building from its lock ({len(resolution.lock_packages(entry['lock']))} packages)")
     try:
         built = building.build(entry["label"], entry["lock"], python, backend)
@@ -148,12 +149,12 @@ def stack_from_lock(source: str, python_spec: str | None, backend: str | None) -
     lock = path.read_text(encoding="utf-8")
     packages = resolution.lock_packages(lock)
     axes = dict(stored.get("axes") or {})
-    axes["backend"] = backend or axes.get("backend") or "tensorflow"
+    axes["backend"] = backend or axes.get("backend") or DEFAULT_BACKEND
     interpreter = (stored.get("python") or {}).get("version") or f"{sys.version_info.major}.{sys.version_info.minor}"
     python = uv.find_python(python_spec or interpreter)
     if not stored:  # a bare lock file: the stack is named by the versions it holds
         axes["python"] = f"{sys.version_info.major}.{sys.version_info.minor}" if not python_spec else python_spec
-        axes.update({name: packages[name] for name in ("tensorflow", "keras", "jax") if name in packages})
+        axes.update({name: packages[name] for name in (*declared.BACKEND_AXES, "keras") if name in packages})
     # The stored label keeps the stack's folder name: rebuilt from its lock, a stack is the very same one.
     label = stored.get("label") or declared.stack_label(axes)
     return planning.PlannedStack(label, axes, planning.READY, "", [], lock, python)
