@@ -2,7 +2,9 @@
 
 import sys
 
-from suite.cli.main import main
-
 if __name__ == "__main__":
+    # Imported here, not above: a worker process started by spawn imports this module again (as
+    # ``__mp_main__``) and needs none of the command line.
+    from suite.cli.main import main
+
     sys.exit(main())

@@ -208,6 +208,11 @@ class Benchmark:
         """Called by long loops (``progress=self.report_progress``); the runner shows it."""
 
     # -- identity -----------------------------------------------------------------------------
+    @property
+    def description(self) -> str:
+        """The class's docstring: what a record stores about the experiment beside the source's cells."""
+        return (type(self).__doc__ or "").strip()
+
     @classmethod
     def code_version(cls) -> str:
         """Hash of the code that computes this benchmark's numbers, prose left out (``suite.judge.code_version``)."""
@@ -277,19 +282,19 @@ def discover() -> dict[str, type[Benchmark]]:
     if root not in sys.path:
         sys.path.insert(0, root)
     with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow's C++ chatter
-        for path in _modules_in(BENCHMARKS_DIR):
+        for path in modules_in(BENCHMARKS_DIR):
             importlib.import_module(f"benchmarks.{path.stem}")
         for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep)):
-            for path in _modules_in(Path(folder)):
-                _import_file(path)
+            for path in modules_in(Path(folder)):
+                import_file(path)
     return dict(_REGISTRY)
 
 
-def _modules_in(directory: Path) -> list[Path]:
+def modules_in(directory: Path) -> list[Path]:
     return [path for path in sorted(directory.glob("*.py")) if not path.name.startswith("_")]
 
 
-def _import_file(path: Path) -> None:
+def import_file(path: Path) -> None:
     module_name = "suite_extra_" + hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:12] + "_" + path.stem
     if module_name in sys.modules:
         return

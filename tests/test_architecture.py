@@ -118,9 +118,10 @@ LAYERS = (
     ("backends", ("suite.backends",)),
     ("data", ("suite.data",)),
     ("judge", ("suite.judge",)),
-    ("catalogue", ("suite", "suite.registry")),
+    ("catalogue", ("suite", "suite.registry", "suite.catalogue")),
     ("records", ("suite.records",)),
     ("run", ("suite.run",)),
+    ("stacks", ("suite.stacks",)),
     ("report", ("suite.report",)),
     ("front ends", ("suite.cli", "suite.results", "suite.__main__")),
 )
@@ -299,3 +300,45 @@ def test_a_dispatch_on_a_backend_name_is_found(tmp_path):
     assert sorted(found) == ["10: a table holding 'tensorflow'", "2: a parameter defaulting to 'tensorflow'",
                              "3: compares with 'jax'", "6: a match case on 'torch'", "8: a table holding 'jax'",
                              "9: a table keyed by 'jax'"], found
+
+
+# -- the run layer takes a request and reports events: it never parses flags nor prints ------------
+def front_end_habits(path: Path) -> list[str]:
+    """Where ``path`` parses a command line or writes to the terminal: ``line: what``, read with ``ast``.
+
+    A front end's habits are an import of ``argparse``, a ``Namespace``, an ``args.`` attribute, a
+    call of ``print``, and ``sys.stdout`` / ``sys.stderr``; the run layer gets a ``RunRequest`` and
+    tells a reporter instead.
+    """
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import) and any(alias.name.split(".")[0] == "argparse" for alias in node.names):
+            found.append(f"{node.lineno}: imports argparse")
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").split(".")[0] == "argparse":
+            found.append(f"{node.lineno}: imports from argparse")
+        elif (isinstance(node, ast.Name) and node.id == "Namespace") or (
+                isinstance(node, ast.Attribute) and node.attr == "Namespace"):
+            found.append(f"{node.lineno}: Namespace")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print":
+            found.append(f"{node.lineno}: print")
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+            if node.value.id == "args":
+                found.append(f"{node.lineno}: args.{node.attr}")
+            elif node.value.id == "sys" and node.attr in ("stdout", "stderr", "__stdout__", "__stderr__"):
+                found.append(f"{node.lineno}: sys.{node.attr}")
+    return found
+
+
+def test_the_run_layer_neither_parses_flags_nor_prints():
+    habits = [f"{path.relative_to(SUITE.parent)}:{habit}" for path in sorted((SUITE / "run").rglob("*.py"))
+              for habit in front_end_habits(path)]
+    assert not habits, "the run layer parses flags or prints (make a RunRequest; report an event):\n" + "\n".join(habits)
+
+
+def test_a_front_end_habit_in_the_run_layer_is_found(tmp_path):
+    path = tmp_path / "m.py"
+    path.write_text('"""A module that behaves like a command line."""\nimport argparse\nimport sys\n\n\n'
+                    "def go(args):\n    print(args.tier)\n    sys.stderr.write('x')\n"
+                    "    return argparse.Namespace(**vars(args))\n")
+    assert sorted(front_end_habits(path)) == ["2: imports argparse", "7: args.tier", "7: print", "8: sys.stderr",
+                                              "9: Namespace"]

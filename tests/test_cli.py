@@ -38,11 +38,11 @@ def test_progress_in_a_log_file_is_a_plain_line_at_most_once_a_minute():
     """Without a terminal (CI, ``> log``), a long job still says how far it has come, without flooding."""
     import io
 
+    from suite.cli.progress import Progress
     from suite.run.planning import Job
-    from suite.run.progress import Progress
 
     log = io.StringIO()
-    progress = Progress(total_jobs=1, estimated_total_s=60.0, stream=log)
+    progress = Progress(estimated_total_s=60.0, stream=log)
     job = Job("convnet_mnist", "full", 2)
     progress.job_progress(job, 1, 10, "epoch")
     assert log.getvalue() == "", "a line within the first minute would flood logs of short jobs"

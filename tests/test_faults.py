@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from suite.cli.progress import Progress
 from suite.records import layout, publish, reading
 from suite.run.planning import Job
-from suite.run.progress import Progress
 from tests.conftest import CRASHING_BENCHMARKS, PROJECT_ROOT, only_run, run_suite
 
 WITH_TEST_BENCHMARKS = {"SUITE_BENCHMARK_PATH": str(CRASHING_BENCHMARKS)}
@@ -351,12 +351,12 @@ def test_the_time_left_is_not_inflated_by_a_few_fast_jobs(tmp_path):
     """Toys estimated at 2 s that take 0.5 s, after a slow worker start: what is left stays near the estimate."""
     log = tmp_path / "progress.log"
     with open(log, "w") as stream:
-        progress = Progress(total_jobs=10, estimated_total_s=10 + 10 * 2.0, stream=stream)
+        progress = Progress(estimated_total_s=10 + 10 * 2.0, stream=stream)
         progress.worker_ready()
         for index in range(1, 5):
-            progress.job_finished(index, Job("toy", "smoke", index), "ok", 0.5, 2.0)
+            progress.job_finished(index, 10, Job("toy", "smoke", index), "ok", 0.5, 2.0)
         assert progress.remaining() <= 6 * 2.0
-        progress.job_finished(5, Job("toy", "smoke", 5), "ok", 60.0, 2.0)  # a slow one does count
+        progress.job_finished(5, 10, Job("toy", "smoke", 5), "ok", 60.0, 2.0)  # a slow one does count
         assert progress.remaining() > 5 * 2.0
 
 
@@ -364,13 +364,13 @@ def test_the_time_left_of_a_run_on_two_workers_counts_each_job_as_half_of_the_wa
     """8 jobs of 100 s on 2 workers: 400 s of wall time (+ start-up). After 4 jobs on time, half is left,
     not nothing (each job's 100 s ran beside another's)."""
     with open(tmp_path / "progress.log", "w") as stream:
-        progress = Progress(total_jobs=8, estimated_total_s=10 + 400.0, stream=stream, parallel=2)
+        progress = Progress(estimated_total_s=10 + 400.0, stream=stream, parallel=2)
         progress.worker_ready()
         for index in range(1, 5):
-            progress.job_finished(index, Job("convnet", "quick", index), "ok", 100.0, 100.0)
+            progress.job_finished(index, 8, Job("convnet", "quick", index), "ok", 100.0, 100.0)
         assert progress.remaining() == pytest.approx(200.0)
         for index in range(5, 7):  # two more, twice as slow as estimated: the rest will be slow too
-            progress.job_finished(index, Job("convnet", "quick", index), "ok", 200.0, 100.0)
+            progress.job_finished(index, 8, Job("convnet", "quick", index), "ok", 200.0, 100.0)
         assert 100.0 < progress.remaining() < 200.0
 
 

@@ -22,6 +22,7 @@ import pytest
 from suite.report import stability
 from suite.report.publish import publish
 from suite.report.publish.summary import safe_name
+from suite.stacks import manifest
 from tests.conftest import PROJECT_ROOT, run_suite
 from tests.test_report_browser import browser  # noqa: F401  (the fixture: a real headless Chromium)
 
@@ -176,7 +177,7 @@ def test_runs_of_a_matrix_are_drawn_by_stack_and_tabled_by_its_labels(site, tmp_
     labels = {}
     for number, run in enumerate(full_runs):
         labels[run.name] = f"tf2.{20 + number}-keras3.{14 + number}"
-        (run / stability.MATRIX_STACK_FILE).write_text(json.dumps({"stack_id": f"s{number}", "label": labels[run.name],
+        (run / manifest.RUN_STACK_FILE).write_text(json.dumps({"stack_id": f"s{number}", "label": labels[run.name],
                                                                    "matrix": "20261206-matrix"}))
     publish(runs, tmp_path / "site")
     page = (tmp_path / "site" / "benchmarks" / "l2c_hidden_sigmoid_circles.html").read_text(encoding="utf-8")
@@ -187,6 +188,18 @@ def test_runs_of_a_matrix_are_drawn_by_stack_and_tabled_by_its_labels(site, tmp_
     table = (tmp_path / "site" / "stability.html").read_text(encoding="utf-8").split("<h2>full tier</h2>")[1]
     assert all(f"<th>{label}<br>" in table for label in labels.values())
     assert [run.stack for run in map(stability.judged_run, full_runs)] == [labels[run.name] for run in full_runs]
+    # The matrix report's table of these runs shows, claim by claim, the verdicts the stability page counts.
+    from suite.report import matrix as matrix_report
+
+    judged = [stability.judged_run(run) for run in full_runs]
+    counted = stability.claim_stability(judged)
+    by_stacks = matrix_report.claims_table([matrix_report.Column(labels[run.name], str(run)) for run in full_runs])
+    assert {(row.benchmark, row.metric) for row in by_stacks.rows} >= set(counted.rows) and counted.rows
+    for row in by_stacks.rows:
+        for run, cell in zip(judged, row.cells):
+            tally = counted.cell((row.benchmark, row.metric), (run.stack, run.backend))
+            assert (tally.reproduced, tally.judged) == (int(cell.verdict == "REPRODUCED"),
+                                                        int(cell.verdict in stability.JUDGED)), (row, run.stack)
 
 
 # -- odd runs and bad output folders ---------------------------------------------------------------------------

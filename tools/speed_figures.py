@@ -1,6 +1,6 @@
 """Speed figures behind the suite's design choices, measured side by side in one sitting.
 
-Usage: ``python tools/speed_figures.py [--skip-job-overhead]``
+Usage: ``python tools/speed_figures.py [--only-one-seed-run | --skip-one-seed-run] [--backend NAME]``
 
 Timings on a shared machine drift by tens of percent between identical runs, so each
 figure here is a ratio of two variants measured back to back, not an absolute target.
@@ -12,9 +12,10 @@ It prints three tables:
 2. **Full-batch MNIST step vs the matmul roofline**: seconds per optimiser step of a
    60 000 x 784 full batch (the 784-32-10 net of 000-b/004-b) against the FLOPs of the
    step divided by this machine's measured 2048² float32 matmul throughput.
-3. **Per-job overhead of the runner** on 002-a (``python -m suite run dlwp_dense512``,
-   three seeds, one worker process) against a plain Keras script doing the same
-   training in a fresh process per seed.
+3. **A one-seed run against a plain Keras script**, per backend: ``python -m suite run
+   dlwp_dense512 --seeds 1 --no-report`` (002-a at the full tier) and a script that trains the
+   same model on the same data with the same seed, each timed as a whole process, in turns,
+   three pairs; the two must land on the same metrics.
 """
 
 from __future__ import annotations
@@ -113,47 +114,101 @@ def mnist_full_batch_figures(steps: int = 20) -> dict[str, float]:
             "fraction_of_roofline": flops / gflops / 1e9 / seconds_per_step}
 
 
+#: 002-a as a plain Keras script: the same data, seed, model and training as ``dlwp_dense512`` at the full
+#: tier (``steps_per_execution=32`` included, and TensorFlow's op determinism, as the keras-io recipe and the
+#: suite's default run set it), ending with the metrics the suite records, so the two can be checked equal.
 PLAIN_KERAS_002A = textwrap.dedent("""
-    import sys, time
-    start = time.perf_counter()
-    import keras, numpy as np
+    import json, sys
+    import keras
     from suite.data import datasets
     seed = int(sys.argv[1])
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+        tf.config.experimental.enable_op_determinism()
     data = datasets.load("mnist")
-    x = data["x_train"].reshape(-1, 784).astype("float32") / 255
-    y = keras.utils.to_categorical(data["y_train"], 10)
+    x_train = data["x_train"].reshape(-1, 784).astype("float32") / 255
+    x_test = data["x_test"].reshape(-1, 784).astype("float32") / 255
+    y_train = keras.utils.to_categorical(data["y_train"], 10)
+    y_test = keras.utils.to_categorical(data["y_test"], 10)
     keras.utils.set_random_seed(seed)
     model = keras.Sequential([keras.Input((784,)), keras.layers.Dense(512, activation="relu"),
                               keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
-    model.fit(x, y, epochs=5, batch_size=128, verbose=0)
-    print(time.perf_counter() - start)
+    model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"],
+                  steps_per_execution=32)
+    history = model.fit(x_train, y_train, epochs=5, batch_size=128, verbose=0).history
+    test = model.evaluate(x_test, y_test, verbose=0, return_dict=True)
+    print(json.dumps({"test_accuracy": test["accuracy"], "test_loss": test["loss"],
+                      "train_accuracy": history["accuracy"][-1], "train_loss": history["loss"][-1]}))
 """)
+#: The metrics both print: equal to the last digit when the suite and the script train the same way.
+COMPARED_METRICS = ("test_accuracy", "test_loss", "train_accuracy", "train_loss")
 
 
-def job_overhead_figures(seeds: int = 3) -> dict[str, float]:
-    """Wall time per seed: the suite's runner (one worker for all jobs) vs a fresh plain script per seed."""
+def _whole_process_seconds(command: list[str], env: dict) -> tuple[float, subprocess.CompletedProcess]:
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "suite", "run", "dlwp_dense512", "--seeds", str(seeds),
-                    "--no-report"], cwd=ROOT, check=False, capture_output=True)
-    suite_per_seed = (time.perf_counter() - start) / seeds
-    start = time.perf_counter()
-    for seed in range(1, seeds + 1):
-        subprocess.run([sys.executable, "-c", PLAIN_KERAS_002A, str(seed)], cwd=ROOT, check=True,
-                       capture_output=True)
-    plain_per_seed = (time.perf_counter() - start) / seeds
-    return {"suite_seconds_per_seed": suite_per_seed, "plain_script_seconds_per_seed": plain_per_seed,
-            "suite_minus_plain": suite_per_seed - plain_per_seed}
+    completed = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, check=False)
+    return time.perf_counter() - start, completed
+
+
+def one_seed_run_figures(backend: str, pairs: int = 3) -> dict[str, float]:
+    """``python -m suite run dlwp_dense512 --seeds 1 --no-report`` against the plain script, whole processes.
+
+    Taken in turns (suite, script, suite, script, ...) so that a drift of the machine's speed falls on both;
+    the ratio is the median of the pairs' ratios. Both train seed 1, and their metrics must be equal: a speed
+    figure of two programs that compute different things would mean nothing.
+    """
+    import json
+    import os
+    import statistics
+    import tempfile
+
+    from suite.records import reading
+
+    env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    suite_command = [sys.executable, "-m", "suite", "run", "dlwp_dense512", "--tier", "full", "--seeds", "1",
+                     "--no-report", "--backend", backend]
+    plain_command = [sys.executable, "-c", PLAIN_KERAS_002A, "1"]
+    subprocess.run([sys.executable, "-m", "suite", "list"], cwd=ROOT, env=env, capture_output=True, check=True)
+    suite_s, plain_s = [], []
+    with tempfile.TemporaryDirectory() as reports:
+        env["SUITE_REPORTS_DIR"] = reports
+        for _ in range(pairs):
+            seconds, completed = _whole_process_seconds(suite_command, env)
+            if completed.returncode not in (0, 1):
+                raise SystemExit(f"the suite's run failed: {completed.stderr[-2000:]}")
+            suite_s.append(seconds)
+            seconds, completed = _whole_process_seconds(plain_command, env)
+            if completed.returncode != 0:
+                raise SystemExit(f"the plain script failed: {completed.stderr[-2000:]}")
+            plain_s.append(seconds)
+            plain_metrics = json.loads(completed.stdout.strip().splitlines()[-1])
+        runs = sorted((Path(reports) / "runs").iterdir())
+        suite_metrics = reading.load_records(runs[-1])[0]["metrics"]
+    different = {name: (suite_metrics.get(name), plain_metrics[name]) for name in COMPARED_METRICS
+                 if suite_metrics.get(name) != plain_metrics[name]}
+    if different:
+        raise SystemExit(f"the suite and the plain script computed different numbers on {backend}: {different}")
+    ratios = [a / b for a, b in zip(suite_s, plain_s)]
+    return {"suite_seconds_median": statistics.median(suite_s), "plain_script_seconds_median": statistics.median(plain_s),
+            "ratio_median_of_pairs": statistics.median(ratios), "ratio_min": min(ratios), "ratio_max": max(ratios),
+            "test_accuracy_both": suite_metrics["test_accuracy"]}
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--skip-job-overhead", action="store_true", help="skip the minute-long table 3")
+    parser.add_argument("--only-one-seed-run", action="store_true", help="only table 3 (the suite against a script)")
+    parser.add_argument("--skip-one-seed-run", action="store_true", help="skip table 3 (minutes)")
+    parser.add_argument("--backend", action="append", choices=("tensorflow", "jax"),
+                        help="table 3 on this backend (repeat for both; default: both)")
     options = parser.parse_args(argv)
-    tables = {"compiled loop vs train_on_batch (001-d)": toy_loop_figures,
-              "full-batch MNIST step vs matmul roofline": mnist_full_batch_figures}
-    if not options.skip_job_overhead:
-        tables["runner per-job overhead (002-a, 3 seeds)"] = job_overhead_figures
+    tables = {}
+    if not options.only_one_seed_run:
+        tables["compiled loop vs train_on_batch (001-d)"] = toy_loop_figures
+        tables["full-batch MNIST step vs matmul roofline"] = mnist_full_batch_figures
+    if not options.skip_one_seed_run:
+        for backend in options.backend or ("tensorflow", "jax"):
+            tables[f"one-seed run of 002-a vs a plain Keras script, whole processes ({backend}, 3 pairs)"] = (
+                lambda backend=backend: one_seed_run_figures(backend))
     for title, measure in tables.items():
         print(title)
         for key, value in measure().items():

@@ -14,12 +14,12 @@ from __future__ import annotations
 
 import argparse
 
-from suite import registry
+from suite import catalogue
 from suite.run import planning, sharding
 
 
 def table(tier: str, seeds: int, worker_counts: list[int]) -> list[tuple[int, float, float, float]]:
-    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    benchmarks = catalogue.benchmarks()
     everything = planning.plan(list(benchmarks.values()), tier, seeds)
     without_gpu = [job for job in everything if benchmarks[job.benchmark].placement != "gpu-required"]
     estimate = sharding.declared_estimate(benchmarks)

@@ -103,6 +103,16 @@ def every_versioned() -> tuple[str, ...]:
                                for distribution in backend.versioned))
 
 
+def stack_axes() -> tuple[str, ...]:
+    """The matrix axes that pin a backend's release (``("tensorflow", "jax")``), the default backend's first."""
+    return tuple(backend.stack_axis for backend in _registered().values())
+
+
+def of_stack_axis(axis: str) -> Backend | None:
+    """The backend whose release ``axis`` pins, or None for an axis of no backend (``keras``, ``numpy``)."""
+    return next((backend for backend in _registered().values() if backend.stack_axis == axis), None)
+
+
 def always_recorded() -> tuple[tuple[str, str], ...]:
     """``(field, label)`` of the versions every record holds whatever its backend: the default backend's.
 

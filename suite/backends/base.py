@@ -25,6 +25,13 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def pin(requirement: str, version: str) -> str:
+    """``keras==3.8.*`` for ``("keras", "3.8")``, ``keras==3.8.0`` for a full version, ``keras`` for none."""
+    if not version:
+        return requirement
+    return f"{requirement}=={version}" + (".*" if version.count(".") < 2 else "")
+
+
 class Backend(abc.ABC):
     """One Keras 3 backend: what it needs, how a worker prepares it, its devices and its compiled loop."""
 
@@ -44,6 +51,31 @@ class Backend(abc.ABC):
     #: True when the model's tensors are TensorFlow tensors, so ``tf`` ops and fused TensorFlow kernels apply
     #: to them (``benchmarks._flux`` writes its losses in those ops there, in ``keras.ops`` elsewhere).
     takes_tensorflow_ops: bool = False
+
+    # -- in a matrix's stack (``suite matrix``: nothing imported) ---------------------------------------
+    #: Releases its axis flag takes, as its help shows them (``--jax 0.4.38,0.10.2``).
+    stack_examples: str = ""
+
+    @property
+    def stack_axis(self) -> str:
+        """The matrix axis that pins this backend's release: its first versioned distribution (``jax``), whose
+        release decides the others' (jaxlib follows jax)."""
+        return self.versioned[0]
+
+    @property
+    def stack_label_prefix(self) -> str:
+        """Short name of its axis in a stack's label (``tf`` in ``tf2.18.1``)."""
+        return self.stack_axis
+
+    @property
+    def stack_requirement(self) -> str:
+        """What a stack installs it by, extras included (``jax[cpu]``); ``stack_pin`` adds the version."""
+        return self.stack_axis
+
+    def stack_pin(self, version: str) -> str:
+        """The requirement of a stack whose axis is ``version`` (``jax[cpu]==0.4.38``); a version with fewer parts
+        takes any release under it (``2.18`` is ``==2.18.*``), an empty one any release at all."""
+        return pin(self.stack_requirement, version)
 
     # -- installation and versions (the driver: nothing imported) ------------------------------------
     def installed(self) -> bool:

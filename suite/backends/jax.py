@@ -19,6 +19,9 @@ class Jax(Backend):
     install = "pip install -e '.[jax]' (jax[cuda12] for NVIDIA GPUs)"
     versioned = ("jax", "jaxlib")
     data_parallel = "DataParallel"
+    stack_label_prefix = "jax"
+    stack_examples = "0.4.38,0.10.2"
+    stack_requirement = "jax[cpu]"  # the CPU wheels: jaxlib of the same release comes with them
 
     def configure_worker(self, *, deterministic: bool, intra_op_threads: int | None, cpu_cores: list[int] | None,
                          logical_cpus: int) -> None:

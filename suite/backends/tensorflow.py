@@ -19,6 +19,8 @@ class TensorFlow(Backend):
     versioned = ("tensorflow",)
     data_parallel = "MirroredStrategy"
     takes_tensorflow_ops = True  # Keras' tensors here are tf.Tensors
+    stack_label_prefix = "tf"
+    stack_examples = "2.18,2.21"
 
     def loaded_versions(self) -> dict[str, str]:
         import tensorflow as tf

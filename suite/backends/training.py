@@ -15,8 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 
-import numpy as np
-
 from suite import backends
 
 
@@ -58,10 +56,15 @@ def under_data_parallel() -> bool:
 
 def accuracy(model, x, y_labels, *, batch_size: int = 10_000) -> float:
     """Fraction of rows whose arg-max prediction equals the integer label."""
+    import numpy as np  # here, not at the top: the driver lists the backends without an array library
+
     predictions = predict_labels(model, x, batch_size=batch_size)
     return float(np.mean(predictions == np.asarray(y_labels)))
 
 
-def predict_labels(model, x, *, batch_size: int = 10_000) -> np.ndarray:
+def predict_labels(model, x, *, batch_size: int = 10_000):
+    """The arg-max class of every row (a NumPy array)."""
+    import numpy as np
+
     scores = model.predict(x, batch_size=batch_size, verbose=0)
     return np.argmax(scores, axis=1)

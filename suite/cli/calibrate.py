@@ -6,17 +6,21 @@ The rule and the computation are ``suite.judge.calibrate`` (quick gate), ``suite
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sys
 from pathlib import Path
 
-from suite import backends, files, registry
-from suite.cli.exits import EXIT_INTERRUPTED
+from suite import backends, catalogue, files
+from suite.cli.exits import EXIT_INTERRUPTED, EXIT_STORAGE_FULL
+from suite.cli.run import typed_command
+from suite.cli.terminal import TerminalReporter
 from suite.constants import DEFAULT_BACKEND, DEFAULT_SEEDS, baselines_dir
 from suite.errors import UsageError
 from suite.judge import baselines, calibrate, full_calibration, gate_power
 from suite.records import reading, run_files
 from suite.run import environment, session
+from suite.run.request import RunRequest
 
 
 def add_parser(commands) -> None:
@@ -58,21 +62,21 @@ def _default_output(args) -> Path:
 
 
 def command(args) -> int:
-    session.check_backend(args.backend)
+    if args.tier != "full" and args.seeds is None:
+        args.seeds = calibrate.QUICK_SEEDS
+    request = _request(args)  # every value checked before anything is read or run
     if args.backend not in (None, DEFAULT_BACKEND) and args.tier == "full":
         raise UsageError(f"--backend {args.backend} calibrates the quick tier only (into baselines/quick-{args.backend}"
                          ".json); the full tier is judged against the documented numbers on every backend")
     if args.tier == "full":
-        return _calibrate_full(args)
-    if args.seeds is None:
-        args.seeds = calibrate.QUICK_SEEDS
+        return _calibrate_full(args, request)
     if args.restamp:
-        return _restamp(args)
+        return _restamp(args, request)
     if args.hashes:
-        return _record_hashes(args)
+        return _record_hashes(args, request)
     if args.power:
         return _power(args)
-    seeds = session.check_run_arguments(args)
+    seeds = request.new_run_seeds
     if seeds < calibrate.MIN_SEEDS:
         raise UsageError(f"calibrating needs at least {calibrate.MIN_SEEDS} seeds to estimate a spread; got {seeds}")
     if args.from_run:
@@ -86,12 +90,10 @@ def command(args) -> int:
         if named:  # calibrate only the named benchmarks of the run
             benchmarks = [b for b in benchmarks if b.name in named]
     else:
-        benchmarks = session.select(args.names, args.tag)
-        backend = args.backend or DEFAULT_BACKEND
-        run_path = session.new_run(benchmarks, args.tier, seeds, args.device, True, backend=backend)
-        if session.execute_run(run_path, benchmarks, args.tier, seeds, args.device, True, args.timeout,
-                               backend=backend):
-            return EXIT_INTERRUPTED
+        outcome = session.start(request, TerminalReporter())
+        if outcome.ended != session.FINISHED:
+            return _stopped(outcome)
+        run_path, benchmarks = outcome.path, outcome.run.benchmarks
     output = _default_output(args) if args.output is None else Path(args.output)
     previous = json.loads(output.read_text()) if output.exists() else {}
     baseline = calibrate.build_baseline(args.tier, {b.name: b for b in benchmarks}, reading.load_records(run_path),
@@ -108,7 +110,7 @@ def command(args) -> int:
     return 1 if baseline["problems"] else 0
 
 
-def _calibrate_full(args) -> int:
+def _calibrate_full(args, request: RunRequest) -> int:
     """Measure the full tier (or read a full-tier run) and write the port's calibration into baselines/full.json.
 
     Only the port's measurement is written: the reported values, claims and rules stay in the
@@ -117,7 +119,6 @@ def _calibrate_full(args) -> int:
     if args.restamp or args.power:
         raise UsageError("--restamp and --power are for the quick gate; the full tier is recalibrated from a run "
                          "(--seeds N, or --from-run RUN)")
-    seeds = session.check_run_arguments(args)
     output = full_calibration.path() if args.output is None else Path(args.output)
     try:
         previous = full_calibration.load(output)
@@ -137,9 +138,10 @@ def _calibrate_full(args) -> int:
     if not benchmarks:
         raise UsageError("none of these benchmarks has a two-sided claim whose bound comes from baselines/full.json")
     if not args.from_run:
-        run_path = session.new_run(benchmarks, "full", seeds, args.device, True)
-        if session.execute_run(run_path, benchmarks, "full", seeds, args.device, True, args.timeout):
-            return EXIT_INTERRUPTED
+        outcome = _start(request, benchmarks)
+        if outcome.ended != session.FINISHED:
+            return _stopped(outcome)
+        run_path = outcome.path
     records = reading.load_records(run_path)
     measured, problems = {}, []
     for benchmark in benchmarks:
@@ -167,6 +169,25 @@ def _calibrate_full(args) -> int:
     return 1 if problems else 0
 
 
+def _request(args) -> RunRequest:
+    """The calibration run the flags ask for (deterministic; its tier's bounds are what it measures)."""
+    return RunRequest(names=tuple(args.names), tags=tuple(args.tag), tier=args.tier, seeds=args.seeds,
+                      device=args.device, backend=args.backend, deterministic=True, timeout_s=args.timeout,
+                      calibrating=True, command=typed_command())
+
+
+def _start(request: RunRequest, benchmarks, seeds: int | None = None) -> session.RunOutcome:
+    """Run ``benchmarks`` (chosen from the request's selection) as the request asks, ``seeds`` seeds if given."""
+    chosen = dataclasses.replace(request, names=tuple(b.name for b in benchmarks), tags=(),
+                                 seeds=request.seeds if seeds is None else seeds)
+    return session.start(chosen, TerminalReporter())
+
+
+def _stopped(outcome: session.RunOutcome) -> int:
+    """The exit code of a calibration run that did not finish (the reporter has said why)."""
+    return EXIT_STORAGE_FULL if outcome.ended == session.STORAGE_FULL else EXIT_INTERRUPTED
+
+
 def _existing_baseline(args) -> tuple[Path, dict]:
     """The baseline file ``--restamp`` and ``--hashes`` add to, and its content: both need one calibrated first."""
     output = _default_output(args) if args.output is None else Path(args.output)
@@ -175,7 +196,7 @@ def _existing_baseline(args) -> tuple[Path, dict]:
     return output, json.loads(output.read_text())
 
 
-def _restamp(args) -> int:
+def _restamp(args, request: RunRequest) -> int:
     """Carry a baseline over a change of benchmark code that cannot change what it measures.
 
     A change of the code that computes a benchmark (a refactor of its training loop, a renamed
@@ -186,8 +207,6 @@ def _restamp(args) -> int:
     the calibration still describes the code. The bounds are left as they are; the entry records
     the evidence.
     """
-    session.check_run_arguments(args)
-    backend = args.backend or DEFAULT_BACKEND
     output, baseline = _existing_baseline(args)
     entries = baseline.get("benchmarks", {})
     chosen = session.select(args.names, args.tag)
@@ -205,9 +224,10 @@ def _restamp(args) -> int:
     if without_seed_1:
         raise UsageError(f"{', '.join(without_seed_1)}: seed 1 is not among the calibrated seeds; recalibrate")
 
-    run_path = session.new_run(stale, args.tier, 1, args.device, True, backend=backend)
-    if session.execute_run(run_path, stale, args.tier, 1, args.device, True, args.timeout, backend=backend):
-        return 130
+    outcome = _start(request, stale, seeds=1)
+    if outcome.ended != session.FINISHED:
+        return _stopped(outcome)
+    run_path = outcome.path
     # Seed 1 only: a benchmark whose gate needs several seeds (gate_seeds) runs them all in the quick tier.
     fresh = {r["benchmark"]: r for r in reading.load_records(run_path) if r.get("seed") == 1}
     refused = []
@@ -229,7 +249,7 @@ def _restamp(args) -> int:
     return 1 if refused else 0
 
 
-def _record_hashes(args) -> int:
+def _record_hashes(args, request: RunRequest) -> int:
     """Record this machine's bits beside the baseline's others (``suite.judge.numerics``), spreads untouched.
 
     The bounds are sized for other machines already; only the hashes belong to one CPU generation, stack and
@@ -252,9 +272,10 @@ def _record_hashes(args) -> int:
         chosen = [b for b in session.select(args.names, args.tag) if b.name in entries]
         if not chosen:
             raise UsageError(f"none of these benchmarks has an entry in {output}: calibrate them first")
-        run_path = session.new_run(chosen, args.tier, 1, args.device, True, backend=backend)
-        if session.execute_run(run_path, chosen, args.tier, 1, args.device, True, args.timeout, backend=backend):
-            return EXIT_INTERRUPTED
+        outcome = _start(request, chosen, seeds=1)
+        if outcome.ended != session.FINISHED:
+            return _stopped(outcome)
+        run_path = outcome.path
     records = reading.load_records(run_path)
     verdicts = {v.benchmark: v for v in verdict.judge_run({b.name: b for b in chosen}, records, args.tier, baseline)}
     refused, now = [], run_files.utc_now()
@@ -309,7 +330,7 @@ def _power(args) -> int:
 
 def print_power(baseline: dict) -> bool:
     """Print what each gated metric of ``baseline`` can catch (suite.judge.gate_power); True when any is flagged."""
-    benchmarks = {name: cls() for name, cls in registry.discover().items()}
+    benchmarks = catalogue.benchmarks()
     rows = gate_power.assess(baseline, gate_power.failing_claims_of(benchmarks))
     documented = gate_power.judged_as_documented(benchmarks)
     ungated = gate_power.ungated(benchmarks, rows, documented)

@@ -30,6 +30,8 @@ def command(args) -> int:
         outcome = merge.merge(sources, target)
     except merge.Unmergeable as error:
         raise UsageError(str(error)) from None
+    for warning in outcome["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"Merged {outcome['copied']} record(s) from {len(sources)} run(s) into {target} "
           f"({outcome['already']} already there).", file=sys.stderr)
     for line in outcome["conflicts"]:

@@ -1,4 +1,4 @@
-"""``python -m suite run``: parse the run options, start or resume the run, print the verdicts, render the page.
+"""``python -m suite run``: the flags as a ``RunRequest``, the run started or resumed, its verdicts printed, its page.
 
 Exit codes: 0 when every judged benchmark reproduces, 1 when any does not (or errors, or times out),
 2 on a usage error, 3 when the disk filled (the run can be resumed), 130 when interrupted.
@@ -11,10 +11,13 @@ import sys
 
 from suite import backends, constants
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
+from suite.cli.terminal import TerminalReporter
 from suite.judge import baselines, numerics, verdict
-from suite.records import publish, reading
-from suite.run import session
-from suite.run.executors import EXECUTORS
+from suite.records import reading
+from suite.run import request, session
+from suite.run.executors import EXECUTORS, local, slurm_settings
+from suite.run.executors.slurm_settings import SlurmSettings
+from suite.run.request import RunRequest
 
 #: Where the jobs run: ``(flag, add_argument settings)``, in ``--help`` order.
 WHERE_OPTIONS = (
@@ -29,7 +32,7 @@ WHERE_OPTIONS = (
     ("--executor", dict(default=None, choices=EXECUTORS, help="local (worker processes here; the default) or slurm "
                                                               "(a SLURM job array, submitit)")),
 )
-#: The options of ``--executor slurm`` (``suite.run.executors.slurm.settings_from`` reads them).
+#: The options of ``--executor slurm`` (``request_from`` makes them a ``SlurmSettings``).
 SLURM_OPTIONS = (
     ("--slurm-partition", dict(default=None)),
     ("--slurm-account", dict(default=None)),
@@ -76,37 +79,57 @@ def add_parser(commands) -> None:
 def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
-    run = session.prepare(args)
-    run_path, benchmarks, tier, where = run.path, run.benchmarks, run.tier, run.where
-    try:
-        interrupted = session.execute_run(run_path, benchmarks, tier, run.seeds, run.device, run.deterministic,
-                                          args.timeout, where, run.backend)
-    except publish.StorageFull as full:
-        print(f"\nerror: {full.strerror}. Every record written before is kept. Free some space there, then "
-              f"continue with: python -m suite run --resume {run_path.name}", file=sys.stderr)
+    run_request = request_from(args)
+    if (not run_request.resume and run_request.executor in (None, "local") and (run_request.workers or 1) == 1
+            and not run_request.gpus and not run_request.data_parallel):
+        # The one worker of a plain local run starts now: its Keras import overlaps the selection and the planning.
+        local.prestart(run_request.backend or constants.DEFAULT_BACKEND, run_request.deterministic is not False)
+    outcome = session.start(run_request, TerminalReporter())
+    if outcome.ended == session.STORAGE_FULL:
         return EXIT_STORAGE_FULL
-    if (where.get("slurm") or {}).get("detach"):
+    if outcome.ended == session.DETACHED:
         return EXIT_OK  # the tasks run on; `run --resume` collects them and renders the report
-    by_name = {b.name: b for b in benchmarks}
-    scan = reading.scan_records(run_path)
+    run = outcome.run
+    scan = reading.scan_records(run.path)
     for warning in scan.warnings():
         print(f"warning: {warning}", file=sys.stderr)
     records = scan.records
-    verdicts = verdict.judge_recorded(records, order=list(by_name))
-    print_summary(verdicts, numerics.compare_run(records), backend=_backend_of(records, run.backend))
-    if tier != "full" and tier != "smoke":
-        _warn_about_stale_baseline(benchmarks, tier, run.backend)
+    verdicts = verdict.judge_recorded(records, order=[b.name for b in run.benchmarks])
+    print_summary(verdicts, numerics.compare_run(records), backend=_backend_of(records, run.options.backend))
+    if run.tier != "full" and run.tier != "smoke":
+        _warn_about_stale_baseline(run.benchmarks, run.tier, run.options.backend)
     if args.report and records:
         try:
-            path = page.render(run_path)
+            path = page.render(run.path)
         except OSError as error:  # the records are safe; only the page is missing
             print(f"\nerror: the report could not be written ({error.strerror or error}); the records are kept: "
-                  f"python -m suite report {run_path.name} renders it later", file=sys.stderr)
+                  f"python -m suite report {run.path.name} renders it later", file=sys.stderr)
         else:
             print(f"\nReport: {path}\n        {constants.reports_dir() / 'latest.html'}", file=sys.stderr)
-    if interrupted:
+    if outcome.ended == session.INTERRUPTED:
         return EXIT_INTERRUPTED
     return EXIT_NOT_REPRODUCED if any(v.failing for v in verdicts) else EXIT_OK
+
+
+def request_from(args) -> RunRequest:
+    """The run the flags ask for; a bad value is a ``UsageError`` here, before anything is selected or created."""
+    slurm = SlurmSettings(args.slurm_partition, args.slurm_account, args.slurm_array_parallelism,
+                          args.slurm_cpus_per_task, tuple(map(slurm_settings.sbatch_option, args.slurm_option)),
+                          args.detach)
+    if args.slurm_config:
+        slurm = slurm.over(SlurmSettings.from_config(args.slurm_config))
+    return RunRequest(
+        names=tuple(args.names), tags=tuple(args.tag), skip_tags=tuple(args.skip_tag), tier=args.tier,
+        seeds=args.seeds, device=args.device, backend=args.backend, deterministic=args.deterministic,
+        timeout_s=args.timeout, executor=args.executor, workers=args.workers,
+        gpus=request.gpu_ids(args.gpus) if args.gpus is not None else None, data_parallel=args.data_parallel,
+        shard=request.shard(args.shard) if args.shard is not None else None, slurm=slurm, resume=args.resume,
+        command=typed_command())
+
+
+def typed_command() -> str:
+    """The command as the user typed it, for the run's manifest."""
+    return " ".join(["python -m suite", *sys.argv[1:]])
 
 
 def _warn_about_stale_baseline(benchmarks, tier: str, backend: str) -> None:

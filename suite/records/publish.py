@@ -12,10 +12,9 @@ import io
 import json
 import math
 import os
+import sys
 from pathlib import Path
 from typing import Any
-
-import numpy as np
 
 from suite.constants import RECORD_SCHEMA_VERSION
 from suite.files import publish_once
@@ -52,10 +51,9 @@ def to_jsonable(value: Any) -> Any:
         return {str(k): to_jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [to_jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
+    numpy = sys.modules.get("numpy")  # a value can only be a NumPy array or scalar where NumPy is loaded
+    if numpy is not None and isinstance(value, (numpy.ndarray, numpy.generic)):
         return to_jsonable(value.tolist())
-    if isinstance(value, np.generic):
-        return value.item()
     if isinstance(value, float) and not math.isfinite(value):
         return value
     return value
@@ -74,6 +72,8 @@ def write_record(run_path: Path, record: dict, artefacts: dict[str, Any] | None 
     record = {"schema_version": RECORD_SCHEMA_VERSION, **record}
     try:
         if artefacts:
+            import numpy as np  # only for a job's arrays: the driver publishes records without loading it
+
             buffer = io.BytesIO()
             arrays = {key: np.asarray(value) for key, value in artefacts.items()}
             np.savez_compressed(buffer, **arrays)

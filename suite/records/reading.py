@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import numpy as np
-
 from suite import schema
 from suite.constants import READABLE_RECORD_SCHEMA_VERSIONS
 from suite.records.layout import DAMAGED_FOLDER, find_run, record_stem, records_dir
@@ -64,10 +62,12 @@ def read_record(path: Path) -> dict:
     return record
 
 
-def read_artefacts(record: dict) -> dict[str, np.ndarray]:
+def read_artefacts(record: dict) -> dict:
     name = record.get("artefacts_file")
     if not name:
         return {}
+    import numpy as np  # only here: reading a run's records and planning from them need no array library
+
     with np.load(Path(record["record_path"]).parent / name, allow_pickle=False) as arrays:
         return {key: arrays[key] for key in arrays.files}
 

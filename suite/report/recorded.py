@@ -53,13 +53,12 @@ def judge_today(records: list[dict], tier: str, benchmarks: dict | None = None, 
 def _benchmarks(benchmarks: dict | None) -> tuple[dict, str]:
     if benchmarks is not None:
         return dict(benchmarks), ""
-    from suite import registry
+    from suite import catalogue
 
     try:
-        return {name: cls() for name, cls in registry.discover().items()}, ""
+        return catalogue.benchmarks(), ""
     except Exception as error:  # a broken benchmark module must not hide the records of the others
-        return ({name: cls() for name, cls in registry.registered().items()},
-                f"benchmark discovery failed ({type(error).__name__}: {error}); cards use what the records say")
+        return {}, f"benchmark discovery failed ({type(error).__name__}: {error}); cards use what the records say"
 
 
 class RecordedBenchmark:

@@ -7,20 +7,23 @@ the two can never tell a claim's history differently.
 
 A run is given as a ``JudgedRun``: plain data (its stack, backend, tier and one verdict per
 claim), made from a run folder by ``judged_run`` (its records alone, judged against what they
-stored) or from a summary kept elsewhere. Nothing here imports a framework.
+stored) or from a summary kept elsewhere. A claim's verdict in a run, and the mean it measured, are
+computed here once (``claims_of``): the matrix report's cells are a matrix run's claims as this module
+reads them, so a matrix's page and the site's stability page show the same verdicts. Nothing here
+imports a framework.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from suite import backends
 from suite.judge import verdict
+from suite.stacks import manifest as matrix_manifest
 
-#: The file ``suite matrix`` writes into each run folder it made, naming the stack the run ran in.
-MATRIX_STACK_FILE = "stack.json"
 #: Verdicts that judged a claim; the others (errors, skips, unjudged tiers) say nothing about it.
 JUDGED = (verdict.REPRODUCED, verdict.NOT_REPRODUCED)
 
@@ -35,11 +38,15 @@ def stack_packages() -> tuple[tuple[str, str], ...]:
 
 @dataclass(frozen=True)
 class Claim:
-    """One judged claim of one run: the benchmark, the metric, and the verdict it got there."""
+    """One claim of one run: the benchmark, the metric, the verdict it got there and what was measured."""
 
     benchmark: str
     metric: str
     verdict: str
+    mean: float = math.nan
+    ci95: float = math.nan  # half the 95 % interval of the mean over the run's seeds
+    n: int = 0
+    error: str = ""  # an ERROR's (or TIMEOUT's) first line
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,8 @@ class JudgedRun:
     backend: str
     tier: str
     claims: tuple[Claim, ...] = ()
+    #: The environment its records hold (installed versions, the stack's id); {} where none was kept.
+    environment: dict = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -109,18 +118,6 @@ def claim_stability(runs: Iterable[JudgedRun], *, tiers: tuple[str, ...] | None 
     return StabilityTable(sorted(rows), sorted(columns), cells)
 
 
-def matrix_stack(run_path: Path) -> dict:
-    """What ``suite matrix`` wrote beside a run it ran in a stack (``stack.json``: the stack's label and id,
-    its axes, the matrix's name), or ``{}`` for a run made outside a matrix (or an unreadable file)."""
-    import json
-
-    try:
-        found = json.loads((run_path / MATRIX_STACK_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
 def stack_of(environment: dict, named: dict | None = None) -> str:
     """A run's stack in one label: the one its matrix gave it, else its packages' versions as recorded."""
     environment = environment if isinstance(environment, dict) else {}
@@ -133,18 +130,44 @@ def stack_of(environment: dict, named: dict | None = None) -> str:
 
 def backend_of(environment: dict, manifest: dict | None = None) -> str:
     """The Keras backend a run used (runs from before ``--backend``: TensorFlow)."""
-    return str((environment or {}).get("backend") or (manifest or {}).get("backend") or backends.BACKENDS[0])
+    return str((environment or {}).get("backend") or (manifest or {}).get("backend") or backends.default().name)
 
 
-def claims_of(verdicts: Iterable[verdict.BenchmarkVerdict]) -> tuple[Claim, ...]:
-    """One ``Claim`` per judged reference of each benchmark verdict (the benchmark's own verdict where none ran)."""
+def claim_verdict(benchmark_verdict: verdict.BenchmarkVerdict, reference_verdict: verdict.ReferenceVerdict) -> str:
+    """A claim's verdict in a run: its reference's where the benchmark was judged, else the benchmark's (an ERROR
+    judged no reference)."""
+    return reference_verdict.verdict if benchmark_verdict.verdict in JUDGED else benchmark_verdict.verdict
+
+
+def claims_of(verdicts: Iterable[verdict.BenchmarkVerdict], records: Iterable[dict] = ()) -> tuple[Claim, ...]:
+    """One ``Claim`` per reference of each benchmark verdict, with the mean measured; a benchmark judged against no
+    reference (a smoke run, or one that errored there) is one claim of the first metric its ``records`` measured
+    (metric "" when none finished), so that a table still shows that it ran, or why not."""
+    records = list(records)
     claims = []
     for benchmark_verdict in verdicts:
+        name = benchmark_verdict.benchmark
+        failed = benchmark_verdict.verdict in (verdict.ERROR, verdict.TIMEOUT) and benchmark_verdict.detail.strip()
+        error = benchmark_verdict.detail.strip().splitlines()[0] if failed else ""
         for reference_verdict in benchmark_verdict.references:
-            judged = benchmark_verdict.verdict in JUDGED
-            claims.append(Claim(benchmark_verdict.benchmark, reference_verdict.reference.metric,
-                                reference_verdict.verdict if judged else benchmark_verdict.verdict))
+            stats = reference_verdict.stats
+            claims.append(Claim(name, reference_verdict.reference.metric,
+                                claim_verdict(benchmark_verdict, reference_verdict), stats.mean, stats.ci95, stats.n,
+                                error))
+        if not benchmark_verdict.references:
+            metric, values = first_metric(record for record in records if record["benchmark"] == name)
+            stats = verdict.Stats.of(values)
+            claims.append(Claim(name, metric, benchmark_verdict.verdict, stats.mean, stats.ci95, stats.n, error))
     return tuple(claims)
+
+
+def first_metric(records: Iterable[dict]) -> tuple[str, list[float]]:
+    """The first metric the finished records measured, and its value in each of them."""
+    finished = [r for r in records if r.get("status") == "ok" and r.get("metrics")]
+    if not finished:
+        return "", []
+    metric = next(iter(finished[0]["metrics"]))
+    return metric, [r["metrics"].get(metric) for r in finished if isinstance(r["metrics"].get(metric), (int, float))]
 
 
 def judged_run(run_path: Path) -> JudgedRun:
@@ -157,7 +180,7 @@ def judged_run(run_path: Path) -> JudgedRun:
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)),
                        manifest.get("environment") or {})
     tier = str(manifest.get("tier") or (records[0]["tier"] if records else "full"))
-    verdicts = verdict.judge_recorded(records, order=list(recorded.recorded_benchmarks(records)))
-    return JudgedRun(run_path.name, stack_of(environment, matrix_stack(run_path)), backend_of(environment, manifest),
-                     tier,
-                     claims_of(verdicts))
+    verdicts = verdict.judge_recorded(records, order=manifest.get("benchmarks") or
+                                      list(recorded.recorded_benchmarks(records)))
+    return JudgedRun(run_path.name, stack_of(environment, matrix_manifest.run_stack(run_path)),
+                     backend_of(environment, manifest), tier, claims_of(verdicts, records), environment)

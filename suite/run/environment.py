@@ -160,4 +160,6 @@ def fingerprint(*, deterministic: bool) -> dict:
         "deterministic": deterministic,
         "git_commit": git_commit(),
         "executable": sys.executable,
+        "prefix": sys.prefix,  # the environment the worker ran in: a matrix's stack folder, or the suite's own
+        **({"stack": os.environ["SUITE_STACK"]} if os.environ.get("SUITE_STACK") else {}),  # set by suite matrix
     }

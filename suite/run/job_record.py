@@ -14,9 +14,9 @@ from pathlib import Path
 
 from suite.records import layout, publish, run_files
 from suite.registry import Benchmark
-from suite.run import planning, workers
+from suite.run import events, planning, workers
+from suite.run.events import Reporter
 from suite.run.planning import Job, RunOptions
-from suite.run.progress import Progress
 from suite.run.workers import WorkerSlot
 
 
@@ -24,16 +24,16 @@ def recorded(run_path: Path, job: Job) -> bool:
     return layout.record_path(run_path, job.benchmark, job.tier, job.seed).exists()
 
 
-def run_claimed_job(index: int, job: Job, base: dict, run_path: Path, options: RunOptions,
-                    pool: WorkerSlot, progress: Progress, estimate_s: float) -> None:
-    """Train one job in the worker and publish its record (exactly one, whatever happens).
+def run_claimed_job(index: int, total: int, job: Job, base: dict, run_path: Path, options: RunOptions,
+                    pool: WorkerSlot, reporter: Reporter, estimate_s: float) -> None:
+    """Train job ``index`` of the run's ``total`` in the worker and publish its record (exactly one, whatever happens).
 
     Raises ``Cancelled`` (and publishes nothing) when ``pool.cancel`` is set while the job runs:
     a job cut short by the run stopping has no result, and ``--resume`` runs it again.
     """
-    progress.job_started(index, job)
+    reporter.report(events.JobStarted(index, total, job))
     timeout_s = planning.timeout_seconds(estimate_s, options.timeout_s)
-    record, artefacts, wall_s = workers.train_in_worker(job, options, pool, progress, timeout_s)
+    record, artefacts, wall_s = workers.train_in_worker(job, options, pool, reporter, timeout_s)
     record.setdefault("duration_s", wall_s)
     full = {**base, "environment": pool.environment, "wall_s": wall_s, "finished_at": run_files.utc_now(),
             "pid": os.getpid(), **where_it_ran(pool, options)}
@@ -44,8 +44,8 @@ def run_claimed_job(index: int, job: Job, base: dict, run_path: Path, options: R
         full["notes"] = list(full.get("notes", [])) + [f"artefacts not saved: {error}"]
         published = publish.write_record(run_path, full, None)
     if not published:
-        progress.recorded_twice(job)
-    progress.job_finished(index, job, full["status"], full["duration_s"], estimate_s)
+        reporter.report(events.RecordedTwice(job))
+    reporter.report(events.JobFinished(index, total, job, full["status"], full["duration_s"], estimate_s))
 
 
 def where_it_ran(pool: WorkerSlot, options: RunOptions) -> dict:

@@ -11,7 +11,6 @@ should not: exit 1, and the manifest lists them.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 
 from suite import constants, files
@@ -23,16 +22,18 @@ class Unmergeable(ValueError):
 
 
 def merge(sources: list[Path], target: Path) -> dict:
-    """Copy every record of ``sources`` into ``target`` (created when missing); returns what happened."""
+    """Copy every record of ``sources`` into ``target`` (created when missing); returns what happened.
+
+    What happened: records ``copied``, records ``already`` there, ``conflicts`` (a job recorded twice
+    with other weights) and ``warnings`` (records of the sources that could not be read).
+    """
     manifests = {path: run_files.read_run_manifest(path) for path in sources}
     if layout.records_dir(target).is_dir():
         manifests[target] = run_files.read_run_manifest(target)
     _refuse_mixed_runs(manifests)
     scans = {path: reading.scan_records(path) for path in manifests}
     _refuse_mixed_code(scans)
-    for scan in scans.values():
-        for warning in scan.warnings():
-            print(f"warning: {warning}", file=sys.stderr)
+    warnings = [warning for scan in scans.values() for warning in scan.warnings()]
 
     layout.records_dir(target).mkdir(parents=True, exist_ok=True)
     copied, already, conflicts = 0, 0, []
@@ -52,7 +53,7 @@ def merge(sources: list[Path], target: Path) -> dict:
                                  f"weights (kept {str(kept.get('weights_sha256'))[:12]} from {kept.get('run_id')}, "
                                  f"dropped {str(record.get('weights_sha256'))[:12]} from {record.get('run_id')})")
     _write_manifest(target, sources, manifests, conflicts)
-    return {"copied": copied, "already": already, "conflicts": conflicts}
+    return {"copied": copied, "already": already, "conflicts": conflicts, "warnings": warnings}
 
 
 def _refuse_mixed_runs(manifests: dict[Path, dict]) -> None:

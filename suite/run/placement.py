@@ -45,6 +45,10 @@ class Placement:
 
 def gpu_count(backend: str) -> int:
     """The GPUs ``backend`` can use on this machine (in the driver, before any worker starts)."""
+    from suite.run import gpu_presence
+
+    if gpu_presence.gpu_impossible():  # no GPU device node: 0, without importing the framework
+        return 0
     return backends.get(backend).gpu_count()
 
 

@@ -11,10 +11,14 @@ from __future__ import annotations
 import itertools
 import statistics
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from suite import backends, constants
 from suite.records import layout, reading
 from suite.registry import Benchmark
+
+if TYPE_CHECKING:
+    from suite.run.executors.slurm_settings import SlurmSettings
 
 #: What starting the worker costs (TensorFlow import, ~6 s here), added once to a run's estimate.
 WORKER_START_ESTIMATE_S = 10.0
@@ -34,7 +38,7 @@ class Job:
     seed: int
 
 
-@dataclass
+@dataclass(frozen=True)
 class RunOptions:
     """How every job of a run is trained and where: what the executors and their workers read."""
 
@@ -44,8 +48,15 @@ class RunOptions:
     executor: str = "local"  # suite.run.executors.EXECUTORS
     workers: int = 1  # local CPU workers
     gpus: tuple[str, ...] = ()  # local: one worker per GPU id (CUDA_VISIBLE_DEVICES); () for none
-    slurm: dict | None = None  # options of the slurm executor (partition, account, ...)
+    slurm: SlurmSettings | None = None  # the slurm executor's settings (partition, account, ...)
     backend: str = constants.DEFAULT_BACKEND  # the Keras backend of every job (suite.backends.names())
+
+    @property
+    def at_once(self) -> int:
+        """How many jobs run at the same time: the local workers (CPU and GPU), or the SLURM array's parallelism."""
+        if self.executor == "slurm":
+            return self.slurm.parallelism if self.slurm else 1
+        return len(self.gpus) + self.workers
 
 
 def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
@@ -53,8 +64,6 @@ def plan(benchmarks: list[Benchmark], tier: str, seeds: int) -> list[Job]:
 
     In the quick tier a cheap benchmark may run more seeds than asked (``Benchmark.gate_seeds``).
     """
-    if seeds < 1:
-        raise ValueError(f"--seeds must be at least 1, got {seeds}")
     return [Job(b.name, tier, seed) for b in benchmarks for seed in range(1, seeds_for(b, tier, seeds) + 1)]
 
 

@@ -32,7 +32,7 @@ def stamps(benchmarks: dict[str, Benchmark], tiers: set[str], backend: str = DEF
                                    "baseline": baselines.baseline_provenance(tier, by_tier.get(tier), name, backend)},
                 "documented_references": [r.to_dict() for r in benchmark.references],
                 "source_cells": benchmark.source.cells,
-                "description": (type(benchmark).__doc__ or "").strip(),
+                "description": benchmark.description,
                 "source_curves": dict(benchmark.source_curves or {}),
             }
     return stamps

@@ -114,17 +114,17 @@ def main(connection, deterministic: bool, parent_pid: int, setup: dict | None = 
                              cpu_cores=setup.get("cpu_cores"), logical_cpus=placement.logical_cpus())
     import keras  # noqa: F401  (after configure_worker: Keras initialises its backend when imported)
 
-    from suite import registry
     from suite.run import environment
 
-    registry.discover()
     fingerprint = environment.fingerprint(deterministic=deterministic)
     connection.send({"type": "ready", "environment": fingerprint, "seen": seen_by_this_worker()})
 
     while True:
         message = connection.recv()
         if message.get("type") == "stop":
-            return
+            # Every result has been sent and nothing is left to save: exit now rather than wait seconds for
+            # the framework's teardown at interpreter exit, which the run would otherwise wait for.
+            native_log.exit_now()
         try:
             record, artefacts = _run_job(message, connection.send, backend)
         except Exception as error:  # a fault in the suite's own job handling is still this job's result
@@ -170,10 +170,10 @@ def _send_result(connection, record: dict, artefacts: dict) -> None:
 
 
 def _run_job(job: dict, send, backend):
-    from suite import registry
+    from suite import catalogue
     from suite.run import placement
 
-    benchmark = registry.get(job["benchmark"])
+    benchmark = catalogue.load(job["benchmark"])  # imports only the module that defines it
     settings = benchmark.settings_for(job["tier"])
     seed = int(job["seed"])
     record = {

@@ -14,8 +14,9 @@ import os
 import threading
 import time
 
+from suite.run import events
+from suite.run.events import Reporter
 from suite.run.planning import Job, RunOptions
-from suite.run.progress import Progress
 
 #: Seconds to wait for a fresh worker to import TensorFlow and say it is ready.
 WORKER_START_TIMEOUT_S = 180.0
@@ -35,19 +36,10 @@ class _Worker:
     """One worker child and its pipe."""
 
     def __init__(self, options: RunOptions, setup: dict | None = None):
-        context = multiprocessing.get_context("spawn")
-        self.connection, child_end = context.Pipe()
-        from suite.run import worker
-
-        # The worker sets KERAS_BACKEND from this before it imports Keras: one backend per run.
-        setup = {**(setup or {}), "backend": options.backend}
-        self.process = context.Process(
-            target=worker.main,
-            args=(child_end, options.deterministic, os.getpid(), setup),
-            daemon=True,
-        )
-        self.process.start()
-        child_end.close()
+        started = _prestarted.pop(_started_with(options, setup), None)
+        if started is None or not started[1].is_alive():
+            started = _spawn(options, setup)
+        self.connection, self.process = started
         message = self.receive(WORKER_START_TIMEOUT_S)
         if message is None or message.get("type") != "ready":
             self.stop()
@@ -107,6 +99,41 @@ class _Worker:
             self.connection.close()
 
 
+def _spawn(options: RunOptions, setup: dict | None):
+    """Start a worker child: its end of the pipe and its process (it says "ready" once Keras is imported)."""
+    context = multiprocessing.get_context("spawn")
+    connection, child_end = context.Pipe()
+    from suite.run import worker
+
+    # The worker sets KERAS_BACKEND from this before it imports Keras: one backend per run.
+    setup = {**(setup or {}), "backend": options.backend}
+    process = context.Process(target=worker.main, args=(child_end, options.deterministic, os.getpid(), setup),
+                              daemon=True)
+    process.start()
+    child_end.close()
+    return connection, process
+
+
+#: Workers started ahead of their run (``prestart``), by what they were started with, until a slot adopts them.
+_prestarted: dict[tuple, tuple] = {}
+
+
+def _started_with(options: RunOptions, setup: dict | None) -> tuple:
+    return options.backend, options.deterministic, repr(sorted((setup or {}).items()))
+
+
+def prestart(options: RunOptions, setup: dict | None = None) -> None:
+    """Start a worker now; the run's first slot started with the same options and setup adopts it.
+
+    Why: a worker spends seconds importing Keras before its first job, and the driver spends a
+    fraction of that checking the options and planning the run. Started first, the two overlap. A
+    worker nobody adopts (the run was refused) is a daemon: it ends with this process.
+    """
+    key = _started_with(options, setup)
+    if key not in _prestarted:
+        _prestarted[key] = _spawn(options, setup)
+
+
 class WorkerSlot:
     """One worker of a run: started on first use with its ``setup``, replaced after a death or a timeout."""
 
@@ -135,7 +162,7 @@ class WorkerSlot:
     stop = discard
 
 
-def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: Progress, timeout_s: float
+def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, reporter: Reporter, timeout_s: float
                     ) -> tuple[dict, dict, float]:
     """Send ``job`` to the slot's worker and wait for its result: ``(record fields, artefacts, wall seconds)``.
 
@@ -148,7 +175,7 @@ def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: P
     try:
         # The job's clock starts once a worker is ready: importing TensorFlow is not the job's time.
         worker = pool.get()
-        progress.worker_ready()
+        reporter.report(events.WorkerReady())
         started = time.monotonic()
         worker.send({"type": "job", "benchmark": job.benchmark, "tier": job.tier, "seed": job.seed,
                      "device": options.device})
@@ -166,7 +193,7 @@ def train_in_worker(job: Job, options: RunOptions, pool: WorkerSlot, progress: P
                 pool.discard()
                 break
             if message["type"] == "progress":
-                progress.job_progress(job, message["done"], message["total"], message["unit"])
+                reporter.report(events.JobProgress(job, message["done"], message["total"], message["unit"]))
             elif message["type"] == "result":
                 record, artefacts = message["record"], message.get("artefacts") or {}
                 break

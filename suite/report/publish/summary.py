@@ -22,6 +22,7 @@ from suite.judge import verdict
 from suite.records import layout, run_files
 from suite.report import recorded, stability
 from suite.report.publish.output import CODE_HASH
+from suite.stacks import manifest as matrix_manifest
 from suite.text import finite_or_zero
 
 #: Run states as the index names them.
@@ -40,7 +41,7 @@ def input_hash(run_path: Path) -> str:
     """
     digest = hashlib.sha256()
     paths = [run_path / name for name in (layout.MANIFEST_FILE, layout.FINISHED_FILE, layout.REPORT_FILE,
-                                          stability.MATRIX_STACK_FILE)]
+                                          matrix_manifest.RUN_STACK_FILE)]
     records_dir = layout.records_dir(run_path)
     listed = sorted(records_dir.iterdir()) if records_dir.is_dir() else []
     for path in paths + listed:
@@ -89,7 +90,7 @@ def _fill(summary: dict, run_path: Path) -> None:
     summary["problems"].extend(reasons if reasons or records else ["no readable record"])
     environment = next((r["environment"] for r in records if isinstance(r.get("environment"), dict)),
                        manifest.get("environment") if isinstance(manifest.get("environment"), dict) else {})
-    named = stability.matrix_stack(run_path)
+    named = matrix_manifest.run_stack(run_path)
     summary.update({
         "date": str(manifest.get("started_at") or min((str(r.get("finished_at") or "") for r in records),
                                                       default="")),
@@ -116,7 +117,6 @@ def _fill(summary: dict, run_path: Path) -> None:
 
 
 def _benchmark(benchmark_verdict, benchmark, record_files: list[str]) -> dict:
-    judged = benchmark_verdict.verdict in stability.JUDGED
     documented = {reference.metric: reference for reference in benchmark.references}
     metrics = []
     for reference_verdict in benchmark_verdict.references:
@@ -133,7 +133,7 @@ def _benchmark(benchmark_verdict, benchmark, record_files: list[str]) -> dict:
             "bounds": reference.describe_bounds(),
             "reported": reference.value,
             "judged_on": reference.judged_on,
-            "verdict": reference_verdict.verdict if judged else benchmark_verdict.verdict,
+            "verdict": stability.claim_verdict(benchmark_verdict, reference_verdict),
             "claim": claim,
         })
     source = benchmark.source

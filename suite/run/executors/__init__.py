@@ -16,8 +16,9 @@ from __future__ import annotations
 EXECUTORS = ("local", "slurm")
 
 
-def execute(jobs, benchmarks, run_path, options, progress) -> dict:
-    """Run ``jobs`` with the executor ``options.executor`` names; returns the summary for the manifest.
+def execute(jobs, benchmarks, run_path, options, reporter) -> dict:
+    """Run ``jobs`` with the executor ``options.executor`` names, telling ``reporter`` (``suite.run.events``) of
+    each; returns the summary for the manifest.
 
     Jobs whose record exists are skipped (resume). A job another process is training (a second
     ``--resume`` of the same run) is left to it and waited for at the end; if that process died
@@ -28,7 +29,7 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
     if options.executor == "slurm":
         from suite.run.executors import slurm
 
-        return slurm.execute(jobs, benchmarks, run_path, options, progress)
+        return slurm.execute(jobs, benchmarks, run_path, options, reporter)
     from suite.run.executors import local
 
-    return local.execute(jobs, benchmarks, run_path, options, progress)
+    return local.execute(jobs, benchmarks, run_path, options, reporter)

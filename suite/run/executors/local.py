@@ -20,7 +20,7 @@ import threading
 from dataclasses import dataclass, field
 
 from suite.records import publish
-from suite.run import claims, job_record, planning, sharding, stamps, workers
+from suite.run import claims, events, job_record, planning, sharding, stamps, workers
 from suite.run.planning import Job, RunOptions
 
 
@@ -72,6 +72,22 @@ def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None,
                          cpu_cores=cores_of(i, cpu_share, core_ids) if workers > 1 else None)
               for i in range(workers)]
     return specs
+
+
+def prestart(backend: str, deterministic: bool) -> None:
+    """Start the one worker of a plain local run (one CPU worker, no GPU here) before the run is planned.
+
+    Only where the run's worker is known before its options are checked: without a GPU device node the
+    run has exactly ``worker_specs(1, ...)``'s worker. A backend that is not installed starts nothing;
+    the run's own check then says why.
+    """
+    from suite import backends
+    from suite.run import environment, gpu_presence
+
+    if backends.problem(backend) or not gpu_presence.gpu_impossible():
+        return
+    (spec,) = worker_specs(1, environment.cpu_count())
+    workers.prestart(RunOptions(deterministic=deterministic, backend=backend), spec.setup)
 
 
 def job_kind(placement: str, device: str, specs: list[WorkerSpec]) -> str:
@@ -129,7 +145,7 @@ class _SharedQueue:
             self._deferred.clear()
 
 
-def execute(jobs, benchmarks, run_path, options, progress) -> dict:
+def execute(jobs, benchmarks, run_path, options, reporter) -> dict:
     from suite.run import environment
 
     gpu_ids = list(options.gpus) if options.gpus else None
@@ -172,15 +188,15 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 index, job, _ = item
                 if job_record.recorded(run_path, job):
                     count("resumed")
-                    progress.job_kept(index, job)
+                    reporter.report(events.JobKept(index, len(jobs), job))
                     continue
                 claim = claims.JobClaim(run_path, job.benchmark, job.tier, job.seed)
                 if not claim.try_acquire():
-                    progress.job_deferred(index, job)
+                    reporter.report(events.JobDeferred(index, len(jobs), job))
                     queue.defer((*item, claim))
                     continue
                 try:
-                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                    job_record.run_claimed_job(index, len(jobs), job, base(job), run_path, options, slot, reporter,
                                                estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:
@@ -190,14 +206,14 @@ def execute(jobs, benchmarks, run_path, options, progress) -> dict:
                 if item is None:
                     break
                 index, job, _, claim = item
-                progress.job_waiting(index, job)
+                reporter.report(events.JobWaiting(index, len(jobs), job))
                 claim.wait()
                 try:
                     if job_record.recorded(run_path, job):
                         count("recorded_elsewhere")
-                        progress.job_kept(index, job, by_other_process=True)
+                        reporter.report(events.JobKept(index, len(jobs), job, by_other_process=True))
                         continue
-                    job_record.run_claimed_job(index, job, base(job), run_path, options, slot, progress,
+                    job_record.run_claimed_job(index, len(jobs), job, base(job), run_path, options, slot, reporter,
                                                estimates[(job.benchmark, job.tier)])
                     count("completed")
                 finally:

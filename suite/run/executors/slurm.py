@@ -16,24 +16,19 @@ is still queued.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 from suite import constants, files
 from suite.records import layout, publish, reading, run_files
-from suite.run import job_record, planning, stamps
+from suite.run import events, job_record, planning, stamps
+from suite.run.executors.slurm_settings import SlurmSettings
 
-#: Array tasks running at once when neither the flag nor the config file says.
-DEFAULT_ARRAY_PARALLELISM = 16
-#: CPU cores per task; the task's worker uses as many intra-op threads (SLURM_CPUS_PER_TASK).
-DEFAULT_CPUS_PER_TASK = 1
-#: What --slurm-config may set (the flags of the same names override it).
-SETTINGS = ("partition", "account", "array_parallelism", "cpus_per_task", "options")
 #: Added to a job's timeout for the SLURM time limit: worker start-up and the task's own Python.
 TIME_MARGIN_S = 300.0
 #: How often the driver looks at the queue.
@@ -56,41 +51,6 @@ def unavailable() -> str:
     return ""
 
 
-def settings_from(args, stored: dict | None = None) -> dict:
-    """Partition, account, array parallelism and extra sbatch options: flags over config file over the run's own."""
-    settings = {"partition": None, "account": None, "array_parallelism": DEFAULT_ARRAY_PARALLELISM,
-                "cpus_per_task": DEFAULT_CPUS_PER_TASK, "options": {}, **(stored or {})}
-    config = getattr(args, "slurm_config", None)
-    if config:
-        try:
-            loaded = json.loads(Path(config).read_text())
-        except (OSError, ValueError) as error:
-            raise ValueError(f"--slurm-config {config} cannot be read as JSON: {error}") from None
-        unknown = set(loaded) - set(SETTINGS)
-        if not isinstance(loaded, dict) or unknown:
-            raise ValueError(f"--slurm-config {config}: unknown setting(s) {', '.join(sorted(unknown))}; it takes "
-                             f"{', '.join(SETTINGS)}")
-        settings.update({key: value for key, value in loaded.items() if key != "options"})
-        settings["options"] = {**settings["options"], **dict(loaded.get("options") or {})}
-    for key in ("partition", "account", "array_parallelism", "cpus_per_task"):
-        value = getattr(args, f"slurm_{key}", None)
-        if value is not None:
-            settings[key] = value
-    for option in getattr(args, "slurm_option", None) or []:
-        key, equals, value = option.partition("=")
-        if not key or not equals:
-            raise ValueError(f"--slurm-option takes KEY=VALUE (an sbatch option without its dashes), got {option!r}")
-        settings["options"][key.strip().lstrip("-").replace("-", "_")] = value
-    for key in ("array_parallelism", "cpus_per_task"):
-        if not isinstance(settings[key], int) or isinstance(settings[key], bool) or settings[key] < 1:
-            raise ValueError(f"--slurm-{key.replace('_', '-')} must be a positive whole number, got {settings[key]}")
-    if getattr(args, "detach", False):
-        settings["detach"] = True
-    else:
-        settings.pop("detach", None)
-    return settings
-
-
 def resources(placement: str, device: str, timeout_s: float) -> dict:
     """The submitit parameters of one job: GPUs from its placement, minutes from its timeout."""
     gpus = 0 if device == "cpu" or placement == "cpu" else 1
@@ -98,9 +58,9 @@ def resources(placement: str, device: str, timeout_s: float) -> dict:
     return {"gpus_per_node": gpus, "time": minutes}
 
 
-def execute(jobs, benchmarks, run_path: Path, options: planning.RunOptions, progress) -> dict:
+def execute(jobs, benchmarks, run_path: Path, options: planning.RunOptions, reporter: events.Reporter) -> dict:
     summary = {"completed": 0, "resumed": 0, "recorded_elsewhere": 0, "workers": []}
-    settings = options.slurm or settings_from(None)
+    settings = options.slurm or SlurmSettings()
     submitted = _read_submitted(run_path)
     stamped = stamps.stamps(benchmarks, {job.tier for job in jobs}, options.backend)
     estimates = {(job.benchmark, job.tier):
@@ -117,27 +77,29 @@ def execute(jobs, benchmarks, run_path: Path, options: planning.RunOptions, prog
         stem = layout.record_stem(job.benchmark, job.tier, job.seed)
         if job_record.recorded(run_path, job):
             summary["resumed"] += 1
-            progress.job_kept(index_of[job], job)
+            reporter.report(events.JobKept(index_of[job], len(jobs), job))
         elif stem in submitted:
             waiting[job] = submitted[stem]["task"]
         else:
             to_submit.append(job)
     if to_submit:
-        new = _submit(to_submit, benchmarks, run_path, options, settings, base, estimates)
+        new = _submit(to_submit, benchmarks, run_path, options, settings, base, estimates, type(reporter))
         waiting.update(new)
-        print(f"Submitted {len(new)} SLURM task(s) ({', '.join(sorted({t.split('_')[0] for t in new.values()}))}); "
-              f"logs in {run_path / 'slurm'}", file=sys.stderr)
-    if options.slurm and options.slurm.get("detach"):
-        print(f"Detached. Collect the records and the report with: python -m suite run --resume {run_path.name}",
-              file=sys.stderr)
+        reporter.report(events.TasksSubmitted(len(new), tuple(sorted({t.split("_")[0] for t in new.values()})),
+                                              run_path / "slurm"))
+    if settings.detach:
+        reporter.report(events.Detached(run_path.name))
         summary["detached"] = True
         return summary
-    _collect(waiting, run_path, options, base, progress, index_of, estimates, summary)
+    _collect(waiting, run_path, options, base, reporter, index_of, estimates, summary)
     return summary
 
 
-def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> dict:
-    """One array per kind of resource request; returns {job: task id} and remembers it in the run folder."""
+def _submit(jobs, benchmarks, run_path, options, settings: SlurmSettings, base, estimates, reporter_kind) -> dict:
+    """One array per kind of resource request; returns {job: task id} and remembers it in the run folder.
+
+    Each task makes its own reporter of ``reporter_kind`` (the driver's): its SLURM log is its terminal.
+    """
     import submitit
 
     from suite.run.executors import slurm_task
@@ -148,8 +110,7 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
         timeout_s = planning.timeout_seconds(estimate_s, options.timeout_s)
         wanted = resources(benchmarks[job.benchmark].placement, options.device, timeout_s)
         groups.setdefault(tuple(sorted(wanted.items())), []).append(job)
-    task_options = {key: value for key, value in vars(options).items() if key != "slurm"}
-    task_options["executor"] = "slurm"
+    task_options = dataclasses.replace(options, executor="slurm", slurm=None)
     run_path = run_path.resolve()  # the tasks start in the project folder, on another node
     task_ids = {}
     for wanted, group in groups.items():
@@ -157,17 +118,17 @@ def _submit(jobs, benchmarks, run_path, options, settings, base, estimates) -> d
         parameters = dict(wanted)
         if not parameters["gpus_per_node"]:
             del parameters["gpus_per_node"]
-        extra = {"chdir": str(constants.PROJECT_ROOT), **settings.get("options", {})}
+        extra = {"chdir": str(constants.PROJECT_ROOT), **dict(settings.options)}
         executor.update_parameters(
-            **parameters, cpus_per_task=settings.get("cpus_per_task") or DEFAULT_CPUS_PER_TASK,
-            partition=settings.get("partition"), account=settings.get("account"),
-            array_parallelism=settings.get("array_parallelism") or DEFAULT_ARRAY_PARALLELISM,
+            **parameters, cpus_per_task=settings.cores, partition=settings.partition, account=settings.account,
+            array_parallelism=settings.parallelism,
             job_name=f"suite-{run_path.name}", additional_parameters=extra, use_srun=False,
             setup=[f"export PYTHONPATH={constants.PROJECT_ROOT}${{PYTHONPATH:+:$PYTHONPATH}}"])
         try:
             with executor.batch():
                 handles = [executor.submit(slurm_task.run_task, str(run_path), (job.benchmark, job.tier, job.seed),
-                                           base(job), task_options, estimates[(job.benchmark, job.tier)])
+                                           base(job), task_options, estimates[(job.benchmark, job.tier)],
+                                           reporter_kind)
                            for job in group]
         except Exception as error:  # sbatch said no (a partition, an account, an option): the user's to fix
             from suite.errors import UsageError
@@ -196,7 +157,7 @@ def _read_submitted(run_path: Path) -> dict:
     return json.loads(path.read_text()) if path.exists() else {}
 
 
-def _collect(waiting: dict, run_path, options, base, progress, index_of, estimates, summary) -> None:
+def _collect(waiting: dict, run_path, options, base, reporter, index_of, estimates, summary) -> None:
     """Wait until every task has a record; write it from SLURM's account for a task that died without one."""
     gone_since: dict = {}
     while waiting:
@@ -204,14 +165,15 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
             active = _active_tasks()
         except (RuntimeError, OSError, subprocess.SubprocessError) as error:
             # A busy or restarting controller: nothing can be concluded about any task, so wait.
-            print(f"warning: {error}; asking again in {POLL_S:.0f} s", file=sys.stderr)
+            reporter.report(events.Warned(f"{error}; asking again in {POLL_S:.0f} s"))
             time.sleep(POLL_S)
             continue
         for job, task in list(waiting.items()):
             if job_record.recorded(run_path, job):
                 record = reading.read_record(layout.record_path(run_path, job.benchmark, job.tier, job.seed))
-                progress.job_finished(index_of[job], job, record["status"], float(record.get("duration_s") or 0),
-                                      estimates[(job.benchmark, job.tier)])
+                reporter.report(events.JobFinished(index_of[job], len(index_of), job, record["status"],
+                                                   float(record.get("duration_s") or 0),
+                                                   estimates[(job.benchmark, job.tier)]))
                 summary["completed"] += 1
                 del waiting[job]
             elif task in active:
@@ -219,7 +181,8 @@ def _collect(waiting: dict, run_path, options, base, progress, index_of, estimat
             elif time.monotonic() - gone_since.setdefault(job, time.monotonic()) > RECORD_GRACE_S:
                 _record_dead_task(job, task, run_path, options, base(job))
                 record = reading.read_record(layout.record_path(run_path, job.benchmark, job.tier, job.seed))
-                progress.job_finished(index_of[job], job, record["status"], 0.0, estimates[(job.benchmark, job.tier)])
+                reporter.report(events.JobFinished(index_of[job], len(index_of), job, record["status"], 0.0,
+                                                   estimates[(job.benchmark, job.tier)]))
                 summary["completed"] += 1
                 del waiting[job]
         if waiting:

@@ -14,19 +14,22 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 from pathlib import Path
 
 
-def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict, estimate_s: float) -> str:
-    """Run ``job`` (benchmark, tier, seed) and publish its record; returns its status (for SLURM's logs)."""
+def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options, estimate_s: float,
+             reporter_kind=None) -> str:
+    """Run ``job`` (benchmark, tier, seed) and publish its record; returns its status (for SLURM's logs).
+
+    ``options`` are the run's ``planning.RunOptions``; ``reporter_kind`` makes the reporter the job's
+    events go to (the driver's kind, so the task's log reads like the driver's terminal).
+    """
     from suite.records import layout, reading
-    from suite.run import claims, job_record, planning, workers
-    from suite.run.progress import Progress
+    from suite.run import claims, events, job_record, planning, workers
 
     run_path = Path(run_dir)
     job = planning.Job(*job)
-    run_options = planning.RunOptions(**options)
+    reporter = reporter_kind() if reporter_kind else events.Silent()
     record_path = layout.record_path(run_path, job.benchmark, job.tier, job.seed)
     if record_path.exists():
         return "recorded already"
@@ -41,12 +44,11 @@ def run_task(run_dir: str, job: tuple[str, str, int], base: dict, options: dict,
         # SIGTERM is SLURM stopping the task (scancel, preemption, the time limit): the job has no
         # result, so no record is written here; the driver records it with SLURM's state and reason.
         # The worker ignores SIGTERM so that it is this process that decides, not a race of the two.
-        slot = workers.WorkerSlot(run_options, {"env": {}, "intra_op_threads": threads, "ignore_sigterm": True},
+        slot = workers.WorkerSlot(options, {"env": {}, "intra_op_threads": threads, "ignore_sigterm": True},
                                   f"slurm-{task_id}")
         signal.signal(signal.SIGTERM, lambda signum, frame: slot.cancel.set())
-        progress = Progress(1, estimate_s, stream=sys.stderr)
         try:
-            job_record.run_claimed_job(1, job, base, run_path, run_options, slot, progress, estimate_s)
+            job_record.run_claimed_job(1, 1, job, base, run_path, options, slot, reporter, estimate_s)
         except workers.Cancelled:
             return "stopped by SLURM; the driver records the job"
         finally:

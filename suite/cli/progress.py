@@ -1,8 +1,8 @@
-"""How far a run has come, told on the terminal: a line per job and the time left, in place or as a log.
+"""How far a run has come, drawn on the terminal: a line per job and the time left, in place or as a log.
 
-Why apart: it is the one place of the run layer that writes for a person (stderr), and the executors
-report to it the same events whatever runs the jobs; the time left it shows is the up-front
-estimate (``suite.run.planning``) corrected by how fast the finished jobs went.
+Why apart from the other lines of a run (``suite.cli.terminal``): the job events come from every
+worker at once and whatever executor runs them, and the time left is a small model of its own:
+the up-front estimate (``suite.run.planning``) corrected by how fast the finished jobs went.
 """
 
 from __future__ import annotations
@@ -24,10 +24,9 @@ class Progress:
     #: TensorFlow import) says little about an hour of convnets, so it is blended in gradually.
     PRIOR_WEIGHT_S = 60.0
 
-    def __init__(self, total_jobs: int, estimated_total_s: float, stream=None, parallel: int = 1):
+    def __init__(self, estimated_total_s: float = 0.0, stream=None, parallel: int = 1):
         """``estimated_total_s`` is the run's wall time; ``parallel`` how many jobs run at once (workers,
         SLURM tasks), which is how many job-seconds of estimate one second of that wall time holds."""
-        self.total_jobs = total_jobs
         self.estimated_total_s = estimated_total_s
         self.parallel = max(1, parallel)
         self.stream = stream or sys.stderr
@@ -61,8 +60,8 @@ class Progress:
         if not self.start_paid_s:
             self.start_paid_s = min(WORKER_START_ESTIMATE_S, self.estimated_total_s)
 
-    def job_started(self, index: int, job: Job) -> None:
-        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} ({job.tier}, seed {job.seed}) ...")
+    def job_started(self, index: int, total: int, job: Job) -> None:
+        self._line(f"[{index}/{total}] {job.benchmark} ({job.tier}, seed {job.seed}) ...")
 
     def job_progress(self, job: Job, done: int, total: int, unit: str) -> None:
         if self.interactive:
@@ -77,29 +76,30 @@ class Progress:
             self._line(f"    {job.benchmark} seed {job.seed}: {unit} {done}/{total}, "
                        f"elapsed {clock(self.elapsed())}")
 
-    def job_kept(self, index: int, job: Job, by_other_process: bool = False) -> None:
+    def job_kept(self, index: int, total: int, job: Job, by_other_process: bool = False) -> None:
         # A kept record costs no time now, and the run's estimate left it out: counting it as done
         # would make the remaining time look shorter than it is.
         why = "recorded by the other process" if by_other_process else "kept (resume: its record exists)"
-        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: {why}")
+        self._line(f"[{index}/{total}] {job.benchmark} seed {job.seed}: {why}")
 
-    def job_deferred(self, index: int, job: Job) -> None:
-        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: another process is running "
+    def job_deferred(self, index: int, total: int, job: Job) -> None:
+        self._line(f"[{index}/{total}] {job.benchmark} seed {job.seed}: another process is running "
                    "it; waiting for it after the other jobs")
 
-    def job_waiting(self, index: int, job: Job) -> None:
-        self._line(f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: waiting for the other process")
+    def job_waiting(self, index: int, total: int, job: Job) -> None:
+        self._line(f"[{index}/{total}] {job.benchmark} seed {job.seed}: waiting for the other process")
 
     def recorded_twice(self, job: Job) -> None:
         self._line(f"    seed {job.seed} of {job.benchmark} recorded twice; the first record is kept")
 
-    def job_finished(self, index: int, job: Job, status: str, duration_s: float, estimate_s: float) -> None:
+    def job_finished(self, index: int, total: int, job: Job, status: str, duration_s: float,
+                     estimate_s: float) -> None:
         self.done_estimate_s += estimate_s
         self.done_actual_s += duration_s
         if self.interactive:
             self.stream.write("\r" + " " * 60 + "\r")
         self._line(
-            f"[{index}/{self.total_jobs}] {job.benchmark} seed {job.seed}: {status.upper()} in {duration_s:.1f} s"
+            f"[{index}/{total}] {job.benchmark} seed {job.seed}: {status.upper()} in {duration_s:.1f} s"
             f"  | elapsed {clock(self.elapsed())}, about {clock(self.remaining())} left"
         )
 
