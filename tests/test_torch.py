@@ -58,6 +58,16 @@ def test_data_parallel_is_refused_on_torch_in_one_line_naming_the_alternatives()
     assert backends.problem("tensorflow", data_parallel=True) is None
 
 
+@needs_torch
+def test_data_parallel_with_backend_torch_is_one_line_and_exit_2_before_a_run_folder(tmp_path):
+    reports = tmp_path / "reports"
+    completed = run_suite("run", "l2c_linear_circles", "--tier", "smoke", "--backend", "torch", "--data-parallel",
+                          env={"SUITE_REPORTS_DIR": str(reports)}, timeout_s=120)
+    assert completed.returncode == 2, completed.stderr[-2000:]
+    assert "--data-parallel: Keras has no data parallelism on PyTorch" in _one_line_error(completed)
+    assert not (reports / "runs").exists()
+
+
 # -- determinism and records -----------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def torch_runs(tmp_path_factory):

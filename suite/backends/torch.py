@@ -24,6 +24,7 @@ class Torch(Backend):
     install = "pip install -e '.[torch]' (PyPI's Linux wheel brings its CUDA libraries, about 3 GB)"
     versioned = ("torch",)
     data_parallel = ""  # none: keras.distribution has no PyTorch implementation
+    stack_examples = "2.14"
 
     def configure_worker(self, *, deterministic: bool, intra_op_threads: int | None, cpu_cores: list[int] | None,
                          logical_cpus: int) -> None:

@@ -49,7 +49,7 @@ class RunRequest:
         if self.device is not None and self.device not in constants.DEVICES:
             raise UsageError(f"unknown device {self.device!r}; choose one of {', '.join(constants.DEVICES)}")
         if self.backend is not None:
-            check_backend(self.backend)
+            check_backend(self.backend, data_parallel=self.data_parallel)
         _check_seeds(self.seeds)
         _check_timeout(self.timeout_s)
         if self.workers is not None and not 1 <= self.workers <= constants.MAX_WORKERS:
@@ -123,11 +123,12 @@ class RunRequest:
         return 1 if self.new_run_tier == "smoke" else constants.DEFAULT_SEEDS
 
 
-def check_backend(backend: str) -> None:
-    """``--backend`` (or a resumed run's own): a backend the suite has a training path for, and installed here."""
+def check_backend(backend: str, *, data_parallel: bool = False) -> None:
+    """``--backend`` (or a resumed run's own): a backend the suite has a training path for, and installed here,
+    and one that Keras runs data parallel on when ``--data-parallel`` asks for it."""
     from suite import backends
 
-    problem = backends.problem(backend)
+    problem = backends.problem(backend, data_parallel=data_parallel)
     if problem:
         raise UsageError(problem)
 
