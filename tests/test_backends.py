@@ -153,16 +153,20 @@ def jax_smoke_run(tmp_path_factory):
 
 @pytest.mark.slow
 def test_every_benchmark_runs_end_to_end_on_jax_at_the_smoke_tier(jax_smoke_run):
+    assert_every_benchmark_ran(*jax_smoke_run, "jax")
+
+
+def assert_every_benchmark_ran(completed: subprocess.CompletedProcess, run_path, backend: str) -> None:
+    """A run of every registered benchmark on ``backend`` ended well, each with weights and metrics."""
     from suite import registry
 
-    completed, run_path = jax_smoke_run
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
     records = {record["benchmark"]: record for record in reading.load_records(run_path)}
     assert sorted(records) == sorted(registry.discover())
     failed = {name: record["error"][:300] for name, record in records.items() if record["status"] != "ok"}
     assert not failed, failed
     for name, record in records.items():
-        assert record["backend"] == "jax" and record["environment"]["backend"] == "jax", name
+        assert record["backend"] == backend and record["environment"]["backend"] == backend, name
         assert record["weights_sha256"] and record["metrics"], name
 
 

@@ -18,6 +18,7 @@ import pytest
 from suite import backends
 from suite.records import reading
 from tests.conftest import PROJECT_ROOT, only_run, run_suite
+from tests.test_backends import assert_every_benchmark_ran
 from tests.test_faults import _one_line_error
 
 needs_torch = pytest.mark.skipif(not backends.get("torch").installed(),
@@ -200,16 +201,7 @@ def test_gpu_and_gpu_required_follow_torch_cuda_as_a_worker_routed_to_no_gpu_see
 @needs_torch
 def test_every_benchmark_runs_end_to_end_on_torch_at_the_smoke_tier(tmp_path):
     """``--device cpu``: the gpu-required deep MLPs too. No benchmark's code has a torch form of its own."""
-    from suite import registry
-
     reports = tmp_path / "reports"
     completed = run_suite("run", "all", "--tier", "smoke", "--backend", "torch", "--device", "cpu", "--no-report",
                           env={"SUITE_REPORTS_DIR": str(reports)}, timeout_s=1800)
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    records = {record["benchmark"]: record for record in reading.load_records(only_run(reports))}
-    assert sorted(records) == sorted(registry.discover())
-    failed = {name: record["error"][:300] for name, record in records.items() if record["status"] != "ok"}
-    assert not failed, failed
-    for name, record in records.items():
-        assert record["backend"] == "torch" and record["environment"]["backend"] == "torch", name
-        assert record["weights_sha256"] and record["metrics"], name
+    assert_every_benchmark_ran(completed, only_run(reports), "torch")
