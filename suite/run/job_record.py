@@ -48,6 +48,10 @@ def run_claimed_job(index: int, total: int, job: Job, base: dict, run_path: Path
     reporter.report(events.JobFinished(index, total, job, full["status"], full["duration_s"], estimate_s))
 
 
+#: What a worker reports besides its devices: each has a field of its own in the record.
+NOT_DEVICES = frozenset({"hostname", "cuda_visible_devices", "tensorflow_gpus", "intra_op_threads"})
+
+
 def where_it_ran(pool: WorkerSlot, options: RunOptions) -> dict:
     """Host, executor, worker and what that worker saw (devices, threads): the same fields under every executor."""
     import socket
@@ -57,9 +61,10 @@ def where_it_ran(pool: WorkerSlot, options: RunOptions) -> dict:
         "hostname": seen.get("hostname") or socket.gethostname(),
         "executor": options.executor,
         "worker_id": pool.worker_id,
+        # Every device list the worker's backend reported (tensorflow_gpus, jax_devices, torch_devices, ...).
         "devices_seen": {"cuda_visible_devices": seen.get("cuda_visible_devices"),
                          "tensorflow_gpus": seen.get("tensorflow_gpus", []),
-                         **({"jax_devices": seen["jax_devices"]} if "jax_devices" in seen else {})},
+                         **{key: value for key, value in seen.items() if key not in NOT_DEVICES}},
         "intra_op_threads": seen.get("intra_op_threads"),
     }
 
