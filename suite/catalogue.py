@@ -25,6 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from suite import registry
 from suite.constants import BENCHMARKS_DIR, PROJECT_ROOT, baselines_dir, cache_dir
 from suite.errors import UsageError
 from suite.reference import Reference
@@ -161,7 +162,7 @@ def catalogue_key() -> str:
     folder. Reading them takes milliseconds; importing the modules takes seconds.
     """
     digest = hashlib.sha256(f"format {FORMAT}; python {sys.version}; root {PROJECT_ROOT}\n".encode())
-    folders = [BENCHMARKS_DIR, PROJECT_ROOT / "suite", *extra_folders()]
+    folders = [BENCHMARKS_DIR, PROJECT_ROOT / "suite", *registry.extra_folders()]
     for folder in folders:
         digest.update(f"folder {folder}\n".encode())
         for file in sorted(folder.rglob("*")):
@@ -169,11 +170,6 @@ def catalogue_key() -> str:
                 _hash_file(digest, file)
     _hash_file(digest, baselines_dir() / "full.json")
     return digest.hexdigest()[:24]
-
-
-def extra_folders() -> list[Path]:
-    """The folders of ``SUITE_BENCHMARK_PATH`` (``os.pathsep``-separated), as ``registry.discover`` reads them."""
-    return [Path(folder) for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep))]
 
 
 def _hash_file(digest, file: Path) -> None:
@@ -220,8 +216,6 @@ def load(name: str) -> Benchmark:
     Without a catalogue for the files as they are (a fresh cache on another node), every module is
     imported, as before.
     """
-    from suite import registry
-
     if name not in registry.registered():
         key = catalogue_key()
         data = _load(cache_path(key), key)
@@ -234,8 +228,6 @@ def load(name: str) -> Benchmark:
 
 
 def _import_defining_module(module: str, file: Path) -> None:
-    from suite import registry
-
     with _quiet_imports():
         if module.startswith("benchmarks."):
             root = str(PROJECT_ROOT)
@@ -255,7 +247,6 @@ def _quiet_imports():
 # -- the builder (run as ``python -m suite.catalogue OUTPUT KEY``) ------------------------------------
 def declarations() -> tuple[list[dict], list[str]]:
     """Import every benchmark module, one at a time: the declarations, and one line per module that fails."""
-    from suite import registry
     from suite.judge.baselines import BaselineError
 
     problems: list[str] = []
@@ -263,7 +254,7 @@ def declarations() -> tuple[list[dict], list[str]]:
     if root not in sys.path:
         sys.path.insert(0, root)
     files = [(f"benchmarks.{path.stem}", path) for path in registry.modules_in(BENCHMARKS_DIR)]
-    files += [(None, path) for folder in extra_folders() for path in registry.modules_in(folder)]
+    files += [(None, path) for folder in registry.extra_folders() for path in registry.modules_in(folder)]
     with _quiet_imports():
         for module, path in files:
             try:

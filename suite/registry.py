@@ -284,10 +284,15 @@ def discover() -> dict[str, type[Benchmark]]:
     with native_log.quiet_imports():  # the benchmark modules import keras, hence TensorFlow's C++ chatter
         for path in modules_in(BENCHMARKS_DIR):
             importlib.import_module(f"benchmarks.{path.stem}")
-        for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep)):
-            for path in modules_in(Path(folder)):
+        for folder in extra_folders():
+            for path in modules_in(folder):
                 import_file(path)
     return dict(_REGISTRY)
+
+
+def extra_folders() -> list[Path]:
+    """The folders of ``SUITE_BENCHMARK_PATH`` (``os.pathsep``-separated), whose benchmarks join ``benchmarks/``."""
+    return [Path(folder) for folder in filter(None, os.environ.get("SUITE_BENCHMARK_PATH", "").split(os.pathsep))]
 
 
 def modules_in(directory: Path) -> list[Path]:
