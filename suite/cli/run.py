@@ -80,10 +80,7 @@ def command(args) -> int:
     from suite.report import page  # jinja2 and the figures: only when a page is drawn
 
     run_request = request_from(args)
-    if (not run_request.resume and run_request.executor in (None, "local") and (run_request.workers or 1) == 1
-            and not run_request.gpus and not run_request.data_parallel):
-        # The one worker of a plain local run starts now: its Keras import overlaps the selection and the planning.
-        local.prestart(run_request.backend or constants.DEFAULT_BACKEND, run_request.deterministic is not False)
+    local.prestart(run_request)  # a plain local run's worker imports Keras while the run is selected and planned
     outcome = session.start(run_request, TerminalReporter())
     if outcome.ended == session.STORAGE_FULL:
         return EXIT_STORAGE_FULL

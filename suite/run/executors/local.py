@@ -74,20 +74,23 @@ def worker_specs(workers: int, cores: int, gpu_ids: list[str] | None = None,
     return specs
 
 
-def prestart(backend: str, deterministic: bool) -> None:
+def prestart(request) -> None:
     """Start the one worker of a plain local run (one CPU worker, no GPU here) before the run is planned.
 
-    Only where the run's worker is known before its options are checked: without a GPU device node the
-    run has exactly ``worker_specs(1, ...)``'s worker. A backend that is not installed starts nothing;
-    the run's own check then says why.
+    Only where the run's worker is known from the request (``suite.run.request.RunRequest``) alone: a new
+    run on the local executor with one worker, no GPU ids and no data parallelism, on a machine without
+    a GPU device node, has exactly ``worker_specs(1, ...)``'s worker. A backend that is not installed
+    starts nothing; the run's own check then says why.
     """
-    from suite import backends
+    from suite import backends, constants
     from suite.run import environment, gpu_presence
 
-    if backends.problem(backend) or not gpu_presence.gpu_impossible():
+    backend = request.backend or constants.DEFAULT_BACKEND
+    if (request.resume or request.executor not in (None, "local") or (request.workers or 1) != 1 or request.gpus
+            or request.data_parallel or backends.problem(backend) or not gpu_presence.gpu_impossible()):
         return
     (spec,) = worker_specs(1, environment.cpu_count())
-    workers.prestart(RunOptions(deterministic=deterministic, backend=backend), spec.setup)
+    workers.prestart(RunOptions(deterministic=request.deterministic is not False, backend=backend), spec.setup)
 
 
 def job_kind(placement: str, device: str, specs: list[WorkerSpec]) -> str:
