@@ -153,6 +153,10 @@ def test_a_version_the_index_does_not_have_is_one_line(stacks_env, monkeypatch, 
         monkeypatch.setenv(key, value)
     line = matrix_error(capsys, "plan", "--tensorflow", "2.21.0", "--keras", "3.99.0")
     assert line == "error: keras==3.99.0 is not on the package index; `pip index versions keras` lists the versions there"
+    # A release series the index has nothing of (``9.9`` pins ``==9.9.*``): uv words it otherwise, the line is the same.
+    line = matrix_error(capsys, "plan", "--tensorflow", "9.9")
+    assert line == ("error: tensorflow==9.9.* is not on the package index; `pip index versions tensorflow` lists the "
+                    "versions there")
 
 
 @pytest.fixture(scope="module")

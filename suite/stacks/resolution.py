@@ -94,12 +94,29 @@ def resolve(requires: list[str], python: uv.Interpreter, exclude_newer: str | No
         if resolution.possible or "No solution found" in done.stderr:  # a network failure is not cached
             cached.parent.mkdir(parents=True, exist_ok=True)
             cached.write_text(json.dumps({"lock": resolution.lock, "reason": resolution.reason}), encoding="utf-8")
-    missing = re.search(r"there is no version of (\S+?)(?: and|,|$)", resolution.reason)
+    missing = _missing_pin(resolution.reason, requires)
     if missing:
         when = f" as it stood on {exclude_newer} (--exclude-newer)" if exclude_newer else ""
-        raise UsageError(f"{missing.group(1)} is not on the package index{when}; `pip index versions "
-                         f"{_NAME.match(missing.group(1)).group(1)}` lists the versions there")
+        raise UsageError(f"{missing} is not on the package index{when}; `pip index versions "
+                         f"{_NAME.match(missing).group(1)}` lists the versions there")
     return resolution
+
+
+def _missing_pin(reason: str, requires: list[str]) -> str | None:
+    """The pin no release on the index satisfies, when that alone is the resolver's reason, else None.
+
+    uv says so in two ways: "there is no version of keras==3.99.0" for an exact version, and "only
+    tensorflow<=2.22.0rc0 is available" for a release series (``9.9`` pins ``==9.9.*``); the second names
+    the package, so the pin is the requirement of that name.
+    """
+    exact = re.search(r"there is no version of (\S+?)(?: and|,|$)", reason)
+    if exact:
+        return exact.group(1)
+    series = re.fullmatch(r"only ([A-Za-z0-9_.\-]+)(?:\[[^\]]*\])?\s*[<>=!~]\S* is available", reason.strip())
+    if series:
+        name = series.group(1).lower()
+        return next((pin for pin in requires if _NAME.match(pin).group(1).lower() == name), None)
+    return None
 
 
 def key_line(stderr: str) -> str:
