@@ -333,6 +333,24 @@ def test_the_matrix_page_embeds_a_heatmap_coloured_by_verdict(real_runs, tmp_pat
         assert (np.abs(pixels.astype(int) - colour).max(axis=1) <= 8).sum() > 100, verdict
 
 
+def test_the_markdown_table_is_the_pages_table_with_each_flag_explained(real_runs, tmp_path, capsys):
+    path = tmp_path / "matrix"
+    manifest.write(path, {"matrix_id": "m", "tier": "full", "stacks": [
+        {"label": "judged", "run": str(real_runs.full), "state": "ran"},
+        {"label": "smoke", "run": str(real_runs.smoke), "state": "ran"},
+        {"label": "never built", "state": "build failed", "reason": "uv pip failed"}]})
+    assert main(["matrix", "report", str(path), "--markdown"]) == 0
+    text = capsys.readouterr().out
+    header, rule, *rows = text.split("\n\n")[0].splitlines()
+    assert header.count("|") == rule.count("|") == 6 and f"tensorflow {INSTALLED['tensorflow']}" in header
+    assert rows and all(row.count("|") == 6 for row in rows)
+    flipped = [row for row in rows if "| REPRODUCED" in row and "| NOT JUDGED" in row]
+    assert flipped and all(row.count("†") == 1 for row in flipped)  # judged, then not judged on the smoke stack
+    assert "verdict REPRODUCED -> NOT JUDGED" in text
+    assert "- never built: build failed: uv pip failed" in text
+    assert not (path / "matrix.html").exists()  # Markdown only: the page is not written
+
+
 def test_a_mean_outside_the_neighbours_interval_is_flagged():
     from suite.report.matrix import Cell, neighbour_change
 

@@ -47,6 +47,8 @@ def add_parser(commands) -> None:
     run.set_defaults(func=command_run)
     report = actions.add_parser("report", help="one HTML page: claims by stacks, from the run folders alone")
     report.add_argument("matrix", nargs="?", default="latest", help="matrix id, prefix, folder or latest")
+    report.add_argument("--markdown", action="store_true",
+                        help="print the claims-by-stacks table as Markdown instead (for the docs or an issue)")
     report.set_defaults(func=command_report)
 
 
@@ -179,5 +181,11 @@ def command_report(args) -> int:
     from suite.stacks import manifest
 
     path = manifest.find_matrix(args.matrix)
+    if args.markdown:
+        from suite.report import matrix as matrix_report
+        from suite.report.matrix_markdown import markdown_table
+
+        print(markdown_table(matrix_report.claims_by_stacks(path)), end="")
+        return EXIT_OK
     print(_render(path))
     return EXIT_OK
