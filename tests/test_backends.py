@@ -121,6 +121,16 @@ def test_a_run_on_another_backend_stores_it_shows_it_and_cannot_be_resumed_or_me
     assert cells[:3] == ["test_well_behaved", "NOT JUDGED", "NOT JUDGED"], row  # the smoke tier judges nothing
     # The ratio is printed with two decimals (torch runs this one-unit model in a tenth of TensorFlow's time).
     assert float(cells[5]) == pytest.approx(float(cells[4]) / float(cells[3]), rel=0.02, abs=0.005)
+    # A third run adds a column set; with a backend twice the columns are lettered, and A / A is 1.
+    three = run_suite("compare", tf_path.name, run_path.name, tf_path.name, "--markdown", env=WITH_TEST_BENCHMARKS,
+                      timeout_s=120)
+    header, rule, row = three.stdout.splitlines()
+    assert header == ("| benchmark | A verdict | B verdict | C verdict | s/seed A | s/seed B | s/seed C | "
+                      "B / A | C / A |") and rule.count("|") == header.count("|")
+    cells = [cell.strip() for cell in row.strip("|").split("|")]
+    assert cells[1:4] == ["NOT JUDGED"] * 3 and cells[4] == cells[6] and cells[8] == "1.00", row
+    refused = run_suite("compare", tf_path.name, run_path.name, tf_path.name, env=WITH_TEST_BENCHMARKS, timeout_s=120)
+    assert refused.returncode == 2 and "only with --markdown" in _one_line_error(refused)
     merged = run_suite("merge", tf_path.name, run_path.name, "--into", "both", env=WITH_TEST_BENCHMARKS,
                        timeout_s=120)
     assert merged.returncode == 2 and "different backends" in _one_line_error(merged)

@@ -21,7 +21,8 @@ from suite.report import compare
 from suite.text import number
 
 #: The ``--help`` description (the question the command answers).
-DESCRIPTION = "``python -m suite compare RUN_A RUN_B``: what changed between two runs, and is it more than noise?"
+DESCRIPTION = ("``python -m suite compare RUN_A RUN_B``: what changed between two runs, and is it more than noise? "
+               "(``--markdown`` takes more runs: RUN_C ... add a column set each)")
 #: Conditions ``--fail-on`` understands; ``slower`` takes a factor (``slower:1.5``).
 FAIL_CONDITIONS = ("changed-verdict", "out-of-bounds", "slower")
 
@@ -31,6 +32,9 @@ def add_parser(commands) -> None:
                                  description=DESCRIPTION)
     parser.add_argument("run_a", help="the run compared against (id, path or 'latest')")
     parser.add_argument("run_b", help="the run compared (id, path or 'latest')")
+    parser.add_argument("more_runs", nargs="*", metavar="RUN_C",
+                        help="with --markdown: more runs, each a column set beside B (its verdict, its seconds per "
+                             "seed, its ratio to A), e.g. a third backend")
     parser.add_argument("--all", action="store_true", help="print unflagged metrics too (default: all anyway "
                         "when there are fewer than 60 lines)")
     parser.add_argument("--fail-on", metavar="CONDITIONS",
@@ -46,8 +50,12 @@ def command(args) -> int:
         conditions = parse_fail_on(args.fail_on)
     except ValueError as error:
         raise UsageError(str(error)) from None
+    if args.more_runs and not args.markdown:
+        raise UsageError(f"compare takes two runs, and a third ({args.more_runs[0]}) only with --markdown: "
+                         "compare the runs two at a time, or add --markdown for one table of all of them")
     try:
         comparison = compare.compare_runs(args.run_a, args.run_b)
+        more = [compare.compare_runs(args.run_a, run) for run in args.more_runs]
     except (layout.RunNotFound, baselines.BaselineError) as error:
         raise UsageError(str(error)) from None
     for warning in comparison.warnings:
@@ -59,7 +67,7 @@ def command(args) -> int:
             document["fail_on"] = {"conditions": args.fail_on, "failed": bool(failures), "failures": failures}
         print(json.dumps(document, indent=1))
     elif args.markdown:
-        compare_text.print_markdown_table(comparison)
+        compare_text.print_markdown_table(comparison, *more)
     else:
         compare_text.print_comparison(comparison, show_all=args.all)
         if args.fail_on is not None:

@@ -91,32 +91,39 @@ def _delta(row: MetricDelta) -> str:
     return number(row.delta, signed=True)
 
 
-def print_markdown_table(comparison: Comparison, *, stream=None) -> None:
-    """One Markdown row per benchmark in both runs: each run's verdict and seconds per seed, and B / A.
+def print_markdown_table(*comparisons: Comparison, stream=None) -> None:
+    """One Markdown row per benchmark of A and B: each run's verdict and seconds per seed, and each run / A.
 
     Why a second form: this is the table a README or an issue quotes (for example TensorFlow against
-    JAX at the full tier), written from the runs rather than copied by hand. The columns are named
-    by backend when the runs differ in backend, else A and B.
+    JAX at the full tier), written from the runs rather than copied by hand. Each comparison is A against
+    one more run (``compare A B C --markdown`` passes A-B and A-C), so a third backend adds a column set:
+    its verdict, its seconds per seed and its ratio to A. The columns are named by backend when every
+    run has another backend, else A, B, C...
     """
     stream = stream or sys.stdout
-    name_a, name_b = _column_names(comparison)
-    times = {row.benchmark: row for row in comparison.times}
-    print(f"| benchmark | {name_a} verdict | {name_b} verdict | s/seed {name_a} | s/seed {name_b} | "
-          f"{name_b} / {name_a} |", file=stream)
-    print("|---|---|---|---:|---:|---:|", file=stream)
-    for name, verdict_a, verdict_b in comparison.verdicts:
-        row = times.get(name)
-        cells = (f"{text.seconds(row.seconds_a)} | {text.seconds(row.seconds_b)} | {row.ratio:.2f}" if row
-                 else "- | - | -")
-        print(f"| {name} | {verdict_a} | {verdict_b} | {cells} |", file=stream)
+    names = _column_names(comparisons)
+    others = names[1:]
+    times = [{row.benchmark: row for row in comparison.times} for comparison in comparisons]
+    verdicts = [{name: verdict_b for name, _, verdict_b in comparison.verdicts} for comparison in comparisons]
+    print("| benchmark | " + " | ".join(f"{name} verdict" for name in names) + " | "
+          + " | ".join(f"s/seed {name}" for name in names) + " | "
+          + " | ".join(f"{name} / {names[0]}" for name in others) + " |", file=stream)
+    print("|---|" + "---|" * len(names) + "---:|" * (len(names) + len(others)), file=stream)
+    for name, verdict_a, _ in comparisons[0].verdicts:
+        rows = [table.get(name) for table in times]
+        seconds_a = next((row.seconds_a for row in rows if row), None)
+        seconds = [text.seconds(seconds_a) if seconds_a is not None else "-"]
+        seconds += [text.seconds(row.seconds_b) if row else "-" for row in rows]
+        ratios = [f"{row.ratio:.2f}" if row else "-" for row in rows]
+        cells = [verdict_a, *(table.get(name, "-") for table in verdicts), *seconds, *ratios]
+        print(f"| {name} | " + " | ".join(cells) + " |", file=stream)
 
 
-def _column_names(comparison: Comparison) -> tuple[str, str]:
-    backend_a = comparison.backend_a.split(" ")[0]
-    backend_b = comparison.backend_b.split(" ")[0]
-    if backend_a and backend_b and backend_a != backend_b:
-        return backend_a, backend_b
-    return "A", "B"
+def _column_names(comparisons: tuple[Comparison, ...]) -> list[str]:
+    backends = [comparisons[0].backend_a.split(" ")[0]] + [c.backend_b.split(" ")[0] for c in comparisons]
+    if all(backends) and len(set(backends)) == len(backends):
+        return backends
+    return [chr(ord("A") + index) for index in range(len(backends))]
 
 
 def comparison_document(comparison: Comparison) -> dict:
