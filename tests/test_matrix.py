@@ -386,3 +386,24 @@ def test_exclude_newer_resolves_as_the_index_stood_that_day(stacks_env, monkeypa
     assert "ready (tensorflow 2.16.1, keras 3.3.3, numpy 1.26.4;" in capsys.readouterr().out
     line = matrix_error(capsys, "plan", "--tensorflow", "2.21.0", "--exclude-newer", "2024-05-01")
     assert line.startswith("error: tensorflow==2.21.0 is not on the package index as it stood on 2024-05-01")
+
+
+def test_weights_across_runs_counts_the_seeds_that_trained_to_the_same_weights(real_runs, tmp_path):
+    """``tools/weights_across_runs.py``, behind docs/matrix-measured.md: a run against itself moves nothing; a
+    copy with one seed's weights changed is named, with how many of its seeds kept their weights."""
+    moved = tmp_path / "moved-run"
+    shutil.copytree(real_runs.full, moved)
+    record_file = sorted((moved / "records").glob("*.json"))[0]
+    record = json.loads(record_file.read_text())
+    record["weights_sha256"] = "0" * 64
+    record_file.write_text(json.dumps(record))
+    tool = [sys.executable, str(Path(__file__).resolve().parents[1] / "tools" / "weights_across_runs.py")]
+    same = subprocess.run([*tool, str(real_runs.full), str(real_runs.full)], capture_output=True, text=True,
+                          timeout=60)
+    assert same.returncode == 0 and "moved" not in same.stdout, same.stdout + same.stderr
+    jobs = len([p for p in (real_runs.full / "records").glob("*.json")])
+    assert f"{jobs} of {jobs} jobs the same weights" in same.stdout
+    changed = subprocess.run([*tool, str(real_runs.full), str(moved)], capture_output=True, text=True, timeout=60)
+    seeds = len(list((moved / "records").glob(f"{record['benchmark']}__*.json")))
+    assert f"{jobs - 1} of {jobs} jobs the same weights" in changed.stdout, changed.stdout
+    assert f"  moved: {record['benchmark']} ({seeds - 1} of {seeds} seeds the same)" in changed.stdout
