@@ -61,7 +61,7 @@ def _records_at_baseline_means(baseline: dict, tmp_path: Path, shift: dict[tuple
     return reading.load_records(run_path)
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_every_baseline_entry_records_its_provenance(backend):
     path = QUICK_BASELINE.parent / baselines.baseline_file("quick", backend)
     if not path.exists():
@@ -77,7 +77,7 @@ def test_every_baseline_entry_records_its_provenance(backend):
             assert c["low"] <= c["mean"] <= c["high"] and c["rule"], (name, metric)
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
 def test_every_baseline_entry_was_made_by_its_benchmarks_code(backend):
     """A refactor must move no number: every entry's code version is its benchmark's today (or it was restamped)."""
     path = QUICK_BASELINE.parent / baselines.baseline_file("quick", backend)
