@@ -424,3 +424,16 @@ def test_an_entry_without_the_cpu_generation_or_threads_compares_no_bits():
     assert line.count("\n") == 0 and "bits of 1 not compared" in line
     legacy["environment"].update(cpu_id=cpu_identity(), cpu_flags=cpu_flags(), intra_op_threads=2)
     assert numerics.compare_run([record]).compared == {"b": numerics.Comparison(1, ())}
+
+
+def test_a_benchmark_judged_only_as_documented_needs_no_entry_and_gets_no_note(tmp_path):
+    """With no baseline at all, the run names what to calibrate, and not 001-g, whose one claim (the loss never
+    falls below 0.5) is judged as documented at every tier: an entry would hold nothing."""
+    (tmp_path / "baselines").mkdir()
+    completed = run_suite("run", "l2c_linear_circles", "l2c_relu_output_pm1", "--tier", "quick", "--seeds", "1",
+                          "--no-report", env={"SUITE_BASELINES_DIR": str(tmp_path / "baselines"),
+                                              "SUITE_REPORTS_DIR": str(tmp_path / "reports")})
+    assert "note: l2c_linear_circles has no entry in baselines/quick.json" in completed.stderr
+    assert "l2c_relu_output_pm1 has no entry" not in completed.stderr
+    verdicts = {line.split()[0]: line for line in completed.stdout.splitlines() if line.startswith("l2c_")}
+    assert "REPRODUCED" in verdicts["l2c_relu_output_pm1"] and "NOT JUDGED" in verdicts["l2c_linear_circles"]

@@ -12,7 +12,7 @@ import sys
 from suite import backends, constants
 from suite.cli.exits import EXIT_INTERRUPTED, EXIT_NOT_REPRODUCED, EXIT_OK, EXIT_STORAGE_FULL
 from suite.cli.terminal import TerminalReporter
-from suite.judge import baselines, numerics, verdict
+from suite.judge import baselines, calibrate, numerics, verdict
 from suite.records import reading
 from suite.run import request, session
 from suite.run.executors import EXECUTORS, local, slurm_settings
@@ -133,12 +133,14 @@ def _warn_about_stale_baseline(benchmarks, tier: str, backend: str) -> None:
     """A baseline measured on other benchmark code may no longer describe it: say so, do not hide it."""
     baseline = baselines.load_baseline(tier, backend=backend).get("benchmarks", {})
     file = baselines.baseline_file(tier, backend)
-    calibrate = f"python -m suite calibrate --tier {tier}" + ("" if backend == constants.DEFAULT_BACKEND else f" --backend {backend}")
+    calibrate_command = f"python -m suite calibrate --tier {tier}" + ("" if backend == constants.DEFAULT_BACKEND else f" --backend {backend}")
     for benchmark in benchmarks:
         entry = baseline.get(benchmark.name)
+        if entry is None and not calibrate.calibrated_metrics(benchmark):
+            continue  # every claim it has is judged as documented: an entry would hold nothing
         if entry is None:
             print(f"note: {benchmark.name} has no entry in baselines/{file}; it is not judged "
-                  f"({calibrate} {benchmark.name})", file=sys.stderr)
+                  f"({calibrate_command} {benchmark.name})", file=sys.stderr)
         elif entry.get("code_version") != benchmark.code_version():
             print(f"note: {benchmark.name} changed since baselines/{file} was calibrated (its code version "
                   f"is {benchmark.code_version()}, the baseline's {entry.get('code_version') or 'unknown'}); "
