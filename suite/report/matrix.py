@@ -187,7 +187,7 @@ def build_html(state: dict, table: ClaimTable) -> str:
                          + (f"<span class=c>{esc(cell.change)}</span>" if cell.change else "") + "</td>")
         body.append(f"<tr><th>{esc(row.benchmark)}</th><td>{esc(row.metric or '—')}</td>{''.join(cells)}</tr>")
     missing = [f"<li><b>{esc(column.label)}</b>: {esc(column.state)}{': ' + esc(column.reason) if column.reason else ''}</li>"
-               for column in table.columns if not column.run or column.reason]
+               for column in stacks_without_results(table)]
     tier = state.get("tier", "")
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
@@ -206,6 +206,11 @@ its left: its verdict flips, or its mean lies outside that stack's 95 % interval
 {'<h2>Stacks without results</h2><ul class=stacks>' + ''.join(missing) + '</ul>' if missing else ''}
 </main></body></html>
 """
+
+
+def stacks_without_results(table: ClaimTable) -> list[Column]:
+    """The stacks that never ran, or whose run cannot be read: listed under the table, with why."""
+    return [column for column in table.columns if not column.run or column.reason]
 
 
 def heatmap(table: ClaimTable) -> str:

@@ -7,7 +7,7 @@ a dagger and its reason listed under the table (a Markdown cell has no room for 
 
 from __future__ import annotations
 
-from suite.report.matrix import ClaimTable, Column, shorten
+from suite.report.matrix import ClaimTable, Column, shorten, stacks_without_results
 
 #: Characters of an ERROR's first line a Markdown cell keeps (the page's tooltip has the whole line).
 ERROR_CHARS = 60
@@ -38,7 +38,7 @@ def markdown_table(table: ClaimTable) -> str:
             cells.append(text)
         lines.append(f"| {row.benchmark} | {row.metric or '—'} | " + " | ".join(cells) + " |")
     missing = [f"- {column.label}: {column.state}{': ' + column.reason if column.reason else ''}"
-               for column in table.columns if not column.run or column.reason]
+               for column in stacks_without_results(table)]
     text = "\n".join(lines) + "\n"
     if changes:
         text += "\nDiffers from the stack to its left:\n\n" + "\n".join(changes) + "\n"
