@@ -272,13 +272,31 @@ def test_the_power_check_shows_what_every_gated_metric_can_catch():
     assert "judged as documented: >= 0.5 in every seed" in rows[("l2c_relu_output_pm1", "final_loss")]
 
 
-@pytest.mark.parametrize("backend", ["tensorflow", "jax"])
-def test_the_power_check_lists_every_benchmark_and_flags_none(backend):
-    """Every registered benchmark is gated by something that can fail on any machine, on both backends."""
+#: The gated metrics ``calibrate --power`` flags on each backend's committed baseline, each said with its
+#: cause in docs/backends.md (PyTorch): a lottery the torch seeds draw and TensorFlow's do not (001-d's seed
+#: 27, 001-p's seed 22), and a deep MLP whose 12 seeds spread more on torch than two gate seeds can judge.
+KNOWN_WEAK_METRICS = {
+    "tensorflow": set(),
+    "jax": set(),
+    "torch": {("l2c_hidden_sigmoid_circles", "train_accuracy"),
+              ("learn2classify_design_challenge", "test_accuracy_on_predicted_digits"),
+              ("deep_mlp_rotations", "best_test_accuracy")},
+}
+
+
+@pytest.mark.parametrize("backend", ["tensorflow", "jax", "torch"])
+def test_the_power_check_lists_every_benchmark_and_flags_only_the_known_weak_metrics(backend):
+    """Every registered benchmark is gated by something that can fail on any machine, on every backend."""
     completed = run_suite("calibrate", "--tier", "quick", "--power", "--backend", backend)
-    listed = {line.split()[0] for line in completed.stdout.splitlines() if line.count(" ") > 3}
+    rows = [line for line in completed.stdout.splitlines() if line.count(" ") > 3]
+    listed = {line.split()[0] for line in rows}
     assert set(registry.discover()) <= listed
-    assert "NOT GATED" not in completed.stdout and completed.returncode == 0, completed.stdout[-3000:]
+    assert "NOT GATED" not in completed.stdout, completed.stdout[-3000:]
+    metric_rows = [line for line in rows[1:] if not line[0].isdigit()]  # not the header, not the summary
+    flagged = {tuple(line.split()[:2]) for line in metric_rows
+               if not line.rstrip().endswith(" ok") and "judged as documented" not in line}
+    assert flagged == KNOWN_WEAK_METRICS[backend], completed.stdout[-3000:]
+    assert completed.returncode == (1 if flagged else 0), completed.stderr[-2000:]
 
 
 def test_the_power_check_flags_each_kind_of_weak_metric():
