@@ -275,7 +275,7 @@ def test_the_power_check_shows_what_every_gated_metric_can_catch():
 #: The gated metrics ``calibrate --power`` flags on each backend's committed baseline, each said with its
 #: cause in docs/backends.md (PyTorch): a lottery the torch seeds draw and TensorFlow's do not (001-d's seed
 #: 27, 001-p's seed 22), a spiral whose gate seeds were sized for TensorFlow's separation rate, and a deep
-#: MLP whose 12 seeds spread more on torch than two gate seeds can judge.
+#: MLP whose 20 seeds spread more on torch than two gate seeds can judge to 2 points.
 KNOWN_WEAK_METRICS = {
     "tensorflow": set(),
     "jax": set(),
