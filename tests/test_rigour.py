@@ -457,3 +457,24 @@ def test_a_benchmark_judged_only_as_documented_needs_no_entry_and_gets_no_note(t
     assert "l2c_relu_output_pm1 has no entry" not in completed.stderr
     verdicts = {line.split()[0]: line for line in completed.stdout.splitlines() if line.startswith("l2c_")}
     assert "REPRODUCED" in verdicts["l2c_relu_output_pm1"] and "NOT JUDGED" in verdicts["l2c_linear_circles"]
+
+
+def test_records_read_again_are_judged_against_the_baseline_of_the_backend_they_ran_on(tmp_path, monkeypatch):
+    """``report --rejudge`` and ``compare`` judge stored records again: a PyTorch run meets PyTorch's bounds,
+    not TensorFlow's. Here only the PyTorch baseline exists, so TensorFlow records of the same metric are
+    NOT JUDGED while the PyTorch ones are REPRODUCED."""
+    torch_file = baselines.baseline_file("quick", "torch")
+    (tmp_path / "baselines").mkdir()
+    (tmp_path / "baselines" / torch_file).write_text((QUICK_BASELINE.parent / torch_file).read_text())
+    monkeypatch.setenv("SUITE_BASELINES_DIR", str(tmp_path / "baselines"))
+    name = "convnet_mnist"
+    mean = json.loads((tmp_path / "baselines" / torch_file).read_text())["benchmarks"][name]["metrics"]["test_accuracy"]["mean"]
+    judged = {}
+    for backend in ("torch", "tensorflow"):
+        run_path = tmp_path / backend
+        publish.write_record(run_path, {"benchmark": name, "tier": "quick", "seed": 1, "status": "ok", "backend": backend,
+                                        "metrics": {"test_accuracy": mean}, "history": {}, "environment": {},
+                                        "duration_s": 1.0})
+        records = reading.load_records(run_path)
+        judged[backend] = verdict.judge_run({name: registry.get(name)}, records, "quick")[0].verdict
+    assert judged == {"torch": "REPRODUCED", "tensorflow": "NOT JUDGED"}

@@ -11,6 +11,7 @@ import json
 import math
 from pathlib import Path
 
+from suite import backends
 from suite.constants import DEFAULT_BACKEND, baselines_dir
 from suite.judge import numerics
 from suite.reference import Reference
@@ -27,6 +28,12 @@ BASELINE_METRIC_FIELDS = ("mean", "low", "high")
 def baseline_file(tier: str, backend: str = DEFAULT_BACKEND) -> str:
     """``quick.json`` for TensorFlow, ``quick-jax.json`` for JAX: each backend is gated on its own measurements."""
     return f"{tier}.json" if backend == DEFAULT_BACKEND else f"{tier}-{backend}.json"
+
+
+def load_for_records(tier: str, records: list[dict]) -> dict:
+    """The baseline that judges ``records`` of ``tier``: the one of the backend they ran on (a run never mixes
+    backends), so that a PyTorch run read again (``report --rejudge``, ``compare``) meets PyTorch's bounds."""
+    return load_baseline(tier, backend=backends.recorded_name(records[0]) if records else DEFAULT_BACKEND)
 
 
 def load_baseline(tier: str, directory: Path | None = None, backend: str = DEFAULT_BACKEND) -> dict:

@@ -243,7 +243,7 @@ def judge_run(benchmarks: dict, records: list[dict], tier: str, baseline: dict |
     for record in records:
         by_name.setdefault(record["benchmark"], []).append(record)
     if baseline is None and tier != "full":
-        baseline = baselines.load_baseline(tier)
+        baseline = baselines.load_for_records(tier, records)
     verdicts = []
     for name, benchmark in benchmarks.items():
         if name not in by_name:

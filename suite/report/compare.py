@@ -147,7 +147,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     environment = [(label, _show(env_a.get(key)), _show(env_b.get(key))) for key, label in ENVIRONMENT_FIELDS
                    if _show(env_a.get(key)) != _show(env_b.get(key))]
     tier_a = env_a.get("tier") or "full"
-    baseline = baselines.load_baseline(tier_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
+    baseline = baselines.load_for_records(tier_a, records_a) if benchmarks is not None and tier_a not in ("full", "smoke") else None
     grouped_a, grouped_b = _group(records_a), _group(records_b)
     names = [n for n in grouped_a if n in grouped_b]
     metrics, times = [], []
@@ -190,7 +190,7 @@ def compare_runs(run_a, run_b, *, benchmarks: dict | None = None) -> Comparison:
     packages, packages_recorded = _packages(path_a, path_b)
     tier_b = env_b.get("tier") or "full"
     verdicts_a = _verdicts(records_a, benchmarks, tier_a, baseline)
-    baseline_b = baselines.load_baseline(tier_b) if benchmarks is not None and tier_b not in ("full", "smoke") else None
+    baseline_b = baselines.load_for_records(tier_b, records_b) if benchmarks is not None and tier_b not in ("full", "smoke") else None
     verdicts_b = _verdicts(records_b, benchmarks, tier_b, baseline_b)
     verdicts = [(name, verdicts_a[name], verdicts_b[name]) for name in sorted(set(verdicts_a) & set(verdicts_b))]
     return Comparison(path_a.name, path_b.name, environment, metrics, times,
